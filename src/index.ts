@@ -1,0 +1,3 @@
+// The library entry: each area is also importable on its own (embedlm/text, embedlm/vocab, ...).
+export * from "./util/errors.js";
+export { Rng } from "./util/rng.js";
