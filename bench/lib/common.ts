@@ -39,7 +39,11 @@ export function lastJson(text: string): Record<string, unknown> {
  * Runs one of shared/bench/peers' scripts (e.g. "run_w2v.sh", ["5", "sg"]) and returns the JSON
  * lines it printed (one per run). The scripts take /tmp/bench.lock themselves.
  */
-export function runPeer(script: string, args: string[] = [], env: Record<string, string> = {}): Record<string, unknown>[] {
+export function runPeer(
+  script: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Record<string, unknown>[] {
   const path = join(sharedDir(), "bench", "peers", script);
   const r = spawnSync("bash", [path, ...args], {
     encoding: "utf8",
