@@ -80,6 +80,8 @@ export class ByteTokenCounter {
         h = Math.imul(h ^ c, 16777619);
         if (++i === end) break;
         c = chunk[i];
+        // Printable ASCII (nearly every byte) is decided by one range test, without the table.
+        if (c > 32 && c < 0x80) continue;
         cls = CLASS[c];
         if (cls === 1 || (cls === 2 && multiByteSpace(chunk, i, end) > 0)) break;
       }
