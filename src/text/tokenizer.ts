@@ -156,6 +156,8 @@ export class Tokenizer {
     } else if (o.normalize === "NFKC") text = text.normalize("NFKC");
     const hasUrl = text.includes("://") || text.includes("www.") ? 1 : 0;
     const { re, kinds } = this.variants[hasUrl][text.includes("@") ? 1 : 0];
+    // Most lines hold no Chinese, Japanese or Thai: one test per line instead of one per word.
+    const segment = NEEDS_SEGMENTER.test(text);
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       let g = 1;
@@ -176,7 +178,8 @@ export class Tokenizer {
           this.pushNumber(tok, out);
           break;
         case "word":
-          this.pushWordOrSegments(tok, out);
+          if (segment) this.pushWordOrSegments(tok, out);
+          else this.pushWord(tok, out);
           break;
         case "emoji":
           out.push(tok);
