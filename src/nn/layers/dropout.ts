@@ -25,6 +25,7 @@ export class Dropout implements Layer {
   private rng!: Rng;
   private mask!: Scratch;
   private y!: Scratch;
+  private dx!: Scratch;
   private active = false;
   private lastMaskShape: readonly number[] = [];
 
@@ -38,6 +39,7 @@ export class Dropout implements Layer {
     this.rng = ctx.rng;
     this.mask = new Scratch(ctx.arena);
     this.y = new Scratch(ctx.arena);
+    this.dx = new Scratch(ctx.arena);
     return [...input];
   }
 
@@ -58,7 +60,7 @@ export class Dropout implements Layer {
 
   backward(dy: Tensor): Tensor {
     if (!this.active) return dy;
-    const dx = this.y.get(dy.shape);
+    const dx = this.dx.get(dy.shape);
     this.apply(dy.data, dx.data, this.mask.get(this.lastMaskShape).data, dy.shape);
     return dx;
   }
