@@ -6,16 +6,31 @@ import { NgramTrie, permute, sortEntries } from "./trie.js";
 import { WordList } from "./words.js";
 
 /**
- * The shortest decimal (up to 9 significant digits) that reads back as the same float32, so a model
- * written and read again scores identically.
+ * A float32 log value as the shortest decimal of 7 to 9 significant digits that reads back as the same
+ * float32, so a model written and read again scores identically. Integer arithmetic instead of
+ * toPrecision, which dominated the time to write a model.
  */
-function formatLog(x: number): string {
+export function formatLog(x: number): string {
   if (x === 0) return "0";
-  for (let digits = 7; digits < 9; digits++) {
-    const s = x.toPrecision(digits);
-    if (Math.fround(Number(s)) === x) return String(Number(s));
+  const a = Math.abs(x);
+  const e = Math.floor(Math.log10(a));
+  for (let digits = 7; ; digits++) {
+    const places = digits - 1 - e;
+    const scale = 10 ** places;
+    const m = Math.round(a * scale);
+    if (digits === 9 || Math.fround(m / scale) === a) return (x < 0 ? "-" : "") + decimal(m, places);
   }
-  return String(Number(x.toPrecision(9)));
+}
+
+/** The integer m divided by 10^places, in plain notation without trailing zeros. */
+function decimal(m: number, places: number): string {
+  let s = String(m);
+  if (places <= 0) return s + "0".repeat(-places);
+  if (s.length <= places) s = "0".repeat(places - s.length + 1) + s;
+  let end = s.length;
+  while (end > s.length - places && s.charCodeAt(end - 1) === 48) end--;
+  const point = s.length - places;
+  return end === point ? s.slice(0, point) : `${s.slice(0, point)}.${s.slice(point, end)}`;
 }
 
 /**
@@ -96,26 +111,26 @@ class OrderEntries {
   }
 }
 
-/** Lines of a text file, streamed, with 1-based numbers. */
-async function* readLines(path: string): AsyncGenerator<string> {
+/** Calls `onLine` for each line of a text file, streamed in large chunks (no per-line promise). */
+async function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
   let rest = "";
-  let stream: AsyncIterable<string>;
   try {
-    stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
-  } catch (e) {
-    throw new EmbedlmError(`cannot read: ${(e as Error).message}`, { file: path });
-  }
-  try {
-    for await (const chunk of stream) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop() ?? "";
-      yield* parts;
+    for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 22 })) {
+      const text = rest + chunk;
+      let start = 0;
+      for (;;) {
+        const end = text.indexOf("\n", start);
+        if (end < 0) break;
+        onLine(text.slice(start, end));
+        start = end + 1;
+      }
+      rest = text.slice(start);
     }
   } catch (e) {
     if (e instanceof EmbedlmError) throw e;
-    throw new EmbedlmError(`cannot read: ${(e as Error).message}`, { file: path });
+    throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
   }
-  if (rest !== "") yield rest;
+  if (rest !== "") onLine(rest);
 }
 
 /**
@@ -134,7 +149,8 @@ export async function readArpa(path: string): Promise<NgramModel> {
   const childStart: Int32Array[] = [new Int32Array(0)];
   const logp: Float32Array[] = [new Float32Array(0)];
   const backoff: Float32Array[] = [new Float32Array(0)];
-  let state: "preamble" | "data" | "ngrams" | "between" | "end" = "preamble";
+  type State = "preamble" | "data" | "ngrams" | "between" | "end";
+  let state = "preamble" as State;
   let k = 0;
   let entries = new OrderEntries();
   let sectionLine = 0;
@@ -171,40 +187,45 @@ export async function readArpa(path: string): Promise<NgramModel> {
     childStart[k] = new Int32Array(1);
     trie = new NgramTrie(k, vocab.size, words, childStart);
     entries = new OrderEntries();
+    lastContext = "";
   };
 
   const ids = new Int32Array(64);
-  for await (const raw of readLines(path)) {
+  // Lines of an order come sorted by context in files from every toolkit: reuse the last context node.
+  let lastContext = "";
+  let lastContextNode = -1;
+  const onLine = (raw: string): void => {
     lineNo++;
-    const line = raw.trim();
+    const end = raw.length - 1;
+    const line = end >= 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(end) <= 32) ? raw.trim() : raw;
     if (state === "preamble") {
       if (line === "\\data\\") state = "data";
-      continue;
+      return;
     }
     if (state === "data") {
-      if (line === "") continue;
+      if (line === "") return;
       const m = /^ngram\s+(\d+)\s*=\s*(\d+)$/.exec(line);
       if (m) {
         const order = Number(m[1]);
         if (order !== declared.length)
           fail(lineNo, `expected 'ngram ${declared.length}=COUNT', got '${line}'`);
         declared.push(Number(m[2]));
-        continue;
+        return;
       }
       if (declared.length === 1) fail(lineNo, `expected 'ngram 1=COUNT' after \\data\\, got '${line}'`);
       state = "between";
     }
     if (state === "end") {
       if (line !== "") fail(lineNo, `text after \\end\\: '${line.slice(0, 40)}'`);
-      continue;
+      return;
     }
-    if (line === "") continue;
+    if (line === "") return;
     if (line.startsWith("\\")) {
       if (state === "ngrams") finishOrder();
       if (line === "\\end\\") {
         if (k !== declared.length - 1) fail(lineNo, `\\end\\ after ${k} of ${declared.length - 1} sections`);
         state = "end";
-        continue;
+        return;
       }
       const m = /^\\(\d+)-grams:$/.exec(line);
       if (!m) fail(lineNo, `expected '\\${k + 1}-grams:' or '\\end\\', got '${line.slice(0, 40)}'`);
@@ -214,45 +235,73 @@ export async function readArpa(path: string): Promise<NgramModel> {
       k = next;
       sectionLine = lineNo;
       state = "ngrams";
-      continue;
+      return;
     }
     if (state !== "ngrams")
       fail(lineNo, `expected a section header such as '\\1-grams:', got '${line.slice(0, 40)}'`);
-    const fields = line.split(/\s+/);
-    const order = declared.length - 1;
-    if (fields.length !== k + 1 && !(fields.length === k + 2 && k < order)) {
-      fail(
-        lineNo,
-        `expected log10 probability, ${k} word(s)${k < order ? " and an optional backoff" : ""}; got ${fields.length} fields`,
-      );
+    // Fast path: "prob<TAB>w1 .. wk[<TAB>backoff]" with single spaces (KenLM, SRILM, embedlm);
+    // anything else is rewritten to that form first.
+    let text = line;
+    let t1 = text.indexOf("\t");
+    let t2 = t1 < 0 ? -1 : text.indexOf("\t", t1 + 1);
+    let gramEnd = t2 < 0 ? text.length : t2;
+    if (t1 <= 0 || (t2 >= 0 && text.indexOf("\t", t2 + 1) >= 0) || spaces(text, t1 + 1, gramEnd) !== k - 1) {
+      const f = text.split(/\s+/);
+      const order = declared.length - 1;
+      if (f.length !== k + 1 && !(f.length === k + 2 && k < order)) {
+        fail(
+          lineNo,
+          `expected log10 probability, ${k} word(s)${k < order ? " and an optional backoff" : ""}; got ${f.length} fields`,
+        );
+      }
+      text = `${f[0]}\t${f.slice(1, k + 1).join(" ")}${f.length === k + 2 ? `\t${f[k + 1]}` : ""}`;
+      t1 = text.indexOf("\t");
+      t2 = text.indexOf("\t", t1 + 1);
+      gramEnd = t2 < 0 ? text.length : t2;
     }
-    const p = Number(fields[0]);
-    if (fields[0] === "" || !Number.isFinite(p))
-      fail(lineNo, `log10 probability is not a number: '${fields[0]}'`);
+    const probText = text.slice(0, t1);
+    const p = parseDecimal(probText);
+    if (!Number.isFinite(p)) fail(lineNo, `log10 probability is not a number: '${probText}'`);
     if (p > 0) fail(lineNo, `log10 probability ${p} > 0`);
     let bo = 0;
-    if (fields.length === k + 2) {
-      bo = Number(fields[k + 1]);
-      if (!Number.isFinite(bo)) fail(lineNo, `backoff is not a number: '${fields[k + 1]}'`);
+    if (t2 >= 0) {
+      if (k === declared.length - 1) fail(lineNo, `a ${k}-gram of the highest order has no backoff weight`);
+      const boText = text.slice(t2 + 1);
+      bo = parseDecimal(boText);
+      if (boText === "" || !Number.isFinite(bo)) fail(lineNo, `backoff is not a number: '${boText}'`);
     }
+    const lastSpace = k === 1 ? t1 : text.lastIndexOf(" ", gramEnd - 1);
+    const lastWord = text.slice(lastSpace + 1, gramEnd);
     if (k === 1) {
-      if (vocab.id(fields[1]) >= 0) fail(lineNo, `duplicate unigram '${fields[1]}'`);
-      entries.push(0, vocab.add(fields[1]), p, bo, lineNo);
-      continue;
+      if (vocab.id(lastWord) >= 0) fail(lineNo, `duplicate unigram '${lastWord}'`);
+      entries.push(0, vocab.add(lastWord), p, bo, lineNo);
+      return;
     }
-    for (let j = 0; j < k; j++) {
-      const id = vocab.id(fields[j + 1]);
-      if (id < 0) fail(lineNo, `word '${fields[j + 1]}' is not among the unigrams`);
-      ids[j] = id;
+    let ctx = lastContextNode;
+    const contextLength = lastSpace - t1 - 1;
+    if (contextLength !== lastContext.length || !text.startsWith(lastContext, t1 + 1)) {
+      const context = text.slice(t1 + 1, lastSpace);
+      const cw = context.split(" ");
+      for (let j = 0; j < k - 1; j++) {
+        const id = vocab.id(cw[j]);
+        if (id < 0) fail(lineNo, `word '${cw[j]}' is not among the unigrams`);
+        ids[j] = id;
+      }
+      ctx = (trie as NgramTrie).find(ids, 0, k - 1);
+      if (ctx < 0) fail(lineNo, `context '${context}' of this ${k}-gram is not in the model`);
+      lastContext = context;
+      lastContextNode = ctx;
     }
-    const ctx = (trie as NgramTrie).find(ids, 0, k - 1);
-    if (ctx < 0)
-      fail(lineNo, `context '${fields.slice(1, k).join(" ")}' of this ${k}-gram is not in the model`);
-    entries.push(ctx, ids[k - 1], p, bo, lineNo);
-  }
-  if (state === "preamble") fail(lineNo, "no \\data\\ header: not an ARPA file");
-  if (state !== "end") {
-    if (state === "ngrams") finishOrder();
+    const last = vocab.id(lastWord);
+    if (last < 0) fail(lineNo, `word '${lastWord}' is not among the unigrams`);
+    entries.push(ctx, last, p, bo, lineNo);
+  };
+  await forEachLine(path, onLine);
+  // Narrowing does not see the closure's assignments.
+  const final = state as State;
+  if (final === "preamble") fail(lineNo, "no \\data\\ header: not an ARPA file");
+  if (final !== "end") {
+    if (final === "ngrams") finishOrder();
     fail(lineNo, `missing \\end\\ (the file ends after ${k} of ${declared.length - 1} sections)`);
   }
   if (declared.length < 2) fail(lineNo, "no n-gram sections");
@@ -281,4 +330,48 @@ export async function readArpa(path: string): Promise<NgramModel> {
   childStart[order] = new Int32Array(0);
   const full = new NgramTrie(order, vocab.size, words, childStart);
   return new NgramModel(vocab, full, logp, backoff.slice(0, order));
+}
+
+/** Number of single spaces in text[from..to), or -1 when a word is empty (two spaces, edges). */
+function spaces(text: string, from: number, to: number): number {
+  if (to <= from || text.charCodeAt(from) === 32 || text.charCodeAt(to - 1) === 32) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) {
+      if (text.charCodeAt(i - 1) === 32) return -1;
+      n++;
+    } else if (c === 9 || c === 13 || c === 11 || c === 12) return -1;
+  }
+  return n;
+}
+
+/**
+ * Number(text) for the plain decimals ARPA files hold ("-1.2345678"), parsed from char codes (several
+ * times faster); anything else (exponents, "inf") goes to Number. NaN when not a number.
+ */
+function parseDecimal(text: string): number {
+  const n = text.length;
+  let i = 0;
+  let negative = false;
+  if (n > 0 && text.charCodeAt(0) === 45) {
+    negative = true;
+    i = 1;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let places = -1;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (places >= 0) places++;
+    } else if (c === 46 && places < 0) places = 0;
+    else return text.trim() === "" ? Number.NaN : Number(text);
+  }
+  // Beyond 15 digits the integer mantissa is no longer exact: let Number round correctly.
+  if (digits === 0 || digits > 15) return digits === 0 ? Number.NaN : Number(text);
+  const value = places > 0 ? mantissa / 10 ** places : mantissa;
+  return negative ? -value : value;
 }

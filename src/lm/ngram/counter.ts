@@ -1,10 +1,11 @@
 import { checkInt, EmbedlmError } from "../../util/errors.js";
+import { collectGarbage } from "./memory.js";
 import { NgramTrie, permute, sortEntries } from "./trie.js";
 
 /**
  * Open-addressing hash table of the n-grams of one order, keyed by (id of the n-gram's context in the
  * order below, last word) and holding counts, all in typed arrays: 12 bytes per n-gram plus 4-8 bytes
- * of slots (load factor 1/4..1/2). Entry ids are insertion order and serve as context ids one order up.
+ * of slots (load factor 0.35..0.7). Entry ids are insertion order and serve as context ids one order up.
  */
 class HashedOrder {
   ctx: Int32Array = new Int32Array(1024);
@@ -35,13 +36,13 @@ class HashedOrder {
     this.word[e] = word;
     this.count[e] = 1;
     slots[h] = e + 1;
-    if (this.size * 2 > this.slots.length) this.rehash();
+    if (this.size * 10 > this.slots.length * 7) this.rehash();
     return e;
   }
 
   private growEntries(): void {
     const grow = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(a.length * 2);
+      const b = new Int32Array(Math.ceil(a.length * 1.5));
       b.set(a);
       return b;
     };
@@ -72,14 +73,15 @@ class HashedOrder {
 /** Raw n-gram counts in trie order, with each n-gram's context and suffix node (the smoothers' input). */
 export interface NgramCounts {
   readonly trie: NgramTrie;
-  /** `counts[k][i]`: how often order-k node i occurred (counts[1] is indexed by word id). */
-  readonly counts: Float64Array[];
-  /** `context[k][i]` (k >= 2): the order-(k-1) node of the n-gram's first k-1 words. */
-  readonly context: Int32Array[];
+  /**
+   * `counts[k][i]`: how often order-k node i occurred (counts[1] is indexed by word id). Estimation
+   * may release an order's arrays once done with them (see estimateModel).
+   */
+  readonly counts: Int32Array[];
   /** `suffix[k][i]` (k >= 2): the order-(k-1) node of the n-gram's last k-1 words. */
   readonly suffix: Int32Array[];
-  /** `firstWord[k][i]`: the first word of order-k node i. */
-  readonly firstWord: Int32Array[];
+  /** `bosInitial[k][i]`: 1 when order-k node i starts with `<s>`. */
+  readonly bosInitial: Uint8Array[];
   readonly bos: number;
   readonly eos: number;
   /** Sentences and tokens counted (tokens include `</s>`, exclude `<s>`). */
@@ -156,9 +158,8 @@ export class NgramCounter {
     const order = this.order;
     const words: Int32Array[] = [new Int32Array(0), new Int32Array(vocabSize)];
     for (let i = 0; i < vocabSize; i++) words[1][i] = i;
-    const counts: Float64Array[] = [new Float64Array(0), new Float64Array(vocabSize)];
+    const counts: Int32Array[] = [new Int32Array(0), new Int32Array(vocabSize)];
     counts[1].set(this.unigrams.subarray(0, Math.min(vocabSize, this.unigrams.length)));
-    const context: Int32Array[] = [new Int32Array(0), new Int32Array(0)];
     const childStart: Int32Array[] = [new Int32Array(0)];
     // Order-(k-1) hash entry id -> sorted node id (the identity for unigrams).
     let rename: Int32Array | undefined;
@@ -172,39 +173,39 @@ export class NgramCounter {
       const { position, childStart: starts } = sortEntries(ctx, h.word, n, nCtx, vocabSize);
       childStart[k - 1] = starts;
       words[k] = permute(h.word, position, n);
-      context[k] = permute(ctx, position, n);
-      const c = new Float64Array(n);
-      for (let e = 0; e < n; e++) c[position[e]] = h.count[e];
-      counts[k] = c;
+      counts[k] = permute(h.count, position, n);
       rename = position;
       this.orders[k] = new HashedOrder();
+      collectGarbage();
     }
     childStart[order] = new Int32Array(0);
     const trie = new NgramTrie(order, vocabSize, words, childStart);
     const suffix: Int32Array[] = [new Int32Array(0), new Int32Array(0)];
-    const firstWord: Int32Array[] = [new Int32Array(0), words[1]];
+    const bosInitial: Uint8Array[] = [new Uint8Array(0), new Uint8Array(vocabSize)];
+    bosInitial[1][this.bos] = 1;
     for (let k = 2; k <= order; k++) {
       const n = words[k].length;
       const s = new Int32Array(n);
-      const f = new Int32Array(n);
-      const ctx = context[k];
+      const f = new Uint8Array(n);
       const w = words[k];
+      const starts = childStart[k - 1];
       const sufCtx = suffix[k - 1];
-      const firstBelow = firstWord[k - 1];
-      for (let e = 0; e < n; e++) {
-        // Every suffix of a counted n-gram was counted too, so the lookup cannot fail.
-        s[e] = k === 2 ? w[e] : trie.child(k - 2, sufCtx[ctx[e]], w[e]);
-        f[e] = firstBelow[ctx[e]];
+      const bosBelow = bosInitial[k - 1];
+      for (let c = 0; c + 1 < starts.length; c++) {
+        for (let e = starts[c]; e < starts[c + 1]; e++) {
+          // Every suffix of a counted n-gram was counted too, so the lookup cannot fail.
+          s[e] = k === 2 ? w[e] : trie.child(k - 2, sufCtx[c], w[e]);
+          f[e] = bosBelow[c];
+        }
       }
       suffix[k] = s;
-      firstWord[k] = f;
+      bosInitial[k] = f;
     }
     return {
       trie,
       counts,
-      context,
       suffix,
-      firstWord,
+      bosInitial,
       bos: this.bos,
       eos: this.eos,
       sentences: this.sentences,

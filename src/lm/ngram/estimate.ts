@@ -1,5 +1,6 @@
 import type { LmVocab } from "../model.js";
 import type { NgramCounts } from "./counter.js";
+import { collectGarbage } from "./memory.js";
 import { ARPA_ZERO, NgramModel } from "./model.js";
 import type { Smoothing } from "./smoothing.js";
 import { NgramTrie } from "./trie.js";
@@ -20,61 +21,85 @@ export function estimateModel(
   const order = trie.order;
   const v = trie.vocabSize;
   const predictable = v - 1;
-  const prob: Float64Array[] = [new Float64Array(0)];
-  const gammas: Float64Array[] = [];
-  const alphas: Float64Array[] = [];
+  const keep = keptNgrams(counts, cutoffs);
+  // Without pruning, each order's probabilities go to float32 log10 as soon as the order above has
+  // used them, counts are released once used, and two probability buffers serve every order in turn:
+  // few large allocations, so memory is not left fragmented (the peak is the final model plus about
+  // two orders' working arrays).
+  let maxN = 0;
+  let maxCtx = 1;
   for (let k = 1; k <= order; k++) {
-    const { alpha, gamma } = smoothing.estimate(counts, k, predictable);
-    const p = new Float64Array(trie.size(k));
+    maxN = Math.max(maxN, trie.size(k));
+    if (k < order) maxCtx = Math.max(maxCtx, trie.size(k));
+  }
+  const buffers = [new Float64Array(maxN), new Float64Array(maxN)];
+  const gammaBuffer = new Float64Array(maxCtx);
+  const prob: Float64Array[] = [new Float64Array(0)];
+  const logp: Float32Array[] = [new Float32Array(0)];
+  const backoff: Float64Array[] = [new Float64Array(0)];
+  const log10Backoff: Float32Array[] = [new Float32Array(0)];
+  for (let k = 1; k <= order; k++) {
+    const alpha = buffers[k % 2].subarray(0, trie.size(k)).fill(0);
+    const gamma = gammaBuffer.subarray(0, k === 1 ? 1 : trie.size(k - 1)).fill(1);
+    smoothing.estimate(counts, k, predictable, { alpha, gamma });
+    // alpha becomes P in place.
+    const p = alpha;
     if (k === 1) {
       const base = gamma[0] / predictable;
       for (let w = 0; w < v; w++) p[w] = combine(smoothing.interpolated, alpha[w], base);
       p[counts.bos] = 0;
     } else {
-      const ctx = counts.context[k];
+      const starts = trie.childStart[k - 1];
       const suf = counts.suffix[k];
       const lower = prob[k - 1];
-      for (let e = 0; e < p.length; e++) {
-        p[e] = combine(smoothing.interpolated, alpha[e], gamma[ctx[e]] * lower[suf[e]]);
+      for (let c = 0; c + 1 < starts.length; c++) {
+        const g = gamma[c];
+        for (let e = starts[c]; e < starts[c + 1]; e++) {
+          p[e] = combine(smoothing.interpolated, alpha[e], g * lower[suf[e]]);
+        }
       }
+      if (keep) backoff.push(gamma.slice());
+      else log10Backoff.push(toLog10(gamma));
     }
-    prob.push(p);
-    gammas.push(gamma);
-    alphas.push(alpha);
+    prob.push(keep ? p.slice() : p);
+    if (!keep) {
+      if (k > 1) {
+        logp.push(toLog10(prob[k - 1]));
+        prob[k - 1] = EMPTY;
+        counts.suffix[k] = EMPTY_INT;
+      }
+      if (k > 2) counts.counts[k - 1] = EMPTY_INT;
+      collectGarbage();
+    }
   }
-  const backoff: Float64Array[] = [new Float64Array(0)];
-  for (let k = 1; k < order; k++) backoff.push(gammas[k]);
-  const keep = keptNgrams(counts, cutoffs);
-  if (keep === undefined) return freeze(vocab, trie, prob, backoff, smoothing);
+  if (!keep) {
+    logp.push(toLog10(prob[order]));
+    return finish(vocab, trie, logp, log10Backoff, smoothing);
+  }
   return prune(counts, vocab, prob, backoff, keep, smoothing);
+}
+
+const EMPTY = new Float64Array(0);
+const EMPTY_INT = new Int32Array(0);
+
+function toLog10(p: Float64Array): Float32Array {
+  const out = new Float32Array(p.length);
+  for (let i = 0; i < p.length; i++) out[i] = p[i] > 0 ? Math.log10(p[i]) : ARPA_ZERO;
+  return out;
 }
 
 function combine(interpolated: boolean, alpha: number, lower: number): number {
   return interpolated || alpha === 0 ? alpha + lower : alpha;
 }
 
-function freeze(
+function finish(
   vocab: LmVocab,
   trie: NgramTrie,
-  prob: Float64Array[],
-  backoff: Float64Array[],
+  logp: Float32Array[],
+  log10Backoff: Float32Array[],
   smoothing: Smoothing,
 ): NgramModel {
-  const logp: Float32Array[] = [new Float32Array(0)];
-  const bo: Float32Array[] = [new Float32Array(0)];
-  for (let k = 1; k <= trie.order; k++) {
-    const p = prob[k];
-    const out = new Float32Array(p.length);
-    for (let i = 0; i < p.length; i++) out[i] = p[i] > 0 ? Math.log10(p[i]) : ARPA_ZERO;
-    logp.push(out);
-    if (k < trie.order) {
-      const g = backoff[k];
-      const b = new Float32Array(g.length);
-      for (let i = 0; i < g.length; i++) b[i] = Math.log10(g[i]);
-      bo.push(b);
-    }
-  }
-  return new NgramModel(vocab, trie, logp, bo, {
+  return new NgramModel(vocab, trie, logp, log10Backoff, {
     smoothing: smoothing.name,
     smoothingInfo: smoothing.describe(),
     unnormalized: !smoothing.normalized,
@@ -94,13 +119,15 @@ function keptNgrams(counts: NgramCounts, cutoffs: readonly number[]): Uint8Array
     const kk = keep[k];
     for (let e = 0; e < kk.length; e++) if (c[e] >= min) kk[e] = 1;
     if (k > 2) {
-      const ctx = counts.context[k];
+      const starts = counts.trie.childStart[k - 1];
       const suf = counts.suffix[k];
       const below = keep[k - 1];
-      for (let e = 0; e < kk.length; e++) {
-        if (kk[e]) {
-          below[ctx[e]] = 1;
-          below[suf[e]] = 1;
+      for (let ctx = 0; ctx + 1 < starts.length; ctx++) {
+        for (let e = starts[ctx]; e < starts[ctx + 1]; e++) {
+          if (kk[e]) {
+            below[ctx] = 1;
+            below[suf[e]] = 1;
+          }
         }
       }
     }
@@ -175,5 +202,5 @@ function prune(
   }
   childStart.push(new Int32Array(0));
   const pruned = new NgramTrie(order, trie.vocabSize, words, childStart);
-  return freeze(vocab, pruned, newProb, newBackoff, smoothing);
+  return finish(vocab, pruned, newProb.map(toLog10), newBackoff.map(toLog10), smoothing);
 }

@@ -23,8 +23,11 @@ export interface Smoothing {
   readonly interpolated: boolean;
   /** Whether the model's scores are probabilities (stupid backoff's are not). */
   readonly normalized: boolean;
-  /** Estimates order k (1..order); `predictable` is the number of words that can be predicted. */
-  estimate(counts: NgramCounts, k: number, predictable: number): OrderEstimate;
+  /**
+   * Estimates order k (1..order) into `out` (alpha zeroed, gamma filled with 1, by the caller, who
+   * reuses the buffers across orders); `predictable` is the number of words that can be predicted.
+   */
+  estimate(counts: NgramCounts, k: number, predictable: number, out: OrderEstimate): void;
   /** What the method learned, for reports (e.g. the KN discounts). */
   describe(): Record<string, unknown>;
 }
@@ -48,17 +51,11 @@ function forEachContext(
 }
 
 /** Raw counts of order k, with `<s>` (never predicted) zeroed among unigrams. */
-function rawCounts(counts: NgramCounts, k: number): Float64Array {
+function rawCounts(counts: NgramCounts, k: number): Int32Array {
   if (k > 1) return counts.counts[k];
-  const c = Float64Array.from(counts.counts[1]);
+  const c = Int32Array.from(counts.counts[1]);
   c[counts.bos] = 0;
   return c;
-}
-
-function newEstimate(counts: NgramCounts, k: number): OrderEstimate {
-  const nCtx = k === 1 ? 1 : counts.trie.size(k - 1);
-  const gamma = new Float64Array(nCtx).fill(1);
-  return { alpha: new Float64Array(counts.trie.size(k)), gamma };
 }
 
 /**
@@ -83,18 +80,18 @@ export class KneserNey implements Smoothing {
   constructor(readonly fallback: readonly number[] = [0.5, 1, 1.5]) {}
 
   /** The counts KN smooths order k with (raw for the highest order and `<s>`-initial n-grams). */
-  adjustedCounts(counts: NgramCounts, k: number): Float64Array {
+  adjustedCounts(counts: NgramCounts, k: number): Int32Array {
     const raw = rawCounts(counts, k);
     if (k === counts.trie.order) return raw;
-    const adjusted = new Float64Array(raw.length);
+    const adjusted = new Int32Array(raw.length);
     const suffix = counts.suffix[k + 1];
     for (let e = 0; e < suffix.length; e++) adjusted[suffix[e]]++;
-    const first = counts.firstWord[k];
-    for (let i = 0; i < adjusted.length; i++) if (first[i] === counts.bos) adjusted[i] = raw[i];
+    const first = counts.bosInitial[k];
+    for (let i = 0; i < adjusted.length; i++) if (first[i]) adjusted[i] = raw[i];
     return adjusted;
   }
 
-  estimate(counts: NgramCounts, k: number): OrderEstimate {
+  estimate(counts: NgramCounts, k: number, predictable: number, out: OrderEstimate): void {
     const c = this.adjustedCounts(counts, k);
     const coc = [0, 0, 0, 0, 0];
     for (let i = 0; i < c.length; i++) if (c[i] >= 1 && c[i] <= 4) coc[c[i]]++;
@@ -106,8 +103,7 @@ export class KneserNey implements Smoothing {
       this.fallbackOrders.push(k);
     }
     this.discounts[k] = d.slice(1);
-    const est = newEstimate(counts, k);
-    const { alpha, gamma } = est;
+    const { alpha, gamma } = out;
     forEachContext(counts, k, (ctx, first, end) => {
       let total = 0;
       let mass = 0;
@@ -123,7 +119,6 @@ export class KneserNey implements Smoothing {
       }
       gamma[ctx] = mass / total;
     });
-    return est;
   }
 
   describe(): Record<string, unknown> {
@@ -140,10 +135,9 @@ export class WittenBell implements Smoothing {
   readonly interpolated = true;
   readonly normalized = true;
 
-  estimate(counts: NgramCounts, k: number): OrderEstimate {
+  estimate(counts: NgramCounts, k: number, predictable: number, out: OrderEstimate): void {
     const c = rawCounts(counts, k);
-    const est = newEstimate(counts, k);
-    const { alpha, gamma } = est;
+    const { alpha, gamma } = out;
     forEachContext(counts, k, (ctx, first, end) => {
       let total = 0;
       let types = 0;
@@ -155,7 +149,6 @@ export class WittenBell implements Smoothing {
       for (let e = first; e < end; e++) alpha[e] = c[e] / (total + types);
       gamma[ctx] = types / (total + types);
     });
-    return est;
   }
 
   describe(): Record<string, unknown> {
@@ -178,10 +171,9 @@ export class AddK implements Smoothing {
     checkNumber("k", k, Number.MIN_VALUE);
   }
 
-  estimate(counts: NgramCounts, order: number, predictable: number): OrderEstimate {
+  estimate(counts: NgramCounts, order: number, predictable: number, out: OrderEstimate): void {
     const c = rawCounts(counts, order);
-    const est = newEstimate(counts, order);
-    const { alpha, gamma } = est;
+    const { alpha, gamma } = out;
     const added = this.k * predictable;
     forEachContext(counts, order, (ctx, first, end) => {
       let total = 0;
@@ -190,7 +182,6 @@ export class AddK implements Smoothing {
       for (let e = first; e < end; e++) alpha[e] = c[e] / (total + added);
       gamma[ctx] = added / (total + added);
     });
-    return est;
   }
 
   describe(): Record<string, unknown> {
@@ -212,10 +203,9 @@ export class StupidBackoff implements Smoothing {
     checkNumber("alpha", alpha, Number.MIN_VALUE, 1);
   }
 
-  estimate(counts: NgramCounts, k: number): OrderEstimate {
+  estimate(counts: NgramCounts, k: number, predictable: number, out: OrderEstimate): void {
     const c = rawCounts(counts, k);
-    const est = newEstimate(counts, k);
-    const { alpha, gamma } = est;
+    const { alpha, gamma } = out;
     forEachContext(counts, k, (ctx, first, end) => {
       let total = 0;
       for (let e = first; e < end; e++) total += c[e];
@@ -223,7 +213,6 @@ export class StupidBackoff implements Smoothing {
       for (let e = first; e < end; e++) alpha[e] = c[e] / total;
       gamma[ctx] = this.alpha;
     });
-    return est;
   }
 
   describe(): Record<string, unknown> {
