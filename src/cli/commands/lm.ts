@@ -19,7 +19,7 @@ function lineSentences(paths: readonly string[]): () => AsyncIterable<string[]> 
     for (const path of paths) {
       let rest = "";
       try {
-        for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 16 })) {
+        for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 14 })) {
           const lines = (rest + chunk).split("\n");
           rest = lines.pop() ?? "";
           for (const line of lines) yield line.split(/\s+/).filter((w) => w !== "");

@@ -1,5 +1,5 @@
 import { checkInt, EmbedlmError } from "../../util/errors.js";
-import { collectGarbage } from "./memory.js";
+import { collectGarbage, released } from "./memory.js";
 import { NgramTrie, permute, sortEntries } from "./trie.js";
 
 /**
@@ -41,6 +41,7 @@ class HashedOrder {
   }
 
   private growEntries(): void {
+    released(this.ctx.byteLength * 3);
     const grow = (a: Int32Array): Int32Array => {
       const b = new Int32Array(Math.ceil(a.length * 1.5));
       b.set(a);
@@ -60,6 +61,7 @@ class HashedOrder {
       while (slots[h] !== 0) h = (h + 1) & mask;
       slots[h] = e + 1;
     }
+    released(this.slots.byteLength);
     this.slots = slots;
     this.mask = mask;
   }

@@ -91,7 +91,7 @@ export class KneserNey implements Smoothing {
     return adjusted;
   }
 
-  estimate(counts: NgramCounts, k: number, predictable: number, out: OrderEstimate): void {
+  estimate(counts: NgramCounts, k: number, _predictable: number, out: OrderEstimate): void {
     const c = this.adjustedCounts(counts, k);
     const coc = [0, 0, 0, 0, 0];
     for (let i = 0; i < c.length; i++) if (c[i] >= 1 && c[i] <= 4) coc[c[i]]++;
@@ -135,7 +135,7 @@ export class WittenBell implements Smoothing {
   readonly interpolated = true;
   readonly normalized = true;
 
-  estimate(counts: NgramCounts, k: number, predictable: number, out: OrderEstimate): void {
+  estimate(counts: NgramCounts, k: number, _predictable: number, out: OrderEstimate): void {
     const c = rawCounts(counts, k);
     const { alpha, gamma } = out;
     forEachContext(counts, k, (ctx, first, end) => {
@@ -203,7 +203,7 @@ export class StupidBackoff implements Smoothing {
     checkNumber("alpha", alpha, Number.MIN_VALUE, 1);
   }
 
-  estimate(counts: NgramCounts, k: number, predictable: number, out: OrderEstimate): void {
+  estimate(counts: NgramCounts, k: number, _predictable: number, out: OrderEstimate): void {
     const c = rawCounts(counts, k);
     const { alpha, gamma } = out;
     forEachContext(counts, k, (ctx, first, end) => {
