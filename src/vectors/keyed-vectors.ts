@@ -31,6 +31,9 @@ export type RowScanner = (
   out: Float32Array,
 ) => void;
 
+/** Rows per block in nearestMany: about half of a 1 MB L2 cache. */
+const ROW_BLOCK_BYTES = 512 << 10;
+
 export class KeyedVectors implements VectorData {
   readonly words: string[];
   readonly dim: number;
@@ -200,20 +203,39 @@ export class KeyedVectors implements VectorData {
     q: Float32Array,
     opts: { topn?: number; restrictVocab?: number; exclude?: Iterable<number> } = {},
   ): { indices: number[]; scores: number[] } {
+    const exclude = [...(opts.exclude ?? [])];
+    return this.nearestMany([q], { topn: opts.topn, restrictVocab: opts.restrictVocab, excludes: [exclude] })[0];
+  }
+
+  /**
+   * nearest() for many queries in one pass over the matrix: rows are scanned in blocks that stay in
+   * cache while every query visits them (the analogy evaluation's workload).
+   */
+  nearestMany(
+    queries: Float32Array[],
+    opts: { topn?: number; restrictVocab?: number; excludes?: number[][] } = {},
+  ): Array<{ indices: number[]; scores: number[] }> {
     const topn = opts.topn ?? 10;
-    const excluded = new Set(opts.exclude ?? []);
-    const scores = this.cosineSimilarities(q, opts.restrictVocab);
-    const top = new TopK(Math.min(scores.length, topn + excluded.size));
-    selectTop(scores, 0, top);
-    const best = top.sorted();
-    const indices: number[] = [];
-    const out: number[] = [];
-    for (let i = 0; i < best.indices.length && indices.length < topn; i++) {
-      if (excluded.has(best.indices[i])) continue;
-      indices.push(best.indices[i]);
-      out.push(best.scores[i]);
+    const to = this.restrict(opts.restrictVocab);
+    const inv = this.inverseNorms();
+    const units = queries.map((q) => {
+      this.checkQuery(q);
+      return normalized(q);
+    });
+    const excludes = queries.map((_, k) => new Set(opts.excludes?.[k] ?? []));
+    const tops = queries.map((_, k) => new TopK(Math.min(to, topn + excludes[k].size)));
+    const block = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (4 * this.dim)));
+    const scores = new Float32Array(block);
+    for (let from = 0; from < to; from += block) {
+      const end = Math.min(to, from + block);
+      const out = scores.subarray(0, end - from);
+      for (let k = 0; k < units.length; k++) {
+        this.scanner(this.vectors, this.dim, units[k], from, end, out);
+        for (let i = 0; i < out.length; i++) out[i] *= inv[from + i];
+        selectTop(out, from, tops[k]);
+      }
     }
-    return { indices, scores: out };
+    return tops.map((top, k) => bestExcluding(top, excludes[k], topn));
   }
 
   /**
@@ -258,12 +280,29 @@ export class KeyedVectors implements VectorData {
     if (topn === 0) return [];
     const pos = this.cosmulTerms(opts.positive ?? [], "positive");
     const neg = this.cosmulTerms(opts.negative ?? [], "negative");
-    if (pos.length === 0)
+    const exclude: number[] = [];
+    for (const t of [...(opts.positive ?? []), ...(opts.negative ?? [])]) {
+      const key = termKey(t);
+      if (typeof key === "string") exclude.push(this.indexOf(key));
+    }
+    const r = this.cosmulNearest(pos, neg, { topn, restrictVocab: opts.restrictVocab, exclude });
+    return r.indices.map((i, k) => [this.words[i], r.scores[k]]);
+  }
+
+  /** The 3CosMul scan behind mostSimilarCosmul, on vectors already resolved (words as unit vectors). */
+  cosmulNearest(
+    positive: Float32Array[],
+    negative: Float32Array[],
+    opts: { topn?: number; restrictVocab?: number; exclude?: Iterable<number> } = {},
+  ): { indices: number[]; scores: number[] } {
+    if (positive.length === 0) {
       throw new EmbedlmError("cannot compute similarity with no positive input", { field: "positive" });
+    }
+    const topn = opts.topn ?? 10;
     const to = this.restrict(opts.restrictVocab);
     const inv = this.inverseNorms();
-    const product = (terms: Float32Array[], init: number): Float64Array => {
-      const acc = new Float64Array(to).fill(init);
+    const product = (terms: Float32Array[]): Float64Array => {
+      const acc = new Float64Array(to).fill(1);
       const dots = new Float32Array(to);
       for (const t of terms) {
         this.scanner(this.vectors, this.dim, t, 0, to, dots);
@@ -271,23 +310,14 @@ export class KeyedVectors implements VectorData {
       }
       return acc;
     };
-    const num = product(pos, 1);
-    const den = product(neg, 1);
+    const num = product(positive);
+    const den = product(negative);
     const scores = new Float32Array(to);
     for (let i = 0; i < to; i++) scores[i] = num[i] / (den[i] + 0.000001);
-    const exclude = new Set<number>();
-    for (const t of [...(opts.positive ?? []), ...(opts.negative ?? [])]) {
-      const key = termKey(t);
-      if (typeof key === "string") exclude.add(this.indexOf(key));
-    }
+    const exclude = new Set(opts.exclude ?? []);
     const top = new TopK(Math.min(to, topn + exclude.size));
     selectTop(scores, 0, top);
-    const best = top.sorted();
-    const out: Neighbours = [];
-    for (let k = 0; k < best.indices.length && out.length < topn; k++) {
-      if (!exclude.has(best.indices[k])) out.push([this.words[best.indices[k]], best.scores[k]]);
-    }
-    return out;
+    return bestExcluding(top, exclude, topn);
   }
 
   /**
@@ -413,6 +443,19 @@ export class KeyedVectors implements VectorData {
       return key;
     });
   }
+}
+
+/** The best `topn` of `top` that are not in `exclude` (top holds topn + |exclude| candidates). */
+function bestExcluding(top: TopK, exclude: Set<number>, topn: number): { indices: number[]; scores: number[] } {
+  const best = top.sorted();
+  const indices: number[] = [];
+  const scores: number[] = [];
+  for (let i = 0; i < best.indices.length && indices.length < topn; i++) {
+    if (exclude.has(best.indices[i])) continue;
+    indices.push(best.indices[i]);
+    scores.push(best.scores[i]);
+  }
+  return { indices, scores };
 }
 
 function isWeighted(t: Term): t is readonly [string | Float32Array, number] {
