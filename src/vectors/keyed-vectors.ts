@@ -2,6 +2,7 @@
 import { EmbedlmError } from "../util/errors.js";
 import type { VectorData } from "./formats/data.js";
 import { type LoadOptions, readVectors, type SaveOptions, writeVectors } from "./io.js";
+import { sharedVectorKernels, VectorKernels } from "./kernels.js";
 import { dotRows, selectTop, TopK } from "./topk.js";
 
 /** A query term: a word, a vector, or either with a weight (gensim's (key, weight) tuples). */
@@ -31,14 +32,18 @@ export type RowScanner = (
   out: Float32Array,
 ) => void;
 
+/** Allocates in the kernels' memory when the matrix fits there, else in plain memory. */
+function kernelAllocator(kernels: VectorKernels): (length: number) => Float32Array {
+  return (length) => (VectorKernels.fits(length) ? kernels.allocate(length) : new Float32Array(length));
+}
+
 /** Rows per block in nearestMany: about half of a 1 MB L2 cache. */
 const ROW_BLOCK_BYTES = 512 << 10;
 
 export class KeyedVectors implements VectorData {
   readonly words: string[];
   readonly dim: number;
-  /** [words.length x dim] row-major. */
-  readonly vectors: Float32Array;
+  private matrix: Float32Array;
   readonly counts?: Float64Array;
   private readonly keyToIndex: Map<string, number>;
   private invNorms?: Float32Array;
@@ -60,7 +65,7 @@ export class KeyedVectors implements VectorData {
     }
     this.words = words;
     this.dim = dim;
-    this.vectors = vectors;
+    this.matrix = vectors;
     this.counts = counts;
     this.keyToIndex = new Map();
     for (let i = 0; i < words.length; i++) {
@@ -76,10 +81,40 @@ export class KeyedVectors implements VectorData {
     }
   }
 
-  /** Loads any supported format (detected from the file unless `format` is given), streaming. */
-  static async load(file: string, opts: LoadOptions = {}): Promise<KeyedVectors> {
-    const { format: _format, ...data } = readVectors(file, opts);
-    return new KeyedVectors(data);
+  /**
+   * Loads any supported format (detected from the file unless `format` is given), streaming. By
+   * default the matrix goes straight into the WebAssembly kernels' memory and queries run on SIMD;
+   * `kernels: false` keeps a plain Float32Array and the TypeScript scan.
+   */
+  static async load(
+    file: string,
+    opts: LoadOptions & { kernels?: boolean | VectorKernels } = {},
+  ): Promise<KeyedVectors> {
+    const { kernels: which = true, ...rest } = opts;
+    const kernels = which === true ? await sharedVectorKernels() : which === false ? undefined : which;
+    const { format: _format, ...data } = readVectors(
+      file,
+      kernels ? { allocate: kernelAllocator(kernels), ...rest } : rest,
+    );
+    const kv = new KeyedVectors(data);
+    if (kernels?.owns(kv.vectors)) kv.scanner = kernels.scan;
+    return kv;
+  }
+
+  /** [words.length x dim] row-major. */
+  get vectors(): Float32Array {
+    return this.matrix;
+  }
+
+  /**
+   * Moves the matrix into the kernels' memory (a copy, unless it was allocated there) and scans it
+   * with SIMD from now on. Default: the process-wide kernels.
+   */
+  async useKernels(kernels?: VectorKernels): Promise<void> {
+    const k = kernels ?? (await sharedVectorKernels());
+    this.matrix = k.adopt(this.matrix);
+    this.unit = undefined;
+    this.scanner = k.scan;
   }
 
   /** Saves atomically (default word2vec text; see SaveOptions). */
@@ -163,11 +198,6 @@ export class KeyedVectors implements VectorData {
     return out;
   }
 
-  /** Replaces the row scorer (the SIMD kernels install theirs); the default is dotRows. */
-  setScanner(scanner: RowScanner): void {
-    this.scanner = scanner;
-  }
-
   /** Cosine similarity of two words. */
   similarity(w1: string, w2: string): number {
     const a = this.indexOf(w1, "w1");
@@ -204,7 +234,11 @@ export class KeyedVectors implements VectorData {
     opts: { topn?: number; restrictVocab?: number; exclude?: Iterable<number> } = {},
   ): { indices: number[]; scores: number[] } {
     const exclude = [...(opts.exclude ?? [])];
-    return this.nearestMany([q], { topn: opts.topn, restrictVocab: opts.restrictVocab, excludes: [exclude] })[0];
+    return this.nearestMany([q], {
+      topn: opts.topn,
+      restrictVocab: opts.restrictVocab,
+      excludes: [exclude],
+    })[0];
   }
 
   /**
@@ -446,7 +480,11 @@ export class KeyedVectors implements VectorData {
 }
 
 /** The best `topn` of `top` that are not in `exclude` (top holds topn + |exclude| candidates). */
-function bestExcluding(top: TopK, exclude: Set<number>, topn: number): { indices: number[]; scores: number[] } {
+function bestExcluding(
+  top: TopK,
+  exclude: Set<number>,
+  topn: number,
+): { indices: number[]; scores: number[] } {
   const best = top.sorted();
   const indices: number[] = [];
   const scores: number[] = [];
