@@ -4,4 +4,4 @@
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
 export { skipgramBatch } from "./skipgram";
-export { vecDotRows } from "./vectors";
+export { vecScaledDotRows } from "./vectors";

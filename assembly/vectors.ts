@@ -1,14 +1,22 @@
 // Exact nearest-neighbour scans for word vectors (src/vectors): one query against a block of rows.
-// Reference: dotRows in src/vectors/topk.ts (test/vectors/kernels.test.ts holds them equal).
+// Reference: scaledDotRows in src/vectors/topk.ts (test/vectors/kernels.test.ts holds them equal).
 
 import { hsum, madd } from "./simd";
 
 /**
- * out[r - from] = dot(row r, q) for rows r in [from, to).
- * vectors: [rows x dim] row-major float32 (rows need not be 16-byte aligned); q: [dim]; out: [to - from].
- * Four rows share each load of q.
+ * out[r - from] = dot(row r, q) * scale[r] for rows r in [from, to).
+ * vectors: [rows x dim] row-major float32 (rows need not be 16-byte aligned); q: [dim];
+ * scale: [rows] (1 / row norms for cosines); out: [to - from]. Four rows share each load of q.
  */
-export function vecDotRows(vectors: usize, dim: i32, q: usize, from: i32, to: i32, out: usize): void {
+export function vecScaledDotRows(
+  vectors: usize,
+  dim: i32,
+  q: usize,
+  scale: usize,
+  from: i32,
+  to: i32,
+  out: usize,
+): void {
   const rowBytes = (<usize>dim) << 2;
   const d4 = (<usize>(dim & ~3)) << 2;
   let r = from;
@@ -41,10 +49,11 @@ export function vecDotRows(vectors: usize, dim: i32, q: usize, from: i32, to: i3
       s3 += load<f32>(p3 + j) * qs;
     }
     const o = out + ((<usize>(r - from)) << 2);
-    store<f32>(o, s0);
-    store<f32>(o, s1, 4);
-    store<f32>(o, s2, 8);
-    store<f32>(o, s3, 12);
+    const c = scale + ((<usize>r) << 2);
+    store<f32>(o, s0 * load<f32>(c));
+    store<f32>(o, s1 * load<f32>(c, 4), 4);
+    store<f32>(o, s2 * load<f32>(c, 8), 8);
+    store<f32>(o, s3 * load<f32>(c, 12), 12);
   }
   for (; r < to; r++) {
     const p = vectors + <usize>r * rowBytes;
@@ -53,6 +62,6 @@ export function vecDotRows(vectors: usize, dim: i32, q: usize, from: i32, to: i3
     for (; j < d4; j += 16) a = madd(v128.load(p + j), v128.load(q + j), a);
     let s = hsum(a);
     for (; j < rowBytes; j += 4) s += load<f32>(p + j) * load<f32>(q + j);
-    store<f32>(out + ((<usize>(r - from)) << 2), s);
+    store<f32>(out + ((<usize>(r - from)) << 2), s * load<f32>(scale + ((<usize>r) << 2)));
   }
 }

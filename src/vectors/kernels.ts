@@ -1,6 +1,6 @@
 // The WebAssembly SIMD scan for KeyedVectors: the matrix is allocated in the kernel runtime's shared
-// memory (so it exists once), and queries score its rows with vecDotRows (assembly/vectors.ts)
-// instead of the TypeScript reference dotRows (src/vectors/topk.ts).
+// memory (so it exists once), and queries score its rows with vecScaledDotRows (assembly/vectors.ts)
+// instead of the TypeScript reference scaledDotRows (src/vectors/topk.ts).
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { EmbedlmError } from "../util/errors.js";
 import type { RowScanner } from "./keyed-vectors.js";
@@ -14,6 +14,7 @@ export class VectorKernels {
   /** Buffers of the arrays allocated here: only those can be scanned without a copy. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private scratch?: { q: Float32Array; out: Float32Array };
+  private scoreBuffer?: Float32Array;
 
   private constructor(readonly runtime: KernelRuntime) {}
 
@@ -52,26 +53,49 @@ export class VectorKernels {
     return a;
   }
 
-  /** The scanner for matrices allocated here; same contract as dotRows. */
-  readonly scan: RowScanner = (vectors, dim, q, from, to, out) => {
-    if (!this.owns(vectors)) throw new Error("VectorKernels.scan: the matrix is not in the kernel memory");
-    const n = to - from;
-    const s = this.scratchFor(dim, Math.min(n, ROWS_PER_CALL));
+  /**
+   * The scanner for matrices (and scales) allocated here; same contract as scaledDotRows. Rows go
+   * in chunks straight into `out` when it lives here too, else through a scratch block.
+   */
+  readonly scan: RowScanner = (vectors, dim, q, scale, from, to, out) => {
+    if (!this.owns(vectors) || !this.owns(scale)) {
+      throw new Error("VectorKernels.scan: the matrix or its scale is not in the kernel memory");
+    }
+    const direct = this.owns(out);
+    const s = this.scratchFor(dim, direct ? 0 : Math.min(to - from, ROWS_PER_CALL));
     s.q.set(q.subarray(0, dim));
-    const kernel = this.runtime.kernels.vecDotRows;
+    const kernel = this.runtime.kernels.vecScaledDotRows;
     for (let r = from; r < to; r += ROWS_PER_CALL) {
       const end = Math.min(to, r + ROWS_PER_CALL);
-      kernel(vectors.byteOffset, dim, s.q.byteOffset, r, end, s.out.byteOffset);
-      out.set(s.out.subarray(0, end - r), r - from);
+      if (direct)
+        kernel(
+          vectors.byteOffset,
+          dim,
+          s.q.byteOffset,
+          scale.byteOffset,
+          r,
+          end,
+          out.byteOffset + 4 * (r - from),
+        );
+      else {
+        kernel(vectors.byteOffset, dim, s.q.byteOffset, scale.byteOffset, r, end, s.out.byteOffset);
+        out.set(s.out.subarray(0, end - r), r - from);
+      }
     }
   };
+
+  /** A scores buffer in the kernel memory, reused while it is big enough (the scan then writes straight into it). */
+  scores(length: number): Float32Array {
+    if (!this.scoreBuffer || this.scoreBuffer.length < length) this.scoreBuffer = this.allocate(length);
+    return this.scoreBuffer.subarray(0, length);
+  }
 
   private scratchFor(dim: number, rows: number): { q: Float32Array; out: Float32Array } {
     const s = this.scratch;
     if (s && s.q.length >= dim && s.out.length >= rows) return s;
     this.scratch = {
       q: this.runtime.arena.f32(Math.max(dim, s?.q.length ?? 0)),
-      out: this.runtime.arena.f32(Math.max(rows, ROWS_PER_CALL)),
+      out: this.runtime.arena.f32(Math.max(rows, s?.out.length ?? 0)),
     };
     return this.scratch;
   }

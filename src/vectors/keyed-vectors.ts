@@ -3,7 +3,7 @@ import { EmbedlmError } from "../util/errors.js";
 import type { VectorData } from "./formats/data.js";
 import { type LoadOptions, readVectors, type SaveOptions, writeVectors } from "./io.js";
 import { sharedVectorKernels, VectorKernels } from "./kernels.js";
-import { dotRows, selectTop, TopK } from "./topk.js";
+import { scaledDotRows, selectTop, TopK } from "./topk.js";
 
 /** A query term: a word, a vector, or either with a weight (gensim's (key, weight) tuples). */
 export type Term = string | Float32Array | readonly [string | Float32Array, number];
@@ -22,11 +22,15 @@ export interface MostSimilarOptions {
   restrictVocab?: number;
 }
 
-/** Scores every row of a range: the seam where the SIMD kernels plug in (see setScanner). */
+/**
+ * out[r - from] = dot(vectors[r], q) * scale[r] for rows r in [from, to): the scan every query
+ * runs, either the TypeScript reference (scaledDotRows) or the SIMD kernel (VectorKernels.scan).
+ */
 export type RowScanner = (
   vectors: Float32Array,
   dim: number,
   q: Float32Array,
+  scale: Float32Array,
   from: number,
   to: number,
   out: Float32Array,
@@ -48,7 +52,8 @@ export class KeyedVectors implements VectorData {
   private readonly keyToIndex: Map<string, number>;
   private invNorms?: Float32Array;
   private unit?: Float32Array;
-  private scanner: RowScanner = dotRows;
+  private scanner: RowScanner = scaledDotRows;
+  private kernels?: VectorKernels;
 
   constructor(data: VectorData) {
     const { words, dim, vectors, counts } = data;
@@ -97,7 +102,7 @@ export class KeyedVectors implements VectorData {
       kernels ? { allocate: kernelAllocator(kernels), ...rest } : rest,
     );
     const kv = new KeyedVectors(data);
-    if (kernels?.owns(kv.vectors)) kv.scanner = kernels.scan;
+    if (kernels?.owns(kv.vectors)) kv.attach(kernels);
     return kv;
   }
 
@@ -113,8 +118,14 @@ export class KeyedVectors implements VectorData {
   async useKernels(kernels?: VectorKernels): Promise<void> {
     const k = kernels ?? (await sharedVectorKernels());
     this.matrix = k.adopt(this.matrix);
+    this.attach(k);
+  }
+
+  private attach(kernels: VectorKernels): void {
+    this.kernels = kernels;
+    this.scanner = kernels.scan;
+    this.invNorms = undefined;
     this.unit = undefined;
-    this.scanner = k.scan;
   }
 
   /** Saves atomically (default word2vec text; see SaveOptions). */
@@ -162,7 +173,8 @@ export class KeyedVectors implements VectorData {
     if (this.invNorms) return this.invNorms;
     const n = this.words.length;
     const dim = this.dim;
-    const inv = new Float32Array(n);
+    // In the kernels' memory when they scan, since the kernel reads the norms too.
+    const inv = this.kernels ? this.kernels.allocate(n) : new Float32Array(n);
     const v = this.vectors;
     for (let r = 0; r < n; r++) {
       let s = 0;
@@ -219,9 +231,7 @@ export class KeyedVectors implements VectorData {
     const to = this.restrict(restrictVocab);
     const unitQ = normalized(q);
     const out = new Float32Array(to);
-    this.scanner(this.vectors, this.dim, unitQ, 0, to, out);
-    const inv = this.inverseNorms();
-    for (let i = 0; i < to; i++) out[i] *= inv[i];
+    this.scanner(this.vectors, this.dim, unitQ, this.inverseNorms(), 0, to, out);
     return out;
   }
 
@@ -258,14 +268,14 @@ export class KeyedVectors implements VectorData {
     });
     const excludes = queries.map((_, k) => new Set(opts.excludes?.[k] ?? []));
     const tops = queries.map((_, k) => new TopK(Math.min(to, topn + excludes[k].size)));
-    const block = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (4 * this.dim)));
-    const scores = new Float32Array(block);
+    // One query scans everything at once; several share cache-sized blocks of rows.
+    const block = queries.length === 1 ? to : Math.max(1, Math.floor(ROW_BLOCK_BYTES / (4 * this.dim)));
+    const scores = this.kernels?.scores(block) ?? new Float32Array(block);
     for (let from = 0; from < to; from += block) {
       const end = Math.min(to, from + block);
       const out = scores.subarray(0, end - from);
       for (let k = 0; k < units.length; k++) {
-        this.scanner(this.vectors, this.dim, units[k], from, end, out);
-        for (let i = 0; i < out.length; i++) out[i] *= inv[from + i];
+        this.scanner(this.vectors, this.dim, units[k], inv, from, end, out);
         selectTop(out, from, tops[k]);
       }
     }
@@ -337,10 +347,10 @@ export class KeyedVectors implements VectorData {
     const inv = this.inverseNorms();
     const product = (terms: Float32Array[]): Float64Array => {
       const acc = new Float64Array(to).fill(1);
-      const dots = new Float32Array(to);
+      const dots = this.kernels?.scores(to) ?? new Float32Array(to);
       for (const t of terms) {
-        this.scanner(this.vectors, this.dim, t, 0, to, dots);
-        for (let i = 0; i < to; i++) acc[i] *= (1 + dots[i] * inv[i]) / 2;
+        this.scanner(this.vectors, this.dim, t, inv, 0, to, dots);
+        for (let i = 0; i < to; i++) acc[i] *= (1 + dots[i]) / 2;
       }
       return acc;
     };

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { dotRows, KeyedVectors, writeVectors } from "../../src/vectors/index.js";
+import { KeyedVectors, scaledDotRows, writeVectors } from "../../src/vectors/index.js";
 import { VectorKernels } from "../../src/vectors/kernels.js";
 import { randomVectors, tempDir } from "./fixtures.js";
 
@@ -13,11 +13,12 @@ after(async () => {
   await kernels?.close();
 });
 
-test("vecDotRows equals dotRows for every dimension remainder and row range", async () => {
+test("vecScaledDotRows equals scaledDotRows for every dimension remainder and row range", async () => {
   kernels = await VectorKernels.create();
   for (const dim of [1, 3, 4, 7, 24, 301]) {
     const data = randomVectors(37, dim, dim);
     const m = kernels.adopt(data.vectors);
+    const scale = kernels.adopt(Float32Array.from({ length: 37 }, (_, i) => 0.5 + i / 10));
     const q = randomVectors(1, dim, 100 + dim).vectors;
     for (const [from, to] of [
       [0, 37],
@@ -27,8 +28,11 @@ test("vecDotRows equals dotRows for every dimension remainder and row range", as
     ]) {
       const want = new Float32Array(to - from);
       const got = new Float32Array(to - from);
-      dotRows(m, dim, q, from, to, want);
-      kernels.scan(m, dim, q, from, to, got);
+      scaledDotRows(m, dim, q, scale, from, to, want);
+      kernels.scan(m, dim, q, scale, from, to, got);
+      const direct = kernels.scores(to - from);
+      kernels.scan(m, dim, q, scale, from, to, direct);
+      assert.deepEqual(Array.from(direct), Array.from(got));
       for (let i = 0; i < want.length; i++) {
         const tol = 1e-5 * Math.max(1, Math.abs(want[i]));
         assert.ok(
