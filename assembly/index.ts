@@ -3,4 +3,5 @@
 
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
+export { sgemm, sgemmWorkspace } from "./gemm";
 export { skipgramBatch } from "./skipgram";
