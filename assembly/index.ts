@@ -5,3 +5,4 @@ export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
 export { sgemm, sgemmWorkspace } from "./gemm";
 export { skipgramBatch } from "./skipgram";
+export { softmaxCrossEntropyRows } from "./softmax_ce";

@@ -37,10 +37,11 @@ export interface GemmOptions {
   chunk?: number;
 }
 
-function pointer(buf: Buf, off: number): number {
+/** The byte pointer of element `off` of a float32 view of the kernel memory. */
+export function kernelPointer(buf: Buf, off = 0): number {
   if (!(buf instanceof Float32Array) || !(buf.buffer instanceof SharedArrayBuffer))
     throw new TypeError(
-      "the WebAssembly GEMM needs float32 buffers in the kernel memory (allocate them from the runtime's arena)",
+      "WebAssembly kernels need float32 buffers in the kernel memory (allocate them from the runtime's arena)",
     );
   return buf.byteOffset + off * 4;
 }
@@ -61,9 +62,9 @@ export function wasmGemm(rt: KernelRuntime, options: GemmOptions = {}): SgemmFn 
 
   return (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
     if (m <= 0 || n <= 0) return;
-    const pa = pointer(a, aOff);
-    const pb = pointer(b, bOff);
-    const pc = pointer(c, cOff);
+    const pa = kernelPointer(a, aOff);
+    const pb = kernelPointer(b, bOff);
+    const pc = kernelPointer(c, cOff);
     const ta = transA ? 1 : 0;
     const tb = transB ? 1 : 0;
     const flops = m * n * Math.max(k, 1);
