@@ -154,7 +154,7 @@ export function trainOutput(
   // e collects in the thread's error buffer and is added to err at the end, since h must stay
   // unchanged until every row has been updated (err may be h itself).
   const e = load<usize>(t + T_NEU1E);
-  if (e != err) for (let j: usize = 0; j < rowBytes; j += 16) v128.store(e + j, f32x4.splat(0));
+  if (e !== err) for (let j: usize = 0; j < rowBytes; j += 16) v128.store(e + j, f32x4.splat(0));
   for (k = 0; k + 3 <= n; k += 3) {
     const r0 = load<usize>(rows + ((<usize>k) << 2));
     const r1 = load<usize>(rows + ((<usize>k) << 2), 4);
@@ -182,7 +182,7 @@ export function trainOutput(
       v128.store(r0 + j, madd(g0, v128.load(h + j), v0));
     }
   }
-  if (e != err)
+  if (e !== err)
     for (let j: usize = 0; j < rowBytes; j += 16)
       v128.store(err + j, f32x4.add(v128.load(err + j), v128.load(e + j)));
   store<f64>(t + T_LOSS, load<f64>(t + T_LOSS) + loss);

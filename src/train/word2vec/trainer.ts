@@ -126,7 +126,9 @@ export async function trainWord2Vec(corpus: Corpus, options: Word2VecOptions = {
       const saved = resumed.state.threadRng;
       rngStates = rngStates.map((s, i) => saved[i] ?? s);
     }
-    m.threads.forEach((t, i) => t.rng.set(rngStates[i]));
+    m.threads.forEach((t, i) => {
+      t.rng.set(rngStates[i]);
+    });
 
     const pool = rt.pool!;
     const kernel = o.model === "cbow" ? "cbowBatch" : "skipgramBatch";
