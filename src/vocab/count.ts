@@ -86,7 +86,8 @@ export class ByteTokenCounter {
         if (cls === 1 || (cls === 2 && multiByteSpace(chunk, i, end) > 0)) break;
       }
       if (i === end) {
-        this.partial = chunk.slice(start, end);
+        // A copy: the chunk buffer may be reused for the next read (and Buffer.slice would not copy).
+        this.partial = new Uint8Array(chunk.subarray(start, end));
         return;
       }
       this.insert(chunk, start, i, h);
