@@ -11,6 +11,7 @@ import { sentences } from "../../text/sentences.js";
 import { Tokenizer } from "../../text/tokenizer.js";
 import { EmbedlmError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
+import { KeyedVectors } from "../../vectors/keyed-vectors.js";
 import { Vocab } from "../../vocab/vocab.js";
 import { type CheckpointState, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { allocateModel } from "./layout.js";
@@ -24,11 +25,8 @@ import {
 
 /** Trained word vectors with what produced them. */
 export interface Word2VecResult {
-  /** Words by id (most frequent first). */
-  words: string[];
-  /** Row-major [words.length x dim]. */
-  vectors: Float32Array;
-  dim: number;
+  /** The input vectors (gensim's model.wv), words by frequency, with their counts. */
+  wv: KeyedVectors;
   vocab: Vocab;
   options: ResolvedOptions;
   /** One entry per epoch (those before a resume included). */
@@ -229,9 +227,12 @@ export async function trainWord2Vec(corpus: Corpus, options: Word2VecOptions = {
     for (let w = 0; w < vocab.size; w++)
       vectors.set(m.syn0.subarray(w * m.stride, w * m.stride + dim), w * dim);
     return {
-      words: [...vocab.words],
-      vectors,
-      dim,
+      wv: new KeyedVectors({
+        words: [...vocab.words],
+        dim,
+        vectors,
+        counts: Float64Array.from(vocab.counts),
+      }),
       vocab,
       options: o,
       epochs: history,
