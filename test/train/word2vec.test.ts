@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { textCorpus } from "../../src/text/corpus.js";
 import { trainWord2Vec, type Word2VecOptions } from "../../src/train/word2vec/index.js";
+import { countFiles, fileSource } from "../../src/train/word2vec/source.js";
 import { Rng } from "../../src/util/rng.js";
 
 const dir = await mkdtemp(join(tmpdir(), "embedlm-w2v-"));
@@ -77,6 +78,28 @@ test("one thread with a seed gives bit-identical vectors; another seed does not"
   assert.deepEqual(Buffer.from(a.wv.vectors.buffer), Buffer.from(b.wv.vectors.buffer));
   assert.equal(a.epochs[1].loss, b.epochs[1].loss);
   assert.notDeepEqual(Buffer.from(a.wv.vectors.buffer), Buffer.from(c.wv.vectors.buffer));
+});
+
+test("plain files read at the byte level give the same sentences, hence the same vectors", async () => {
+  const file = join(dir, "planted.txt");
+  await writeFile(file, `${text}\n`);
+  const counted = await countFiles([file], 10000);
+  assert.equal(counted.total, 18000);
+  assert.equal(counted.counts.get("cat")! + counted.counts.get("dog")!, text.split(/cat|dog/).length - 1);
+  const o = { ...base, sample: 1e-2, epochs: 1 };
+  const fromFile = await trainWord2Vec([file], o);
+  const fromCorpus = await trainWord2Vec(textCorpus([text]), o);
+  assert.deepEqual(fromFile.wv.words, fromCorpus.wv.words);
+  assert.deepEqual(Buffer.from(fromFile.wv.vectors.buffer), Buffer.from(fromCorpus.wv.vectors.buffer));
+  // sentences end at line ends and every maxSentenceLength words
+  const vocab = fromFile.vocab;
+  const lengths: number[] = [];
+  await fileSource([file], vocab, 5).pass((_ids, n, tokens) => {
+    assert.equal(n, tokens);
+    lengths.push(n);
+  });
+  assert.equal(lengths.length, 1500 * 3);
+  assert.ok(lengths.every((n, i) => n === (i % 3 === 2 ? 2 : 5)));
 });
 
 test("two threads train on shared matrices (Hogwild) to the same structure", async () => {

@@ -211,10 +211,12 @@ word2vec.c and gensim names work too: -train, -output, -size/--vector-size, -ite
         await checkWritable(output);
         const checkpoint = flags.checkpoint ?? `${output}.ckpt`;
         if (flags.checkpoint !== undefined) await checkWritable(checkpoint);
-        const corpus = await openCorpus(paths, { onWarning: ctx.warn });
+        // word2vec's own tokenization (whitespace, as is) reads plain files at the byte level
+        const plain = flags.tokenizer === "whitespace" && flags.lowercase !== true;
+        const input = plain ? paths : await openCorpus(paths, { onWarning: ctx.warn });
 
         let bar: ReturnType<typeof ctx.progress> | undefined;
-        const result = await trainWord2Vec(corpus, {
+        const result = await trainWord2Vec(input, {
           model: model as "skipgram" | "cbow" | undefined,
           vectorSize: pick(flags.dim, flags.size, flags.vectorSize),
           window: flags.window,
@@ -230,11 +232,13 @@ word2vec.c and gensim names work too: -train, -output, -size/--vector-size, -ite
           epochs: pick(flags.epochs, flags.iter),
           threads: pick(flags.threads, flags.workers),
           seed: flags.seed,
-          tokenizer: new Tokenizer({
-            mode: flags.tokenizer as "whitespace" | "unicode",
-            lowercase: flags.lowercase === true,
-            normalize: flags.tokenizer === "unicode" ? "NFKC" : "none",
-          }),
+          tokenizer: plain
+            ? undefined
+            : new Tokenizer({
+                mode: flags.tokenizer as "whitespace" | "unicode",
+                lowercase: flags.lowercase === true,
+                normalize: flags.tokenizer === "unicode" ? "NFKC" : "none",
+              }),
           checkpoint,
           resume: flags.resume === true,
           onProgress: (p) => {
