@@ -3,4 +3,7 @@
 
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
+export { sgemm, sgemmWorkspace } from "./gemm";
 export { skipgramBatch } from "./skipgram";
+export { vecScaledDotRows } from "./vectors";
+export { softmaxCrossEntropyRows } from "./softmax_ce";

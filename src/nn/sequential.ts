@@ -1,4 +1,5 @@
 import { Rng } from "../util/rng.js";
+import { type GemmFn, gemm } from "./gemm.js";
 import type { BuildContext, Layer } from "./layer.js";
 import { ParamStore } from "./params.js";
 import { Arena, type DType, type IdTensor, type Tensor } from "./tensor.js";
@@ -49,6 +50,8 @@ export interface ModelOptions {
   dtype?: DType;
   /** Where parameters and activations live (default: JavaScript typed arrays). */
   arena?: Arena;
+  /** The matrix multiply (default: the TypeScript reference; see `nnRuntime` for the WebAssembly one). */
+  gemm?: GemmFn;
 }
 
 /** A built model: its layers, one parameter store, forward/backward over whole batches. */
@@ -67,6 +70,7 @@ export class Model {
       params: this.params,
       arena: this.arena,
       rng: new Rng(opts.dropoutSeed ?? seed + 1),
+      gemm: opts.gemm ?? gemm,
       prefix: "",
     });
     this.params.allocate(seed);

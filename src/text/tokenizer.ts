@@ -88,8 +88,9 @@ export class Tokenizer {
     stopwords?: string | string[];
   };
   private readonly stop: Set<string> | undefined;
-  private readonly kinds: Kind[];
-  private readonly re: RegExp;
+  // Regexes by [url alternative on][e-mail alternative on]; a line without "@" or "://" / "www."
+  // uses one without those alternatives, which saves trying them at every word.
+  private readonly variants: { re: RegExp; kinds: Kind[] }[][];
 
   constructor(opts: TokenizerOptions = {}) {
     this.options = {
@@ -121,10 +122,16 @@ export class Tokenizer {
       });
     }
     this.stop = opts.stopwords === undefined ? undefined : stopwordSet(opts.stopwords);
-    this.kinds = (Object.keys(PATTERNS) as Kind[]).filter(
-      (k) => (k !== "url" || o.urls) && (k !== "email" || o.emails),
-    );
-    this.re = new RegExp(this.kinds.map((k) => `(${PATTERNS[k]})`).join("|"), "gu");
+    const variant = (url: boolean, email: boolean) => {
+      const kinds = (Object.keys(PATTERNS) as Kind[]).filter(
+        (k) => (k !== "url" || url) && (k !== "email" || email),
+      );
+      return { re: new RegExp(kinds.map((k) => `(${PATTERNS[k]})`).join("|"), "gu"), kinds };
+    };
+    this.variants = [
+      [variant(false, false), variant(false, o.emails)],
+      [variant(o.urls, false), variant(o.urls, o.emails)],
+    ];
   }
 
   tokenize(text: string): string[] {
@@ -147,8 +154,8 @@ export class Tokenizer {
         .replace(ACCENTS, "")
         .normalize("NFC");
     } else if (o.normalize === "NFKC") text = text.normalize("NFKC");
-    const re = this.re;
-    const kinds = this.kinds;
+    const hasUrl = text.includes("://") || text.includes("www.") ? 1 : 0;
+    const { re, kinds } = this.variants[hasUrl][text.includes("@") ? 1 : 0];
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       let g = 1;

@@ -3,6 +3,7 @@ export type { LoadDtype, ReadOptions, VectorData } from "./formats/data.js";
 export { detectFormat, VECTOR_FORMATS, type VectorFormat } from "./formats/detect.js";
 export type { NativeDtype } from "./formats/native.js";
 export { checkFormat, type LoadOptions, readVectors, type SaveOptions, writeVectors } from "./io.js";
+export { VectorKernels } from "./kernels.js";
 export {
   KeyedVectors,
   type MostSimilarOptions,
@@ -10,4 +11,4 @@ export {
   type RowScanner,
   type Term,
 } from "./keyed-vectors.js";
-export { dotRows, selectTop, TopK } from "./topk.js";
+export { scaledDotRows, selectTop, TopK } from "./topk.js";

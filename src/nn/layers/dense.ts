@@ -1,5 +1,5 @@
 import { type Activation, activate, activateBackward } from "../activations.js";
-import { gemm } from "../gemm.js";
+import type { GemmFn } from "../gemm.js";
 import { type Initializer, uniform } from "../init.js";
 import { type BuildContext, type Layer, lastDim } from "../layer.js";
 import type { Param } from "../params.js";
@@ -30,6 +30,7 @@ export class Dense implements Layer {
   private b: Param | undefined;
   private inDim = 0;
   private x!: Tensor;
+  private gemm!: GemmFn;
   private z!: Scratch;
   private y!: Scratch;
   private dx!: Scratch;
@@ -41,6 +42,7 @@ export class Dense implements Layer {
   }
 
   build(input: readonly (number | null)[], ctx: BuildContext): (number | null)[] {
+    this.gemm = ctx.gemm;
     this.inDim = lastDim(input, this.name);
     const bound = 1 / Math.sqrt(this.inDim);
     this.w = ctx.params.add(
@@ -69,7 +71,7 @@ export class Dense implements Layer {
     const y = this.y.get(shape);
     const z = this.act === "linear" ? y : this.z.get(shape);
     if (this.b !== undefined) for (let r = 0; r < rows; r++) z.data.set(this.b.value.data, r * units);
-    gemm(
+    this.gemm(
       false,
       true,
       rows,
@@ -102,7 +104,7 @@ export class Dense implements Layer {
       activateBackward(this.act, z.data, y.data, dy.data, z.data, dy.data.length);
       dz = z;
     }
-    gemm(
+    this.gemm(
       true,
       false,
       units,
@@ -125,7 +127,7 @@ export class Dense implements Layer {
       for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) gb[j] += dz.data[r * units + j];
     }
     const dx = this.dx.get(this.x.shape);
-    gemm(
+    this.gemm(
       false,
       false,
       rows,

@@ -1,5 +1,5 @@
 import { sigmoid } from "../activations.js";
-import { gemm } from "../gemm.js";
+import type { GemmFn } from "../gemm.js";
 import { uniform } from "../init.js";
 import type { BuildContext } from "../layer.js";
 import type { Param } from "../params.js";
@@ -22,6 +22,7 @@ export class LstmCell implements RecurrentCell {
   private bih!: Param;
   private bhh!: Param;
   private x!: Tensor;
+  private gemm!: GemmFn;
   /** Activated gates per step [B, T, 4H], reused for their gradients in backward. */
   private gates!: Scratch;
   private c!: Scratch;
@@ -34,6 +35,7 @@ export class LstmCell implements RecurrentCell {
   private dc!: Scratch;
 
   build(inDim: number, ctx: BuildContext, l: number, opts: RecurrentOptions): void {
+    this.gemm = ctx.gemm;
     const h = opts.units;
     this.h = h;
     this.inDim = inDim;
@@ -62,7 +64,7 @@ export class LstmCell implements RecurrentCell {
     const bih = this.bih.value.data;
     const bhh = this.bhh.value.data;
     for (let r = 0; r < B * T; r++) for (let j = 0; j < G4; j++) g[r * G4 + j] = bih[j] + bhh[j];
-    gemm(
+    this.gemm(
       false,
       true,
       B * T,
@@ -88,7 +90,7 @@ export class LstmCell implements RecurrentCell {
             : y.data.subarray((b * T + t - 1) * H, (b * T + t) * H);
         hp.set(src, (b * T + t) * H);
       }
-      gemm(false, true, B, G4, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, g, t * G4, T * G4);
+      this.gemm(false, true, B, G4, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, g, t * G4, T * G4);
       for (let b = 0; b < B; b++) {
         const gi = (b * T + t) * G4;
         const ci = (b * T + t) * H;
@@ -150,12 +152,12 @@ export class LstmCell implements RecurrentCell {
           dc[b * H + j] = dcv * fg;
         }
       }
-      gemm(false, false, B, H, G4, 1, g, t * G4, T * G4, this.whh.value.data, 0, H, 0, dh, 0, H);
+      this.gemm(false, false, B, H, G4, 1, g, t * G4, T * G4, this.whh.value.data, 0, H, 0, dh, 0, H);
     }
     // g now holds dLoss/dgates for every step.
     const hp = this.hprev.get([B, T, H]).data;
-    gemm(true, false, G4, I, B * T, 1, g, 0, G4, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
-    gemm(true, false, G4, H, B * T, 1, g, 0, G4, hp, 0, H, 1, this.whh.grad.data, 0, H);
+    this.gemm(true, false, G4, I, B * T, 1, g, 0, G4, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
+    this.gemm(true, false, G4, H, B * T, 1, g, 0, G4, hp, 0, H, 1, this.whh.grad.data, 0, H);
     const gbi = this.bih.grad.data;
     const gbh = this.bhh.grad.data;
     for (let r = 0; r < B * T; r++)
@@ -164,7 +166,7 @@ export class LstmCell implements RecurrentCell {
         gbh[j] += g[r * G4 + j];
       }
     const dx = this.dx.get(this.x.shape);
-    gemm(false, false, B * T, I, G4, 1, g, 0, G4, this.wih.value.data, 0, I, 0, dx.data, 0, I);
+    this.gemm(false, false, B * T, I, G4, 1, g, 0, G4, this.wih.value.data, 0, I, 0, dx.data, 0, I);
     return dx;
   }
 }

@@ -1,0 +1,92 @@
+import { checkInt, EmbedlmError } from "../../util/errors.js";
+import { NgramCounter } from "./counter.js";
+import { estimateModel } from "./estimate.js";
+import type { NgramModel } from "./model.js";
+import { type Smoothing, smoothingByName } from "./smoothing.js";
+import { WordList } from "./words.js";
+
+/** Options of `trainNgram` (KenLM lmplz / SRILM ngram-count names in the comments). */
+export interface NgramOptions {
+  /** n, the order (`-o` / `-order`), 1..16. Default 5. */
+  order?: number;
+  /** "kn" (interpolated modified Kneser-Ney, default), "wb", "addk", "stupid", or a Smoothing object. */
+  smoothing?: string | Smoothing;
+  /** add-k's k (default 1) or stupid backoff's alpha (default 0.4). */
+  k?: number;
+  /**
+   * KenLM `--prune`: `prune[i]` is the count threshold of order i+1; n-grams seen that many times or
+   * fewer are dropped (the last value repeats for higher orders; unigrams are never pruned). Default none.
+   */
+  prune?: readonly number[];
+  /** A closed vocabulary: other words become `<unk>`. Default: every word of the corpus. */
+  vocabulary?: readonly string[];
+  /** Words seen fewer times become `<unk>` (needs a second pass over the corpus). Default 1. */
+  minCount?: number;
+  /** Keep at most this many words (specials included), the most frequent. Default: no limit. */
+  maxSize?: number;
+}
+
+/** Special words, first in every vocabulary trained here. */
+export const SPECIALS = ["<unk>", "<s>", "</s>"] as const;
+
+/** A corpus that can be read more than once: a function returning a fresh stream of token lists. */
+export type SentenceSource = () => AsyncIterable<readonly string[]> | Iterable<readonly string[]>;
+
+/**
+ * Trains an n-gram model on tokenized sentences, streaming: memory grows with the number of distinct
+ * n-grams, not with the corpus. Words outside the vocabulary are counted as `<unk>`; empty sentences
+ * are skipped; `<s>` and `</s>` inside a sentence are errors.
+ */
+export async function trainNgram(source: SentenceSource, opts: NgramOptions = {}): Promise<NgramModel> {
+  const order = checkInt("order", opts.order ?? 5, 1, 16);
+  const smoothing =
+    typeof opts.smoothing === "object" ? opts.smoothing : smoothingByName(opts.smoothing ?? "kn", opts.k);
+  const words = new WordList(SPECIALS);
+  let closed = false;
+  if (opts.vocabulary) {
+    for (const w of opts.vocabulary) words.add(w);
+    closed = true;
+  } else if ((opts.minCount ?? 1) > 1 || opts.maxSize !== undefined) {
+    const minCount = checkInt("minCount", opts.minCount ?? 1, 1);
+    const maxSize = checkInt("maxSize", opts.maxSize ?? Number.MAX_SAFE_INTEGER, SPECIALS.length);
+    const freq = new Map<string, number>();
+    for await (const sentence of source()) for (const w of sentence) freq.set(w, (freq.get(w) ?? 0) + 1);
+    const kept = [...freq].filter(([w, c]) => c >= minCount && words.id(w) < 0);
+    kept.sort((a, b) => b[1] - a[1]);
+    for (const [w] of kept.slice(0, maxSize - SPECIALS.length)) words.add(w);
+    closed = true;
+  }
+  const unk = words.id("<unk>");
+  const bos = words.id("<s>");
+  const eos = words.id("</s>");
+  const counter = new NgramCounter(order, bos, eos);
+  let ids = new Int32Array(256);
+  let sentenceNo = 0;
+  for await (const sentence of source()) {
+    sentenceNo++;
+    const n = sentence.length;
+    if (n === 0) continue;
+    if (n > ids.length) ids = new Int32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      let id = closed ? words.id(sentence[i]) : words.add(sentence[i]);
+      if (id === bos || id === eos) {
+        throw new EmbedlmError(
+          `sentence ${sentenceNo} contains ${sentence[i]}; boundaries are added by embedlm`,
+        );
+      }
+      if (id < 0) id = unk;
+      ids[i] = id;
+    }
+    counter.addSentence(ids.subarray(0, n));
+  }
+  if (counter.tokens === 0) throw new EmbedlmError("the corpus is empty: no sentence with a word");
+  const counts = counter.finish(words.size);
+  const cutoffs: number[] = [];
+  if (opts.prune && opts.prune.length > 0) {
+    for (let i = 0; i < opts.prune.length; i++) checkInt(`prune[${i}]`, opts.prune[i], 0);
+    if (opts.prune[0] !== 0)
+      throw new EmbedlmError("unigrams cannot be pruned: the first threshold must be 0", { field: "prune" });
+    for (let k = 1; k <= order; k++) cutoffs[k] = opts.prune[Math.min(k, opts.prune.length) - 1] + 1;
+  }
+  return estimateModel(counts, smoothing, words, cutoffs);
+}
