@@ -75,17 +75,18 @@ export class KeyedVectors implements VectorData {
     this.dim = dim;
     this.matrix = vectors;
     this.counts = counts;
-    this.keyToIndex = new Map();
-    for (let i = 0; i < words.length; i++) {
-      if (this.keyToIndex.has(words[i])) {
-        throw new EmbedlmError(
-          `duplicate word '${words[i]}' (rows ${this.keyToIndex.get(words[i])! + 1} and ${i + 1})`,
-          {
-            field: "words",
-          },
-        );
+    if (data.wordIndex?.size === words.length) this.keyToIndex = data.wordIndex;
+    else {
+      this.keyToIndex = new Map();
+      for (let i = 0; i < words.length; i++) {
+        if (this.keyToIndex.has(words[i])) {
+          throw new EmbedlmError(
+            `duplicate word '${words[i]}' (rows ${this.keyToIndex.get(words[i])! + 1} and ${i + 1})`,
+            { field: "words" },
+          );
+        }
+        this.keyToIndex.set(words[i], i);
       }
-      this.keyToIndex.set(words[i], i);
     }
   }
 

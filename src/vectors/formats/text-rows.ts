@@ -308,7 +308,7 @@ export function readTextVectors(file: string, layout: TextLayout, opts: ReadOpti
     }
     const out = row === rows ? vectors : vectors.subarray(0, row * dim);
     applyDtype(out, 0, out.length, opts.dtype ?? "float32");
-    return { words: table.words, dim, vectors: out };
+    return { words: table.words, dim, vectors: out, wordIndex: table.index };
   } finally {
     src.close();
   }
