@@ -1,0 +1,9 @@
+// The single entry of the kernel module: one file per concept, re-exported here. Adding a kernel:
+// write assembly/NAME.ts and add one `export ... from "./NAME"` line (see docs/kernels.md).
+
+export { saxpy, sdot } from "./blas1";
+export { cbowBatch } from "./cbow";
+export { sgemm, sgemmWorkspace } from "./gemm";
+export { skipgramBatch } from "./skipgram";
+export { vecScaledDotRows } from "./vectors";
+export { softmaxCrossEntropyRows } from "./softmax_ce";

@@ -1,0 +1,47 @@
+import { EmbedlmError } from "../util/errors.js";
+import type { Optimizer } from "./optim.js";
+import type { ParamStore } from "./params.js";
+import { loadSafetensors, type StTensor, saveSafetensors } from "./safetensors.js";
+import { sameShape } from "./tensor.js";
+
+const OPT = "optimizer.";
+
+/**
+ * Saves the parameters (float32, PyTorch names and layouts) and, when given, the optimizer state
+ * under "optimizer.<param>.<state>" with its step and rate in the metadata, to one safetensors file.
+ */
+export async function saveWeights(path: string, store: ParamStore, optimizer?: Optimizer): Promise<void> {
+  const tensors: Record<string, StTensor> = {};
+  const f32 = (d: StTensor["data"]) => (d instanceof Float32Array ? d : Float32Array.from(d));
+  for (const p of store.params) tensors[p.name] = { shape: p.shape, data: f32(p.value.data) };
+  const metadata: Record<string, string> = { format: "pt" };
+  if (optimizer) {
+    const st = optimizer.stateDict();
+    for (const [name, t] of Object.entries(st.tensors))
+      tensors[OPT + name] = { shape: t.shape, data: f32(t.data) };
+    for (const [k, v] of Object.entries(st.meta)) metadata[OPT + k] = String(v);
+  }
+  await saveSafetensors(path, tensors, metadata);
+}
+
+/** Loads parameters (every parameter must be present, with its shape) and, when given, the optimizer state. */
+export async function loadWeights(path: string, store: ParamStore, optimizer?: Optimizer): Promise<void> {
+  const { tensors, metadata } = await loadSafetensors(path);
+  for (const p of store.params) {
+    const t = tensors[p.name];
+    if (t === undefined) throw new EmbedlmError(`no tensor ${p.name}`, { file: path });
+    if (!sameShape(t.shape, p.shape))
+      throw new EmbedlmError(`tensor ${p.name} has shape [${t.shape}], the model expects [${p.shape}]`, {
+        file: path,
+      });
+    p.value.data.set(t.data);
+  }
+  if (optimizer) {
+    const st: Record<string, StTensor> = {};
+    for (const [name, t] of Object.entries(tensors)) if (name.startsWith(OPT)) st[name.slice(OPT.length)] = t;
+    const meta: Record<string, number> = {};
+    for (const [k, v] of Object.entries(metadata))
+      if (k.startsWith(OPT)) meta[k.slice(OPT.length)] = Number(v);
+    optimizer.loadStateDict(st as Record<string, { shape: readonly number[]; data: Float32Array }>, meta);
+  }
+}

@@ -1,0 +1,158 @@
+import { sigmoid } from "../activations.js";
+import type { GemmFn } from "../gemm.js";
+import { uniform } from "../init.js";
+import type { BuildContext } from "../layer.js";
+import type { Param } from "../params.js";
+import { type Buf, Scratch, type Tensor } from "../tensor.js";
+import { Recurrent, type RecurrentCell, type RecurrentOptions } from "./recurrent.js";
+
+/**
+ * One GRU layer, PyTorch's equations and layout (gates r, z, n):
+ *   r = σ(x W_ir^T + b_ir + h W_hr^T + b_hr);  z = σ(x W_iz^T + b_iz + h W_hz^T + b_hz)
+ *   n = tanh(x W_in^T + b_in + r ⊙ (h W_hn^T + b_hn));  h' = (1 - z) ⊙ n + z ⊙ h
+ * x [B, T, I] -> h [B, T, H]; weight_ih [3H, I], weight_hh [3H, H], bias_ih [3H], bias_hh [3H].
+ */
+export class GruCell implements RecurrentCell {
+  readonly stateCount = 1;
+  private h = 0;
+  private inDim = 0;
+  private wih!: Param;
+  private whh!: Param;
+  private bih!: Param;
+  private bhh!: Param;
+  private x!: Tensor;
+  private gemm!: GemmFn;
+  /** Input projections, then activated gates r, z, n [B, T, 3H]; in backward their gradients. */
+  private gx!: Scratch;
+  /** Recurrent projections h W_hh^T + b_hh [B, T, 3H]; in backward their gradients. */
+  private gh!: Scratch;
+  private y!: Scratch;
+  private hprev!: Scratch;
+  private dx!: Scratch;
+  private dh!: Scratch;
+
+  build(inDim: number, ctx: BuildContext, l: number, opts: RecurrentOptions): void {
+    this.gemm = ctx.gemm;
+    const h = opts.units;
+    this.h = h;
+    this.inDim = inDim;
+    const k = 1 / Math.sqrt(h);
+    const def = uniform(-k, k);
+    const p = ctx.params;
+    this.wih = p.add(`${ctx.prefix}weight_ih_l${l}`, [3 * h, inDim], opts.kernelInitializer ?? def);
+    this.whh = p.add(`${ctx.prefix}weight_hh_l${l}`, [3 * h, h], opts.recurrentInitializer ?? def);
+    this.bih = p.add(`${ctx.prefix}bias_ih_l${l}`, [3 * h], opts.biasInitializer ?? def);
+    this.bhh = p.add(`${ctx.prefix}bias_hh_l${l}`, [3 * h], opts.biasInitializer ?? def);
+    for (const name of ["gx", "gh", "y", "hprev", "dx", "dh"] as const) this[name] = new Scratch(ctx.arena);
+  }
+
+  forward(x: Tensor, state: Buf[], carry: boolean): Tensor {
+    const [B, T] = x.shape;
+    const H = this.h;
+    const G3 = 3 * H;
+    this.x = x;
+    const gx = this.gx.get([B, T, G3]).data;
+    const gh = this.gh.get([B, T, G3]).data;
+    const y = this.y.get([B, T, H]).data;
+    const hp = this.hprev.get([B, T, H]).data;
+    const bih = this.bih.value.data;
+    const bhh = this.bhh.value.data;
+    for (let r = 0; r < B * T; r++) {
+      gx.set(bih, r * G3);
+      gh.set(bhh, r * G3);
+    }
+    this.gemm(
+      false,
+      true,
+      B * T,
+      G3,
+      this.inDim,
+      1,
+      x.data,
+      0,
+      this.inDim,
+      this.wih.value.data,
+      0,
+      this.inDim,
+      1,
+      gx,
+      0,
+      G3,
+    );
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const src =
+          t === 0 ? state[0].subarray(b * H, (b + 1) * H) : y.subarray((b * T + t - 1) * H, (b * T + t) * H);
+        hp.set(src, (b * T + t) * H);
+      }
+      this.gemm(false, true, B, G3, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, gh, t * G3, T * G3);
+      for (let b = 0; b < B; b++) {
+        const gi = (b * T + t) * G3;
+        const hi = (b * T + t) * H;
+        for (let j = 0; j < H; j++) {
+          const r = sigmoid(gx[gi + j] + gh[gi + j]);
+          const z = sigmoid(gx[gi + H + j] + gh[gi + H + j]);
+          const n = Math.tanh(gx[gi + 2 * H + j] + r * gh[gi + 2 * H + j]);
+          gx[gi + j] = r;
+          gx[gi + H + j] = z;
+          gx[gi + 2 * H + j] = n;
+          y[hi + j] = (1 - z) * n + z * hp[hi + j];
+        }
+      }
+    }
+    if (carry)
+      for (let b = 0; b < B; b++) state[0].set(y.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
+    return this.y.get([B, T, H]);
+  }
+
+  backward(dyT: Tensor): Tensor {
+    const [B, T] = dyT.shape;
+    const H = this.h;
+    const G3 = 3 * H;
+    const I = this.inDim;
+    const dy = dyT.data;
+    const gx = this.gx.get([B, T, G3]).data;
+    const gh = this.gh.get([B, T, G3]).data;
+    const hp = this.hprev.get([B, T, H]).data;
+    const dh = this.dh.get([B, H]).data;
+    dh.fill(0);
+    for (let t = T - 1; t >= 0; t--) {
+      for (let b = 0; b < B; b++) {
+        const gi = (b * T + t) * G3;
+        const hi = (b * T + t) * H;
+        for (let j = 0; j < H; j++) {
+          const r = gx[gi + j];
+          const z = gx[gi + H + j];
+          const n = gx[gi + 2 * H + j];
+          const dhv = dy[hi + j] + dh[b * H + j];
+          const dnp = dhv * (1 - z) * (1 - n * n);
+          const drp = dnp * gh[gi + 2 * H + j] * r * (1 - r);
+          const dzp = dhv * (hp[hi + j] - n) * z * (1 - z);
+          gx[gi + j] = drp;
+          gx[gi + H + j] = dzp;
+          gx[gi + 2 * H + j] = dnp;
+          gh[gi + j] = drp;
+          gh[gi + H + j] = dzp;
+          gh[gi + 2 * H + j] = dnp * r;
+          dh[b * H + j] = dhv * z;
+        }
+      }
+      this.gemm(false, false, B, H, G3, 1, gh, t * G3, T * G3, this.whh.value.data, 0, H, 1, dh, 0, H);
+    }
+    this.gemm(true, false, G3, I, B * T, 1, gx, 0, G3, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
+    this.gemm(true, false, G3, H, B * T, 1, gh, 0, G3, hp, 0, H, 1, this.whh.grad.data, 0, H);
+    const gbi = this.bih.grad.data;
+    const gbh = this.bhh.grad.data;
+    for (let r = 0; r < B * T; r++)
+      for (let j = 0; j < G3; j++) {
+        gbi[j] += gx[r * G3 + j];
+        gbh[j] += gh[r * G3 + j];
+      }
+    const dx = this.dx.get(this.x.shape);
+    this.gemm(false, false, B * T, I, G3, 1, gx, 0, G3, this.wih.value.data, 0, I, 0, dx.data, 0, I);
+    return dx;
+  }
+}
+
+/** GRU (multi-layer, batch-first): x [B, T, I] -> [B, T, H] (returnSequences) or [B, H]. */
+export const gru = (opts: RecurrentOptions): Recurrent => new Recurrent(opts, () => new GruCell(), "gru");

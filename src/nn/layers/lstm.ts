@@ -1,0 +1,175 @@
+import { sigmoid } from "../activations.js";
+import type { GemmFn } from "../gemm.js";
+import { uniform } from "../init.js";
+import type { BuildContext } from "../layer.js";
+import type { Param } from "../params.js";
+import { type Buf, Scratch, type Tensor } from "../tensor.js";
+import { Recurrent, type RecurrentCell, type RecurrentOptions } from "./recurrent.js";
+
+/**
+ * One LSTM layer, PyTorch's equations and layout (gates i, f, g, o):
+ *   gates = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh        [B, 4H]
+ *   c_t = σ(f) c_{t-1} + σ(i) tanh(g);  h_t = σ(o) tanh(c_t)
+ * x [B, T, I] -> h [B, T, H]; weight_ih [4H, I], weight_hh [4H, H], bias_ih [4H], bias_hh [4H].
+ * The input projection of all steps is one GEMM; each step adds one [B, H] x [H, 4H] GEMM.
+ */
+export class LstmCell implements RecurrentCell {
+  readonly stateCount = 2;
+  private h = 0;
+  private inDim = 0;
+  private wih!: Param;
+  private whh!: Param;
+  private bih!: Param;
+  private bhh!: Param;
+  private x!: Tensor;
+  private gemm!: GemmFn;
+  /** Activated gates per step [B, T, 4H], reused for their gradients in backward. */
+  private gates!: Scratch;
+  private c!: Scratch;
+  private y!: Scratch;
+  /** h_{t-1} per step [B, T, H], for the single dW_hh GEMM of backward. */
+  private hprev!: Scratch;
+  private c0!: Scratch;
+  private dx!: Scratch;
+  private dh!: Scratch;
+  private dc!: Scratch;
+
+  build(inDim: number, ctx: BuildContext, l: number, opts: RecurrentOptions): void {
+    this.gemm = ctx.gemm;
+    const h = opts.units;
+    this.h = h;
+    this.inDim = inDim;
+    const k = 1 / Math.sqrt(h);
+    const def = uniform(-k, k);
+    const p = ctx.params;
+    this.wih = p.add(`${ctx.prefix}weight_ih_l${l}`, [4 * h, inDim], opts.kernelInitializer ?? def);
+    this.whh = p.add(`${ctx.prefix}weight_hh_l${l}`, [4 * h, h], opts.recurrentInitializer ?? def);
+    this.bih = p.add(`${ctx.prefix}bias_ih_l${l}`, [4 * h], opts.biasInitializer ?? def);
+    this.bhh = p.add(`${ctx.prefix}bias_hh_l${l}`, [4 * h], opts.biasInitializer ?? def);
+    for (const name of ["gates", "c", "y", "hprev", "c0", "dx", "dh", "dc"] as const)
+      this[name] = new Scratch(ctx.arena);
+  }
+
+  forward(x: Tensor, state: Buf[], carry: boolean): Tensor {
+    const [B, T] = x.shape;
+    const H = this.h;
+    const G4 = 4 * H;
+    this.x = x;
+    const g = this.gates.get([B, T, G4]).data;
+    const c = this.c.get([B, T, H]).data;
+    const y = this.y.get([B, T, H]);
+    const hp = this.hprev.get([B, T, H]).data;
+    const c0 = this.c0.get([B, H]).data;
+    c0.set(state[1]);
+    const bih = this.bih.value.data;
+    const bhh = this.bhh.value.data;
+    for (let r = 0; r < B * T; r++) for (let j = 0; j < G4; j++) g[r * G4 + j] = bih[j] + bhh[j];
+    this.gemm(
+      false,
+      true,
+      B * T,
+      G4,
+      this.inDim,
+      1,
+      x.data,
+      0,
+      this.inDim,
+      this.wih.value.data,
+      0,
+      this.inDim,
+      1,
+      g,
+      0,
+      G4,
+    );
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const src =
+          t === 0
+            ? state[0].subarray(b * H, (b + 1) * H)
+            : y.data.subarray((b * T + t - 1) * H, (b * T + t) * H);
+        hp.set(src, (b * T + t) * H);
+      }
+      this.gemm(false, true, B, G4, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, g, t * G4, T * G4);
+      for (let b = 0; b < B; b++) {
+        const gi = (b * T + t) * G4;
+        const ci = (b * T + t) * H;
+        for (let j = 0; j < H; j++) {
+          const ig = sigmoid(g[gi + j]);
+          const fg = sigmoid(g[gi + H + j]);
+          const gg = Math.tanh(g[gi + 2 * H + j]);
+          const og = sigmoid(g[gi + 3 * H + j]);
+          g[gi + j] = ig;
+          g[gi + H + j] = fg;
+          g[gi + 2 * H + j] = gg;
+          g[gi + 3 * H + j] = og;
+          const cp = t === 0 ? c0[b * H + j] : c[ci - H + j];
+          const cv = fg * cp + ig * gg;
+          c[ci + j] = cv;
+          y.data[ci + j] = og * Math.tanh(cv);
+        }
+      }
+    }
+    if (carry)
+      for (let b = 0; b < B; b++) {
+        const last = (b * T + T - 1) * H;
+        state[0].set(y.data.subarray(last, last + H), b * H);
+        state[1].set(c.subarray(last, last + H), b * H);
+      }
+    return y;
+  }
+
+  backward(dyT: Tensor): Tensor {
+    const [B, T] = dyT.shape;
+    const H = this.h;
+    const G4 = 4 * H;
+    const I = this.inDim;
+    const dy = dyT.data;
+    const g = this.gates.get([B, T, G4]).data;
+    const c = this.c.get([B, T, H]).data;
+    const c0 = this.c0.get([B, H]).data;
+    const dh = this.dh.get([B, H]).data;
+    const dc = this.dc.get([B, H]).data;
+    dh.fill(0);
+    dc.fill(0);
+    for (let t = T - 1; t >= 0; t--) {
+      for (let b = 0; b < B; b++) {
+        const gi = (b * T + t) * G4;
+        const ci = (b * T + t) * H;
+        for (let j = 0; j < H; j++) {
+          const ig = g[gi + j];
+          const fg = g[gi + H + j];
+          const gg = g[gi + 2 * H + j];
+          const og = g[gi + 3 * H + j];
+          const tc = Math.tanh(c[ci + j]);
+          const dhv = dy[ci + j] + dh[b * H + j];
+          const dcv = dhv * og * (1 - tc * tc) + dc[b * H + j];
+          const cp = t === 0 ? c0[b * H + j] : c[ci - H + j];
+          g[gi + j] = dcv * gg * ig * (1 - ig);
+          g[gi + H + j] = dcv * cp * fg * (1 - fg);
+          g[gi + 2 * H + j] = dcv * ig * (1 - gg * gg);
+          g[gi + 3 * H + j] = dhv * tc * og * (1 - og);
+          dc[b * H + j] = dcv * fg;
+        }
+      }
+      this.gemm(false, false, B, H, G4, 1, g, t * G4, T * G4, this.whh.value.data, 0, H, 0, dh, 0, H);
+    }
+    // g now holds dLoss/dgates for every step.
+    const hp = this.hprev.get([B, T, H]).data;
+    this.gemm(true, false, G4, I, B * T, 1, g, 0, G4, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
+    this.gemm(true, false, G4, H, B * T, 1, g, 0, G4, hp, 0, H, 1, this.whh.grad.data, 0, H);
+    const gbi = this.bih.grad.data;
+    const gbh = this.bhh.grad.data;
+    for (let r = 0; r < B * T; r++)
+      for (let j = 0; j < G4; j++) {
+        gbi[j] += g[r * G4 + j];
+        gbh[j] += g[r * G4 + j];
+      }
+    const dx = this.dx.get(this.x.shape);
+    this.gemm(false, false, B * T, I, G4, 1, g, 0, G4, this.wih.value.data, 0, I, 0, dx.data, 0, I);
+    return dx;
+  }
+}
+
+/** LSTM (multi-layer, batch-first): x [B, T, I] -> [B, T, H] (returnSequences) or [B, H]. */
+export const lstm = (opts: RecurrentOptions): Recurrent => new Recurrent(opts, () => new LstmCell(), "lstm");

@@ -1,0 +1,122 @@
+import type { Initializer } from "../init.js";
+import { type BuildContext, type Layer, lastDim } from "../layer.js";
+import { type Arena, type Buf, type IdTensor, Scratch, type Tensor } from "../tensor.js";
+import { Dropout } from "./dropout.js";
+
+export interface RecurrentOptions {
+  /** Hidden size. */
+  units: number;
+  /** Stacked layers (PyTorch's num_layers, default 1). */
+  numLayers?: number;
+  /** Output every time step [B, T, H] (true) or the last one [B, H] (default false, as Keras). */
+  returnSequences?: boolean;
+  /**
+   * Carry the final state of each batch into the next (truncated BPTT, Keras' `stateful`); the
+   * gradient stops at the batch boundary. `resetStates()` zeroes it. Default false: zero state.
+   */
+  stateful?: boolean;
+  /** Dropout on the outputs of each layer but the last (PyTorch's `dropout`), default 0. */
+  dropout?: number;
+  /** Default U(-1/sqrt(units), 1/sqrt(units)) for every weight and bias, as PyTorch. */
+  kernelInitializer?: Initializer;
+  recurrentInitializer?: Initializer;
+  biasInitializer?: Initializer;
+  name?: string;
+}
+
+/**
+ * One recurrent layer over a whole sequence, batch-first: x [B, T, I] -> y [B, T, H].
+ * `state` holds the carried state vectors ([B, H] each); forward starts from them and, when
+ * `carry` is set, leaves the final state in them.
+ */
+export interface RecurrentCell {
+  build(inDim: number, ctx: BuildContext, layer: number, opts: RecurrentOptions): void;
+  forward(x: Tensor, state: Buf[], carry: boolean): Tensor;
+  backward(dy: Tensor): Tensor;
+  /** Number of state vectors (LSTM: h and c; GRU: h). */
+  readonly stateCount: number;
+}
+
+/** Multi-layer recurrent layer (LSTM or GRU) with PyTorch's parameter names and layout. */
+export class Recurrent implements Layer {
+  readonly name: string;
+  private readonly opts: RecurrentOptions;
+  private readonly cells: RecurrentCell[] = [];
+  private readonly drops: Dropout[] = [];
+  private states: Buf[][] = [];
+  private arena!: Arena;
+  private last!: Scratch;
+  private dseq!: Scratch;
+  private seqShape: readonly number[] = [];
+
+  constructor(opts: RecurrentOptions, makeCell: () => RecurrentCell, name: string) {
+    this.opts = opts;
+    this.name = opts.name ?? name;
+    for (let l = 0; l < (opts.numLayers ?? 1); l++) this.cells.push(makeCell());
+  }
+
+  build(input: readonly (number | null)[], ctx: BuildContext): (number | null)[] {
+    let inDim = lastDim(input, this.name);
+    this.cells.forEach((cell, l) => {
+      cell.build(inDim, ctx, l, this.opts);
+      inDim = this.opts.units;
+      if (l < this.cells.length - 1 && (this.opts.dropout ?? 0) > 0) {
+        const d = new Dropout({ rate: this.opts.dropout! });
+        d.build([null, inDim], ctx);
+        this.drops.push(d);
+      }
+    });
+    this.arena = ctx.arena;
+    this.last = new Scratch(ctx.arena);
+    this.dseq = new Scratch(ctx.arena);
+    const out = this.opts.returnSequences ? [...input.slice(0, -1), this.opts.units] : [this.opts.units];
+    return out;
+  }
+
+  /** The carried state of layer `l` ([h] or [h, c], each [B, H]); undefined before the first batch. */
+  state(l: number): Buf[] | undefined {
+    return this.states[l];
+  }
+
+  resetStates(): void {
+    for (const s of this.states) for (const v of s) v.fill(0);
+  }
+
+  forward(xIn: Tensor | IdTensor, training: boolean): Tensor {
+    let x = xIn as Tensor;
+    const [batch, steps] = x.shape;
+    const h = this.opts.units;
+    const carry = this.opts.stateful ?? false;
+    if (this.states.length === 0 || this.states[0][0].length !== batch * h)
+      this.states = this.cells.map((c) =>
+        Array.from({ length: c.stateCount }, () => this.arena.alloc(batch * h)),
+      );
+    else if (!carry) this.resetStates();
+    this.cells.forEach((cell, l) => {
+      x = cell.forward(x, this.states[l], carry);
+      if (l < this.drops.length) x = this.drops[l].forward(x, training);
+    });
+    this.seqShape = x.shape;
+    if (this.opts.returnSequences) return x;
+    const y = this.last.get([batch, h]);
+    for (let b = 0; b < batch; b++)
+      y.data.set(x.data.subarray((b * steps + steps - 1) * h, (b * steps + steps) * h), b * h);
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    let d = dy;
+    if (!this.opts.returnSequences) {
+      const [batch, steps, h] = this.seqShape;
+      d = this.dseq.get(this.seqShape);
+      d.data.fill(0);
+      for (let b = 0; b < batch; b++)
+        d.data.set(dy.data.subarray(b * h, (b + 1) * h), (b * steps + steps - 1) * h);
+    }
+    for (let l = this.cells.length - 1; l >= 0; l--) {
+      if (l < this.drops.length) d = this.drops[l].backward(d);
+      d = this.cells[l].backward(d);
+    }
+    return d;
+  }
+}

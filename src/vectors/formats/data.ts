@@ -1,0 +1,124 @@
+import { EmbedlmError } from "../../util/errors.js";
+
+/** What every format reads and writes: words in row order, optional counts, one row-major matrix. */
+export interface VectorData {
+  /** Word of each row. */
+  words: string[];
+  /** Vector length. */
+  dim: number;
+  /** [words.length x dim] row-major. */
+  vectors: Float32Array;
+  /** Corpus frequency of each word, where the format or the trainer knows it. */
+  counts?: Float64Array;
+}
+
+/** Precision the values pass through while loading (gensim's `datatype`): the store stays float32. */
+export type LoadDtype = "float32" | "float16";
+
+/** Options every reader takes. */
+export interface ReadOptions {
+  /** Read only the first `limit` rows (gensim's `limit`); the rest of the file is not looked at. */
+  limit?: number;
+  /** Round every value through this precision, as gensim's `datatype=np.float16` does. Default float32. */
+  dtype?: LoadDtype;
+  /** A repeated word is an error ("error", default) or its later rows are skipped as gensim does ("first"). */
+  duplicates?: "error" | "first";
+  /** Where the matrix is allocated (e.g. inside a WebAssembly memory); default a plain Float32Array. */
+  allocate?: (length: number) => Float32Array;
+}
+
+export const defaultAllocate = (length: number): Float32Array => new Float32Array(length);
+
+/** Builds the word index while rows are read, applying the duplicate policy with the row's location. */
+export class WordTable {
+  readonly words: string[] = [];
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly file: string,
+    private readonly policy: "error" | "first",
+  ) {}
+
+  /** Adds `word`; returns false when it is a duplicate to skip (policy "first"). */
+  add(word: string, where: { line?: number; offset?: number; field?: string }): boolean {
+    if (word.length === 0) throw new EmbedlmError("empty word", { file: this.file, ...where });
+    const first = this.seen.get(word);
+    if (first !== undefined) {
+      if (this.policy === "first") return false;
+      throw new EmbedlmError(
+        `duplicate word '${word}' (first seen as row ${first + 1}); pass duplicates: "first" (CLI --duplicates first) to keep the first as gensim does`,
+        { file: this.file, ...where },
+      );
+    }
+    this.seen.set(word, this.words.length);
+    this.words.push(word);
+    return true;
+  }
+}
+
+const f16Scratch = new Float32Array(1);
+const f16Bits = new Uint32Array(f16Scratch.buffer);
+
+/** Rounds a float32 value to the nearest float16 (round half to even), returned as a number. */
+export function roundToFloat16(x: number): number {
+  return float16ToNumber(float16Bits(x));
+}
+
+/** IEEE binary16 bits of `x`, round half to even; overflow becomes infinity. */
+export function float16Bits(x: number): number {
+  f16Scratch[0] = x;
+  const b = f16Bits[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  let mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    let m = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    if (rest > half || (rest === half && (m & 1) === 1)) m++;
+    return sign | m;
+  }
+  let m = mant >>> 13;
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (m & 1) === 1)) {
+    m++;
+    if (m === 0x400) {
+      m = 0;
+      e++;
+      if (e >= 0x1f) return sign | 0x7c00;
+    }
+  }
+  return sign | (e << 10) | m;
+}
+
+export function float16ToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >>> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 0x1f) return m === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** Applies the load dtype to a freshly read row range in place. */
+export function applyDtype(vectors: Float32Array, from: number, to: number, dtype: LoadDtype): void {
+  if (dtype === "float16") for (let i = from; i < to; i++) vectors[i] = roundToFloat16(vectors[i]);
+}
+
+/** Throws with the location of the first NaN or infinite value in `row`, if any. */
+export function checkFinite(
+  row: Float32Array,
+  file: string,
+  where: (column: number) => { line?: number; offset?: number; field?: string },
+): void {
+  for (let j = 0; j < row.length; j++) {
+    const v = row[j];
+    if (v - v !== 0) throw new EmbedlmError(`value ${v} is not finite`, { file, ...where(j) });
+  }
+}

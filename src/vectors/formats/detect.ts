@@ -1,0 +1,66 @@
+// Tells the vector file formats apart from their first bytes, so users never have to say which one.
+import { closeSync, openSync, readSync } from "node:fs";
+import { EmbedlmError } from "../../util/errors.js";
+import { NATIVE_MAGIC } from "./native.js";
+
+/** Every format embedlm reads and writes. "fasttext" (.vec) is word2vec text by another name. */
+export type VectorFormat = "word2vec-text" | "word2vec-binary" | "glove" | "fasttext" | "native";
+
+export const VECTOR_FORMATS: readonly VectorFormat[] = [
+  "word2vec-text",
+  "word2vec-binary",
+  "glove",
+  "fasttext",
+  "native",
+];
+
+const PROBE = 1 << 16;
+
+export function detectFormat(file: string): VectorFormat {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (e) {
+    throw new EmbedlmError(`cannot open: ${(e as Error).message}`, { file });
+  }
+  const buf = Buffer.alloc(PROBE);
+  let n: number;
+  try {
+    n = readSync(fd, buf, 0, PROBE, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n === 0) throw new EmbedlmError("the file is empty", { file });
+  if (n >= 8 && buf.toString("latin1", 0, 8) === NATIVE_MAGIC) return "native";
+  let nl = buf.indexOf(10);
+  if (nl === -1 || nl >= n) nl = n;
+  const first = buf.toString("latin1", 0, nl);
+  const header = /^\s*(\d+)\s+(\d+)\s*$/.exec(first);
+  if (!header) return "glove";
+  const dim = Number(header[2]);
+  // After the header: a text row is a word and `dim` printable fields up to the newline; a binary
+  // row's word is followed by raw float32 bytes, which soon hold a control or non-ASCII byte.
+  const rowEnd = buf.indexOf(10, nl + 1);
+  if (rowEnd !== -1 && rowEnd < n) {
+    const line = buf.subarray(nl + 1, rowEnd);
+    const printable = line.every((c) => (c >= 32 && c < 127) || c === 9 || c === 13);
+    if (
+      printable &&
+      buf
+        .toString("latin1", nl + 1, rowEnd)
+        .trim()
+        .split(/[ \t]+/).length ===
+        dim + 1
+    ) {
+      return "word2vec-text";
+    }
+  }
+  const space = buf.indexOf(32, nl + 1);
+  if (space === -1 || space >= n) return "word2vec-text";
+  const end = Math.min(n, space + 1 + 4 * dim);
+  for (let i = space + 1; i < end; i++) {
+    const c = buf[i];
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c >= 127) return "word2vec-binary";
+  }
+  return "word2vec-text";
+}

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Phrases } from "../../src/text/phrases.js";
+import { Rng } from "../../src/util/rng.js";
+
+function corpus(): string[][] {
+  const rng = new Rng(4);
+  const filler = Array.from({ length: 500 }, (_, i) => `f${i}`);
+  const out: string[][] = [];
+  for (let s = 0; s < 1000; s++) {
+    const sent: string[] = [];
+    for (let k = 0; k < 12; k++) {
+      if (rng.next() < 0.02) sent.push("new", "york");
+      else sent.push(filler[rng.int(filler.length)]);
+    }
+    out.push(sent);
+  }
+  return out;
+}
+
+test("phrases: scores follow gensim's original scorer and npmi; pairs are joined greedily", async () => {
+  const sents = corpus();
+  const p = await new Phrases({ minCount: 5, threshold: 10 }).learn(sents);
+  // Independent counts.
+  const uni = new Map<string, number>();
+  const bi = new Map<string, number>();
+  let words = 0;
+  for (const s of sents) {
+    words += s.length;
+    s.forEach((w, i) => {
+      uni.set(w, (uni.get(w) ?? 0) + 1);
+      if (i > 0) bi.set(`${s[i - 1]} ${w}`, (bi.get(`${s[i - 1]} ${w}`) ?? 0) + 1);
+    });
+  }
+  const vocabSize = uni.size + bi.size;
+  assert.equal(p.vocabSize, vocabSize);
+  const expectScore = (a: string, b: string) =>
+    ((bi.get(`${a} ${b}`)! - 5) / (uni.get(a)! * uni.get(b)!)) * vocabSize;
+  assert.ok(Math.abs(p.score("new", "york") - expectScore("new", "york")) < 1e-9);
+  assert.ok(p.score("new", "york") > 10);
+  // The most frequent pair of filler words: only chance co-occurrence.
+  const [a, b] = [...bi.entries()]
+    .filter(([k]) => !k.includes("new") && !k.includes("york"))
+    .sort((x, y) => y[1] - x[1])[0][0]
+    .split(" ");
+  const chance = p.score(a, b);
+  if (bi.get(`${a} ${b}`)! >= 5) assert.ok(Math.abs(chance - expectScore(a, b)) < 1e-9);
+  assert.ok(chance < 10, "chance pairs of filler words stay apart");
+  assert.equal(p.score("york", "nowhere"), Number.NEGATIVE_INFINITY);
+
+  assert.deepEqual(p.transform(["f1", "new", "york", "new", "york", "f2"]), [
+    "f1",
+    "new_york",
+    "new_york",
+    "f2",
+  ]);
+  assert.deepEqual(p.phrases()[0].phrase, "new_york");
+  const streamed: string[][] = [];
+  for await (const s of p.apply(sents.slice(0, 3))) streamed.push(s);
+  assert.deepEqual(
+    streamed,
+    sents.slice(0, 3).map((s) => p.transform(s)),
+  );
+
+  const npmi = await new Phrases({ scoring: "npmi", threshold: 0.5, delimiter: "+" }).learn(sents);
+  const pab = bi.get("new york")! / words;
+  const expected = Math.log(pab / ((uni.get("new")! / words) * (uni.get("york")! / words))) / -Math.log(pab);
+  assert.ok(Math.abs(npmi.score("new", "york") - expected) < 1e-9);
+  assert.deepEqual(npmi.transform(["new", "york"]), ["new+york"]);
+});

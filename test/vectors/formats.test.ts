@@ -1,0 +1,256 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { EmbedlmError } from "../../src/util/errors.js";
+import { Rng } from "../../src/util/rng.js";
+import { roundToFloat16 } from "../../src/vectors/formats/data.js";
+import { formatFloat32 } from "../../src/vectors/formats/text-rows.js";
+import {
+  detectFormat,
+  KeyedVectors,
+  readVectors,
+  VECTOR_FORMATS,
+  writeVectors,
+} from "../../src/vectors/index.js";
+import { randomVectors, tempDir } from "./fixtures.js";
+
+const { dir, cleanup } = tempDir();
+after(cleanup);
+const data = randomVectors(60, 13, 7);
+
+function assertSameFloats(a: Float32Array, b: Float32Array): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++)
+    if (!Object.is(a[i], b[i])) assert.fail(`value ${i}: ${a[i]} != ${b[i]}`);
+}
+
+describe("round trips", () => {
+  for (const format of VECTOR_FORMATS) {
+    test(`${format} writes and reads back the exact values, and is detected`, async () => {
+      const file = join(dir, `rt.${format}`);
+      await writeVectors(file, data, { format });
+      const back = readVectors(file);
+      assert.equal(back.format, format === "fasttext" ? "word2vec-text" : format);
+      assert.deepEqual(back.words, data.words);
+      assert.equal(back.dim, data.dim);
+      assertSameFloats(back.vectors, data.vectors);
+      const limited = readVectors(file, { limit: 5 });
+      assert.deepEqual(limited.words, data.words.slice(0, 5));
+      assertSameFloats(limited.vectors, data.vectors.subarray(0, 5 * data.dim));
+    });
+  }
+
+  test("native float16 and int8 stay within their precision, and counts survive", async () => {
+    const counts = Float64Array.from(data.words, (_, i) => 1000 - i);
+    for (const dtype of ["float16", "int8"] as const) {
+      const file = join(dir, `q.${dtype}`);
+      await writeVectors(file, { ...data, counts }, { format: "native", dtype });
+      const back = readVectors(file);
+      assert.deepEqual(Array.from(back.counts!), Array.from(counts));
+      for (let r = 0; r < data.words.length; r++) {
+        let maxAbs = 0;
+        for (let j = 0; j < data.dim; j++)
+          maxAbs = Math.max(maxAbs, Math.abs(data.vectors[r * data.dim + j]));
+        for (let j = 0; j < data.dim; j++) {
+          const i = r * data.dim + j;
+          const tol = dtype === "int8" ? maxAbs / 127 / 2 + 1e-6 : Math.abs(data.vectors[i]) / 1024 + 1e-7;
+          assert.ok(Math.abs(back.vectors[i] - data.vectors[i]) <= tol, `${dtype} row ${r} col ${j}`);
+        }
+      }
+    }
+  });
+
+  test("dtype float16 on load rounds every value to the nearest float16", async () => {
+    const file = join(dir, "f16.txt");
+    await writeVectors(file, data, { format: "word2vec-text" });
+    const back = readVectors(file, { dtype: "float16" });
+    for (let i = 0; i < data.vectors.length; i++) {
+      assert.equal(back.vectors[i], roundToFloat16(data.vectors[i]));
+    }
+    // Independent checks of the float16 rounding: exact values, ties to even, overflow.
+    assert.equal(roundToFloat16(1 + 2 ** -11), 1);
+    assert.equal(roundToFloat16(1 + 3 * 2 ** -11), 1 + 2 ** -9);
+    assert.equal(roundToFloat16(65504), 65504);
+    assert.equal(roundToFloat16(70000), Number.POSITIVE_INFINITY);
+    assert.equal(roundToFloat16(2 ** -24), 2 ** -24);
+  });
+
+  test("formatFloat32 prints the shortest decimal that reads back as the same float32", () => {
+    const rng = new Rng(3);
+    for (let i = 0; i < 2000; i++) {
+      const v = Math.fround((rng.next() - 0.5) * 10 ** rng.int(12) * 10 ** -rng.int(12));
+      const s = formatFloat32(v);
+      assert.equal(Math.fround(Number(s)), v, s);
+      const digits = s.replace(/e.*$/, "").replace(/[-.]/g, "").replace(/^0+/, "");
+      if (digits.length > 1) {
+        const shorter = Number(v.toPrecision(digits.length - 1));
+        assert.notEqual(Math.fround(shorter), v, `${s} is not the shortest`);
+      }
+    }
+    assert.equal(formatFloat32(0.5), "0.5");
+    assert.equal(formatFloat32(Math.fround(0.1)), "0.1");
+  });
+
+  test("text reading accepts CRLF, tabs, trailing spaces, exponents and a final line without newline", () => {
+    const file = join(dir, "loose.txt");
+    writeFileSync(file, "3 2\r\nalpha 1e-3\t-2.5E+2 \r\nbeta +0.125 7\r\ngamma .5 -0.0");
+    const back = readVectors(file);
+    assert.deepEqual(back.words, ["alpha", "beta", "gamma"]);
+    assert.deepEqual(Array.from(back.vectors), [Math.fround(0.001), -250, 0.125, 7, 0.5, -0]);
+    const glove = join(dir, "glove.txt");
+    writeFileSync(glove, "the 0.1 0.2 0.3\nof -1 -2 -3\n\n");
+    const g = readVectors(glove);
+    assert.equal(g.format, "glove");
+    assert.equal(g.dim, 3);
+    assert.deepEqual(g.words, ["the", "of"]);
+  });
+
+  test("long mantissas and large exponents parse like Number()", () => {
+    const file = join(dir, "long.txt");
+    const vals = ["0.12345678901234567890", "-1.5e-30", "3.4e38", "123456789012345678", "1e-45"];
+    writeFileSync(file, `1 ${vals.length}\nw ${vals.join(" ")}\n`);
+    const back = readVectors(file);
+    assert.deepEqual(
+      Array.from(back.vectors),
+      vals.map((v) => Math.fround(Number(v))),
+    );
+  });
+});
+
+describe("bad input", () => {
+  function expectError(
+    content: string | Buffer,
+    pattern: RegExp,
+    opts: Parameters<typeof readVectors>[1] = {},
+  ) {
+    const file = join(dir, `bad-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(file, content);
+    assert.throws(
+      () => readVectors(file, opts),
+      (e: unknown) => {
+        assert.ok(e instanceof EmbedlmError, String(e));
+        assert.match(e.message, pattern);
+        assert.ok(e.message.startsWith(file), e.message);
+        return true;
+      },
+    );
+  }
+
+  test("text: header promises more rows than the body holds", () =>
+    expectError(
+      "3 2\nalpha 1.5 2.5\nbeta 3.5 4.5\n",
+      /line 4: the file ends after 2 rows but the header promises 3/,
+    ));
+  test("text: more rows than the header", () =>
+    expectError("1 2\na 1 2\nb 3 4\n", /line 3: the header promises 1 rows but the file has more/));
+  test("text: a header count too large for the file size", () =>
+    expectError("1000000 300\na 1 2\n", /line 1: the header promises 1000000 rows/));
+  test("text: non-numeric field", () =>
+    expectError("2 2\na 1 2\nb 3 x4\n", /line 3: value 2: expected a number, got 'x4'/));
+  test("text: row too short", () =>
+    expectError("2 3\na 1 2 3\nb 3 4\n", /line 3: expected 3 values after the word, found 2/));
+  test("text: row too long", () =>
+    expectError("2 2\na 1 2\nb 3 4 5 6\n", /line 3: expected 2 values after the word, found 4/));
+  test("text: NaN and infinity", () => {
+    expectError("2 2\na 1 2\nb nan 4\n", /line 3: value 1: value 'nan' is not finite/);
+    expectError("1 2\na 1 -inf\n", /line 2: value 2: value '-inf' is not finite/);
+    expectError("1 2\na 1 1e999\n", /line 2: value 2: value '1e999' is not finite/);
+  });
+  test("text: duplicate word (and the gensim policy keeps the first)", () => {
+    expectError("3 1\na 1\nb 2\na 3\n", /line 4: duplicate word 'a' \(first seen as row 1\)/);
+    const file = join(dir, "dup.txt");
+    writeFileSync(file, "3 1\na 1\nb 2\na 3\n");
+    const back = readVectors(file, { duplicates: "first" });
+    assert.deepEqual(back.words, ["a", "b"]);
+    assert.deepEqual(Array.from(back.vectors), [1, 2]);
+  });
+  test("text: bad header", () =>
+    expectError("2 x\na 1 2\n", /line 1: expected a header 'COUNT DIM'/, { format: "word2vec-text" }));
+  test("text: empty line inside the body", () => expectError("2 2\na 1 2\n\nb 3 4\n", /line 3: empty line/));
+  test("GloVe: wrong-dimension row", () =>
+    expectError("a 1 2 3\nb 1 2\n", /line 2: expected 3 values after the word, found 2/));
+
+  test("a word2vec binary file read as text says so", async () => {
+    const file = join(dir, "bin-as-text.bin");
+    await writeVectors(file, data, { format: "word2vec-binary" });
+    assert.throws(
+      () => readVectors(file, { format: "word2vec-text" }),
+      /line 2: .*looks like a word2vec binary file/,
+    );
+    assert.equal(detectFormat(file), "word2vec-binary");
+  });
+
+  test("binary: truncated inside a vector, inside a word, and a text file read as binary", async () => {
+    const file = join(dir, "full.bin");
+    await writeVectors(file, data, { format: "word2vec-binary" });
+    const bytes = readFileSync(file);
+    expectError(
+      bytes.subarray(0, bytes.length - 20),
+      /byte \d+: the file ends inside the vector of 'w59' \(row 60\)/,
+      {
+        format: "word2vec-binary",
+      },
+    );
+    const rowBytes = 4 * data.dim + 5; // "w59 " + floats + "\n"
+    expectError(
+      bytes.subarray(0, bytes.length - rowBytes + 2),
+      /byte \d+: the file ends inside a word after 59 rows/,
+      {
+        format: "word2vec-binary",
+      },
+    );
+    const text = join(dir, "t.txt");
+    await writeVectors(text, data, { format: "word2vec-text" });
+    assert.throws(
+      () => readVectors(text, { format: "word2vec-binary", limit: 3 }),
+      /byte \d+: .*looks like a word2vec text file/,
+    );
+  });
+
+  test("binary: extra data after the promised rows and NaN values, with byte offsets", async () => {
+    const file = join(dir, "extra.bin");
+    await writeVectors(file, data, { format: "word2vec-binary" });
+    const bytes = readFileSync(file);
+    const header = `${data.words.length} ${data.dim}\n`;
+    const fewer = Buffer.concat([Buffer.from(`59 ${data.dim}\n`), bytes.subarray(header.length)]);
+    expectError(fewer, /byte \d+: the header promises 59 rows but more data follows/, {
+      format: "word2vec-binary",
+    });
+    const nan = Buffer.from(bytes);
+    const at = header.length + Buffer.byteLength(`${data.words[0]} `) + 4 * 2;
+    nan.writeFloatLE(Number.NaN, at);
+    expectError(nan, new RegExp(`byte ${at}: 'café' value 3: value NaN is not finite`), {
+      format: "word2vec-binary",
+    });
+  });
+
+  test("native: truncated and corrupt headers", async () => {
+    const file = join(dir, "n.native");
+    await writeVectors(file, data, { format: "native" });
+    const bytes = readFileSync(file);
+    expectError(
+      bytes.subarray(0, bytes.length - 3),
+      /byte 12: the header describes 60 x 13 float32 .* \(truncated\)/,
+    );
+    const bad = Buffer.from(bytes);
+    bad.write("x", 12);
+    expectError(bad, /byte 12: the JSON header does not parse/, { format: "native" });
+  });
+
+  test("writers refuse words the format cannot hold, and leave no file behind", async () => {
+    const file = join(dir, "spacey.txt");
+    await assert.rejects(
+      writeVectors(file, { words: ["a b"], dim: 1, vectors: new Float32Array([1]) }),
+      /word 1 \('a b'\) is empty or holds whitespace/,
+    );
+    assert.throws(() => readFileSync(file));
+  });
+
+  test("KeyedVectors.load reports unknown formats", async () => {
+    await assert.rejects(
+      KeyedVectors.load(join(dir, "x"), { format: "nope" as never }),
+      /format: unknown format 'nope'/,
+    );
+  });
+});

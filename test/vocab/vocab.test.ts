@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Rng } from "../../src/util/rng.js";
+import { padSequences, Vocab } from "../../src/vocab/vocab.js";
+
+test("vocabulary counts match independently computed counts; order is count desc, first-seen ties", async () => {
+  const rng = new Rng(9);
+  const alphabet = Array.from({ length: 40 }, (_, i) => `w${i}`);
+  const sentences: string[][] = [];
+  for (let s = 0; s < 300; s++) {
+    const len = 1 + rng.int(30);
+    // Zipf-ish choice so counts vary widely.
+    sentences.push(Array.from({ length: len }, () => alphabet[Math.floor(40 * rng.next() ** 3)]));
+  }
+  const expected: Record<string, number> = {};
+  const firstSeen: string[] = [];
+  for (const s of sentences)
+    for (const w of s) {
+      if (!(w in expected)) firstSeen.push(w);
+      expected[w] = (expected[w] ?? 0) + 1;
+    }
+  async function* stream() {
+    for (const s of sentences) yield s;
+  }
+  const v = await Vocab.build(stream(), { minCount: 3 });
+  const want = firstSeen.filter((w) => expected[w] >= 3);
+  want.sort((a, b) => expected[b] - expected[a] || firstSeen.indexOf(a) - firstSeen.indexOf(b));
+  assert.deepEqual(v.words, want);
+  for (const w of want) assert.equal(v.counts[v.id(w)], expected[w]);
+  assert.equal(
+    v.totalCount,
+    want.reduce((s, w) => s + expected[w], 0),
+  );
+  assert.equal(v.id("nope"), -1);
+
+  const capped = await Vocab.build(sentences, { maxSize: 5, specials: ["<unk>", "<pad>"] });
+  assert.deepEqual(capped.words, ["<unk>", "<pad>", ...want.slice(0, 3)]);
+  assert.equal(capped.counts[0], 0);
+});
+
+test("encode / decode with drop and <unk>", () => {
+  const v = Vocab.fromCounts(
+    new Map([
+      ["a", 3],
+      ["b", 5],
+      ["<unk>", 2],
+    ]),
+    { specials: ["<unk>"] },
+  );
+  assert.deepEqual(v.words, ["<unk>", "b", "a"]);
+  assert.equal(v.counts[0], 2, "a special keeps the count the corpus has of it");
+  assert.deepEqual(Array.from(v.encode(["a", "x", "b"])), [2, 1]);
+  assert.deepEqual(Array.from(v.encode(["a", "x", "b"], "unk")), [2, 0, 1]);
+  assert.deepEqual(v.decode([1, 2]), ["b", "a"]);
+  assert.throws(() => v.word(3), /outside/);
+  const plain = Vocab.fromCounts(new Map([["a", 1]]));
+  assert.throws(() => plain.encode(["a"], "unk"), /<unk>/);
+});
+
+test("save / load round trip in word2vec -save-vocab format; load errors name the line", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "embedlm-vocab-"));
+  const v = Vocab.fromCounts(
+    new Map([
+      ["été", 4],
+      ["the", 10],
+      ["嵌入", 1],
+    ]),
+    { specials: ["</s>"] },
+  );
+  const p = join(dir, "v.txt");
+  await v.save(p);
+  assert.equal(await readFile(p, "utf8"), "</s> 0\nthe 10\nété 4\n嵌入 1\n");
+  const back = await Vocab.load(p);
+  assert.deepEqual(back.words, v.words);
+  assert.deepEqual(Array.from(back.counts), Array.from(v.counts));
+  await writeFile(p, "a 1\nb two\n");
+  await assert.rejects(Vocab.load(p), /v\.txt: line 2: expected a non-negative count, got 'two'/);
+  await writeFile(p, "a 1\n\na 2\n");
+  await assert.rejects(Vocab.load(p), /line 3: duplicate word 'a'/);
+  await writeFile(p, "a 1 2\n");
+  await assert.rejects(Vocab.load(p), /line 1: expected 'word count'/);
+  await assert.rejects(
+    Vocab.load(join(dir, "missing.txt")),
+    /missing\.txt: cannot read the vocabulary: ENOENT/,
+  );
+  await assert.rejects(new Vocab(["a b"], [1]).save(p), /whitespace/);
+});
+
+test("padSequences follows Keras pad_sequences", () => {
+  const seqs = [[1, 2, 3, 4], [5], []];
+  const pre = padSequences(seqs, { maxlen: 3 });
+  assert.deepEqual([pre.rows, pre.cols], [3, 3]);
+  assert.deepEqual(Array.from(pre.data), [2, 3, 4, 0, 0, 5, 0, 0, 0]);
+  const post = padSequences(seqs, { maxlen: 3, padding: "post", truncating: "post", value: 9 });
+  assert.deepEqual(Array.from(post.data), [1, 2, 3, 5, 9, 9, 9, 9, 9]);
+  const auto = padSequences([[1], [2, 3]]);
+  assert.deepEqual([auto.cols, ...auto.data], [2, 0, 1, 2, 3]);
+});
