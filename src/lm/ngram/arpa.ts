@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
+import { Vocab } from "../../vocab/vocab.js";
 import { ARPA_ZERO, NgramModel } from "./model.js";
 import { NgramTrie, permute, sortEntries } from "./trie.js";
 import { WordList } from "./words.js";
@@ -329,7 +330,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
   const order = declared.length - 1;
   childStart[order] = new Int32Array(0);
   const full = new NgramTrie(order, vocab.size, words, childStart);
-  return new NgramModel(vocab, full, logp, backoff.slice(0, order));
+  return new NgramModel(new Vocab(vocab.words), full, logp, backoff.slice(0, order));
 }
 
 /** Number of single spaces in text[from..to), or -1 when a word is empty (two spaces, edges). */

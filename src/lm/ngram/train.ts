@@ -1,4 +1,5 @@
 import { checkInt, EmbedlmError } from "../../util/errors.js";
+import { Vocab } from "../../vocab/vocab.js";
 import { NgramCounter } from "./counter.js";
 import { estimateModel } from "./estimate.js";
 import type { NgramModel } from "./model.js";
@@ -18,8 +19,11 @@ export interface NgramOptions {
    * fewer are dropped (the last value repeats for higher orders; unigrams are never pruned). Default none.
    */
   prune?: readonly number[];
-  /** A closed vocabulary: other words become `<unk>`. Default: every word of the corpus. */
-  vocabulary?: readonly string[];
+  /**
+   * A closed vocabulary (e.g. `Vocab.load` of a "word count" file): other words become `<unk>`.
+   * Default: every word of the corpus.
+   */
+  vocab?: Vocab;
   /** Words seen fewer times become `<unk>` (needs a second pass over the corpus). Default 1. */
   minCount?: number;
   /** Keep at most this many words (specials included), the most frequent. Default: no limit. */
@@ -43,17 +47,17 @@ export async function trainNgram(source: SentenceSource, opts: NgramOptions = {}
     typeof opts.smoothing === "object" ? opts.smoothing : smoothingByName(opts.smoothing ?? "kn", opts.k);
   const words = new WordList(SPECIALS);
   let closed = false;
-  if (opts.vocabulary) {
-    for (const w of opts.vocabulary) words.add(w);
+  if (opts.vocab) {
+    for (const w of opts.vocab.words) words.add(w);
     closed = true;
   } else if ((opts.minCount ?? 1) > 1 || opts.maxSize !== undefined) {
-    const minCount = checkInt("minCount", opts.minCount ?? 1, 1);
-    const maxSize = checkInt("maxSize", opts.maxSize ?? Number.MAX_SAFE_INTEGER, SPECIALS.length);
-    const freq = new Map<string, number>();
-    for await (const sentence of source()) for (const w of sentence) freq.set(w, (freq.get(w) ?? 0) + 1);
-    const kept = [...freq].filter(([w, c]) => c >= minCount && words.id(w) < 0);
-    kept.sort((a, b) => b[1] - a[1]);
-    for (const [w] of kept.slice(0, maxSize - SPECIALS.length)) words.add(w);
+    checkInt("minCount", opts.minCount ?? 1, 1);
+    const cut = await Vocab.build(source(), {
+      minCount: opts.minCount,
+      maxSize: opts.maxSize,
+      specials: SPECIALS,
+    });
+    for (const w of cut.words) words.add(w);
     closed = true;
   }
   const unk = words.id("<unk>");
@@ -88,5 +92,5 @@ export async function trainNgram(source: SentenceSource, opts: NgramOptions = {}
       throw new EmbedlmError("unigrams cannot be pruned: the first threshold must be 0", { field: "prune" });
     for (let k = 1; k <= order; k++) cutoffs[k] = opts.prune[Math.min(k, opts.prune.length) - 1] + 1;
   }
-  return estimateModel(counts, smoothing, words, cutoffs);
+  return estimateModel(counts, smoothing, new Vocab(words.words, counts.counts[1]), cutoffs);
 }
