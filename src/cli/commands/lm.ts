@@ -6,7 +6,7 @@ import { generate } from "../../lm/generate.js";
 import { loadLanguageModel } from "../../lm/load.js";
 import { encodePrompt, type LanguageModel } from "../../lm/model.js";
 import { writeArpa } from "../../lm/ngram/arpa.js";
-import { trainNgram } from "../../lm/ngram/train.js";
+import { trainNgramOnCorpus } from "../../lm/ngram/train.js";
 import { topK } from "../../lm/predict.js";
 import { openCorpus } from "../../text/corpus.js";
 import { sentences } from "../../text/sentences.js";
@@ -72,7 +72,7 @@ async function train(
   exposeGarbageCollector();
   const t0 = performance.now();
   const closed = o.vocab ? await Vocab.load(o.vocab) : undefined;
-  const model = await trainNgram(await lineSentences(corpus), {
+  const model = await trainNgramOnCorpus(await openCorpus(corpus), {
     order: o.order,
     smoothing: o.smoothing,
     k: o.k,
