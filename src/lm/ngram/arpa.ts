@@ -83,12 +83,22 @@ export async function writeArpa(model: NgramModel, path: string): Promise<void> 
 
 /** Growable typed arrays for one order's entries while reading. */
 class OrderEntries {
-  ctx = new Int32Array(1024);
-  word = new Int32Array(1024);
-  logp = new Float32Array(1024);
-  bo = new Float32Array(1024);
-  line = new Int32Array(1024);
+  ctx: Int32Array;
+  word: Int32Array;
+  logp: Float32Array;
+  bo: Float32Array;
+  line: Int32Array;
   n = 0;
+
+  /** `expected`: the count `\data\` declares (trusted up to 16M entries; beyond, the arrays grow). */
+  constructor(expected = 1024) {
+    const n = Math.max(16, Math.min(expected + 1, 1 << 24));
+    this.ctx = new Int32Array(n);
+    this.word = new Int32Array(n);
+    this.logp = new Float32Array(n);
+    this.bo = new Float32Array(n);
+    this.line = new Int32Array(n);
+  }
 
   push(ctx: number, word: number, logp: number, bo: number, line: number): void {
     if (this.n === this.ctx.length) {
@@ -116,7 +126,7 @@ class OrderEntries {
 async function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
   let rest = "";
   try {
-    for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 22 })) {
+    for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 16 })) {
       const text = rest + chunk;
       let start = 0;
       for (;;) {
@@ -187,7 +197,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
     }
     childStart[k] = new Int32Array(1);
     trie = new NgramTrie(k, vocab.size, words, childStart);
-    entries = new OrderEntries();
+    entries = new OrderEntries(0);
     lastContext = "";
   };
 
@@ -236,6 +246,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
       k = next;
       sectionLine = lineNo;
       state = "ngrams";
+      entries = new OrderEntries(declared[k]);
       return;
     }
     if (state !== "ngrams")
