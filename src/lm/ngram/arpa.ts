@@ -339,7 +339,10 @@ export async function readArpa(path: string): Promise<NgramModel> {
       return;
     }
     const t1 = b.indexOf(9, start);
-    if (t1 <= start || t1 >= end) return onLine(decoder.decode(b.subarray(start, end)));
+    if (t1 <= start || t1 >= end) {
+      onLine(decoder.decode(b.subarray(start, end)));
+      return;
+    }
     let t2 = b.indexOf(9, t1 + 1);
     if (t2 >= end) t2 = -1;
     const gramEnd = t2 < 0 ? end : t2;
@@ -359,10 +362,14 @@ export async function readArpa(path: string): Promise<NgramModel> {
     const t3 = t2 < 0 ? -1 : b.indexOf(9, t2 + 1);
     const misplacedBackoff = t2 >= 0 && (k === declared.length - 1 || (t3 >= 0 && t3 < end));
     if (!clean || spaces !== k - 1 || !(p <= 0) || Number.isNaN(bo) || misplacedBackoff) {
-      return onLine(decoder.decode(b.subarray(start, end)));
+      onLine(decoder.decode(b.subarray(start, end)));
+      return;
     }
     if (k === 1) {
-      if (vocab.find(b, t1 + 1, gramEnd) >= 0) return onLine(decoder.decode(b.subarray(start, end)));
+      if (vocab.find(b, t1 + 1, gramEnd) >= 0) {
+        onLine(decoder.decode(b.subarray(start, end)));
+        return;
+      }
       lineNo++;
       entries.push(0, vocab.add(b, t1 + 1, gramEnd), p, bo, lineNo);
       return;
@@ -377,11 +384,17 @@ export async function readArpa(path: string): Promise<NgramModel> {
         let to = from;
         while (b[to] !== 32) to++;
         ids[j] = vocab.find(b, from, to);
-        if (ids[j] < 0) return onLine(decoder.decode(b.subarray(start, end)));
+        if (ids[j] < 0) {
+          onLine(decoder.decode(b.subarray(start, end)));
+          return;
+        }
         from = to + 1;
       }
       ctx = (trie as NgramTrie).find(ids, 0, k - 1);
-      if (ctx < 0) return onLine(decoder.decode(b.subarray(start, end)));
+      if (ctx < 0) {
+        onLine(decoder.decode(b.subarray(start, end)));
+        return;
+      }
       if (contextLength > contextBytes.length) contextBytes = new Uint8Array(contextLength * 2);
       contextBytes.set(b.subarray(t1 + 1, lastSpace));
       lastContextBytes = contextLength;
@@ -389,7 +402,10 @@ export async function readArpa(path: string): Promise<NgramModel> {
       lastContext = "";
     }
     const last = vocab.find(b, lastSpace + 1, gramEnd);
-    if (last < 0) return onLine(decoder.decode(b.subarray(start, end)));
+    if (last < 0) {
+      onLine(decoder.decode(b.subarray(start, end)));
+      return;
+    }
     lineNo++;
     entries.push(ctx, last, p, bo, lineNo);
   };
