@@ -142,6 +142,19 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
   for (let ir = 0; ir < mb; ir += MR) {
     const rows = min(MR, mb - ir);
     const d = dst + ((<usize>(ir * kb)) << 2);
+    if (transA !== 0) {
+      // A stored [k, m]: the MR elements of one k are adjacent in memory.
+      let src = a + ((<usize>(pc * lda + ic + ir)) << 2);
+      const step = (<usize>lda) << 2;
+      let o = d;
+      for (let p = 0; p < kb; p++) {
+        for (let r = 0; r < MR; r++)
+          store<f32>(o + ((<usize>r) << 2), r < rows ? load<f32>(src + ((<usize>r) << 2)) : 0);
+        src += step;
+        o += rowStep;
+      }
+      continue;
+    }
     for (let r = 0; r < MR; r++) {
       let o = d + ((<usize>r) << 2);
       if (r >= rows) {
@@ -149,20 +162,11 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
           store<f32>(o, 0);
           o += rowStep;
         }
-      } else if (transA === 0) {
+      } else {
         let src = a + ((<usize>((ic + ir + r) * lda + pc)) << 2);
         for (let p = 0; p < kb; p++) {
           store<f32>(o, load<f32>(src));
           src += 4;
-          o += rowStep;
-        }
-      } else {
-        // A stored [k, m]: element (i, p) at p * lda + i.
-        let src = a + ((<usize>(pc * lda + ic + ir + r)) << 2);
-        const step = (<usize>lda) << 2;
-        for (let p = 0; p < kb; p++) {
-          store<f32>(o, load<f32>(src));
-          src += step;
           o += rowStep;
         }
       }

@@ -5,7 +5,7 @@
 
 import { hsum } from "./simd";
 
-const LOG2E: f32 = 1.44269504088896341;
+const LOG2E: f32 = <f32>Math.LOG2E;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.1219444e-4;
 
