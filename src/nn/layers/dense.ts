@@ -42,7 +42,7 @@ export class Dense implements Layer {
   }
 
   build(input: readonly (number | null)[], ctx: BuildContext): (number | null)[] {
-    this.gemm = ctx.gemm;
+    this.gemm = ctx.ops.gemm;
     this.inDim = lastDim(input, this.name);
     const bound = 1 / Math.sqrt(this.inDim);
     this.w = ctx.params.add(
