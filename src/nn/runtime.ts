@@ -33,6 +33,10 @@ export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<N
     gemm: wasmGemm(kernels, { threads }),
     softmaxCrossEntropy: wasmSoftmaxCrossEntropy(kernels, threads),
     ...wasmLstmSteps(kernels),
+    dot: (n, x, xOff, y, yOff) => kernels.kernels.sdot(n, kernelPointer(x, xOff), kernelPointer(y, yOff)),
+    axpy: (n, a, x, xOff, y, yOff) => {
+      kernels.kernels.saxpy(n, a, kernelPointer(x, xOff), kernelPointer(y, yOff));
+    },
     kernels,
     close: () => kernels.close(),
   };

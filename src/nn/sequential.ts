@@ -64,13 +64,14 @@ export class Model {
   constructor(net: Sequential, opts: ModelOptions) {
     this.net = net;
     this.arena = opts.arena ?? new Arena(opts.dtype ?? "float32");
-    this.params = new ParamStore(this.arena);
+    const ops = opts.ops ?? referenceOps;
+    this.params = new ParamStore(this.arena, ops);
     const seed = opts.seed ?? 1;
     this.outputShape = net.build(opts.inputShape, {
       params: this.params,
       arena: this.arena,
       rng: new Rng(opts.dropoutSeed ?? seed + 1),
-      ops: opts.ops ?? referenceOps,
+      ops,
       prefix: "",
     });
     this.params.allocate(seed);
