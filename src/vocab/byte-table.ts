@@ -1,6 +1,7 @@
 import { fnv1a } from "../text/word-scanner.js";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * Words given as UTF-8 byte ranges -> dense ids (0, 1, 2, ... in first-seen order), without a
@@ -9,8 +10,8 @@ const encoder = new TextEncoder();
  * once, when added (`words[id]`).
  *
  * Keys map to words the way decoding does: different invalid UTF-8 sequences that decode to the
- * same string ("a\xff", "a\xfe", "a\xef\xbf\xbd" are all "a\uFFFD") are several keys of one id, so
- * byte paths agree with string paths.
+ * same string ("a\xff", "a\xfe", "a\xef\xbf\xbd" are all "a\uFFFD") are several keys of one id, and
+ * `find` knows them once the word is in the table in any form, so byte paths agree with string paths.
  */
 export class ByteTable {
   /** The word of each id. */
@@ -42,7 +43,8 @@ export class ByteTable {
   /** The id of the word b[start, end) with hash h (`WordScanner`'s, or `fnv1a(b, start, end)`), or -1. */
   find(b: Uint8Array, start: number, end: number, h: number): number {
     const k = this.probe(b, start, end, h);
-    return k >= 0 ? this.keyInfo[4 * k + 3] : -1;
+    if (k >= 0) return this.keyInfo[4 * k + 3];
+    return this.replaced === undefined ? -1 : this.findReplaced(b, start, end, h, ~k);
   }
 
   /** The id of the word b[start, end) with hash h, added when new. */
@@ -61,6 +63,13 @@ export class ByteTable {
     const h = fnv1a(b, 0, b.length);
     const k = this.probe(b, 0, b.length, h);
     return k >= 0 ? this.keyInfo[4 * k + 3] : this.insert(b, 0, b.length, h, ~k, word);
+  }
+
+  /** A miss may still be invalid UTF-8 that decodes to a known word: then it becomes a key of that word. */
+  private findReplaced(b: Uint8Array, start: number, end: number, h: number, slot: number): number {
+    const w = decoder.decode(b.subarray(start, end));
+    if (!w.includes("\uFFFD") || this.replaced?.get(w) === undefined) return -1;
+    return this.insert(b, start, end, h, slot, w);
   }
 
   /** The key holding b[start, end), or ~slot of the empty slot where it would go. */

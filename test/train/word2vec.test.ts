@@ -3,10 +3,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { textCorpus } from "../../src/text/corpus.js";
+import { openCorpus, textCorpus } from "../../src/text/corpus.js";
+import { Tokenizer } from "../../src/text/tokenizer.js";
 import { trainWord2Vec, type Word2VecOptions } from "../../src/train/word2vec/index.js";
-import { countFiles, fileSource } from "../../src/train/word2vec/source.js";
+import { byteSource, corpusSource, type SentenceSource } from "../../src/train/word2vec/source.js";
 import { Rng } from "../../src/util/rng.js";
+import { Vocab } from "../../src/vocab/vocab.js";
 
 const dir = await mkdtemp(join(tmpdir(), "embedlm-w2v-"));
 after(async () => {
@@ -80,26 +82,39 @@ test("one thread with a seed gives bit-identical vectors; another seed does not"
   assert.notDeepEqual(Buffer.from(a.wv.vectors.buffer), Buffer.from(c.wv.vectors.buffer));
 });
 
-test("plain files read at the byte level give the same sentences, hence the same vectors", async () => {
+test("the byte-level source gives the string path's sentences, hence the same vectors", async () => {
   const file = join(dir, "planted.txt");
   await writeFile(file, `${text}\n`);
-  const counted = await countFiles([file], 10000);
-  assert.equal(counted.total, 18000);
-  assert.equal(counted.counts.get("cat")! + counted.counts.get("dog")!, text.split(/cat|dog/).length - 1);
   const o = { ...base, sample: 1e-2, epochs: 1 };
   const fromFile = await trainWord2Vec([file], o);
-  const fromCorpus = await trainWord2Vec(textCorpus([text]), o);
-  assert.deepEqual(fromFile.wv.words, fromCorpus.wv.words);
-  assert.deepEqual(Buffer.from(fromFile.wv.vectors.buffer), Buffer.from(fromCorpus.wv.vectors.buffer));
-  // sentences end at line ends and every maxSentenceLength words
-  const vocab = fromFile.vocab;
-  const lengths: number[] = [];
-  await fileSource([file], vocab, 5).pass((_ids, n, tokens) => {
-    assert.equal(n, tokens);
-    lengths.push(n);
-  });
-  assert.equal(lengths.length, 1500 * 3);
-  assert.ok(lengths.every((n, i) => n === (i % 3 === 2 ? 2 : 5)));
+  // Without raw bytes the corpus goes through lines and the tokenizer.
+  const { bytes, ...noBytes } = textCorpus([text]);
+  assert.ok(bytes !== undefined);
+  const fromStrings = await trainWord2Vec(noBytes, o);
+  assert.deepEqual(fromFile.wv.words, fromStrings.wv.words);
+  assert.deepEqual(Buffer.from(fromFile.wv.vectors.buffer), Buffer.from(fromStrings.wv.vectors.buffer));
+  // Sentences end at line ends and every maxSentenceLength tokens (out-of-vocabulary ones included);
+  // multi-byte spaces, CRLF and invalid UTF-8 (decoding to a vocabulary word) as the tokenizer sees them.
+  const odd = Buffer.concat([
+    Buffer.from("a b\u3000c d e f g\r\n\n  h a\u00a0"),
+    Buffer.from([0x78, 0xff, 0x20, 0x78, 0xfe, 0x0a]),
+    Buffer.from("zz b c\u2028d e f g a b c d e f\n"),
+  ]);
+  const oddFile = join(dir, "odd.txt");
+  await writeFile(oddFile, odd);
+  const vocab = new Vocab(["a", "b", "c", "d", "e", "f", "g", "x\ufffd"]);
+  const collect = async (source: SentenceSource) => {
+    const out: string[] = [];
+    await source.pass((ids, n, tokens) => {
+      out.push(`${Array.from(ids.subarray(0, n)).join(",")}/${tokens}`);
+    });
+    return out;
+  };
+  const corpus = await openCorpus([oddFile]);
+  const tokenizer = new Tokenizer({ mode: "whitespace" });
+  const fromBytes = await collect(byteSource(corpus, vocab, 5));
+  assert.deepEqual(fromBytes, await collect(corpusSource(corpus, tokenizer, vocab, 5)));
+  assert.deepEqual(fromBytes, ["0,1,2,3,4/5", "5,6/2", "0,7,7/4", "1,2,3,4/5", "5,6,0,1,2/5", "3,4,5/3"]);
 });
 
 test("two threads train on shared matrices (Hogwild) to the same structure", async () => {

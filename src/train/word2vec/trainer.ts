@@ -5,14 +5,13 @@
 // other. Subsampling, window shrinking and negative draws happen inside the kernel with the
 // thread's own random state; the learning rate decays linearly over epochs x vocabulary words.
 
-import { stat } from "node:fs/promises";
 import { createRuntime } from "../../kernels/index.js";
 import { type Corpus, openCorpus } from "../../text/corpus.js";
-import { sentences } from "../../text/sentences.js";
 import { Tokenizer } from "../../text/tokenizer.js";
 import { EmbedlmError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import { KeyedVectors } from "../../vectors/keyed-vectors.js";
+import { countTokens } from "../../vocab/count.js";
 import { Vocab } from "../../vocab/vocab.js";
 import { type CheckpointState, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { allocateModel } from "./layout.js";
@@ -23,7 +22,7 @@ import {
   resolveThreads,
   type Word2VecOptions,
 } from "./options.js";
-import { corpusSource, countFiles, fileSource } from "./source.js";
+import { byteSource, corpusSource } from "./source.js";
 
 /** Trained word vectors with what produced them. */
 export interface Word2VecResult {
@@ -47,21 +46,8 @@ export interface Word2VecResult {
 const BATCH_WORDS = 10000;
 
 /** Counts the corpus and cuts the vocabulary; says clearly when nothing is left. */
-async function buildVocab(
-  corpus: Corpus,
-  files: readonly string[] | undefined,
-  tokenizer: Tokenizer,
-  o: ResolvedOptions,
-): Promise<Vocab> {
-  let counts = new Map<string, number>();
-  let total = 0;
-  if (files !== undefined) ({ counts, total } = await countFiles(files, o.maxSentenceLength));
-  else {
-    for await (const sent of sentences(corpus, tokenizer, { maxSentenceLength: o.maxSentenceLength })) {
-      total += sent.length;
-      for (const w of sent) counts.set(w, (counts.get(w) ?? 0) + 1);
-    }
-  }
+async function buildVocab(corpus: Corpus, tokenizer: Tokenizer, o: ResolvedOptions): Promise<Vocab> {
+  const { counts, tokens: total } = await countTokens(corpus, tokenizer);
   const vocab = Vocab.fromCounts(counts, { minCount: o.minCount, maxSize: o.maxVocab ?? undefined });
   if (vocab.size === 0) {
     let most = 0;
@@ -75,18 +61,10 @@ async function buildVocab(
   return vocab;
 }
 
-/** The paths when they are all plain text files read with the default tokenizer (the byte-level path). */
-async function plainFiles(
-  input: Corpus | readonly string[],
-  options: Word2VecOptions,
-): Promise<string[] | undefined> {
-  if (!Array.isArray(input) || options.tokenizer !== undefined) return undefined;
-  for (const p of input as readonly string[]) {
-    if (p === "-" || p.endsWith(".gz")) return undefined;
-    const st = await stat(p).catch(() => undefined);
-    if (!st?.isFile()) return undefined;
-  }
-  return [...(input as readonly string[])];
+/** True when the corpus's words can be read from its raw bytes: plain whitespace splitting, nothing else. */
+function byteLevel(corpus: Corpus, tokenizer: Tokenizer): boolean {
+  const t = tokenizer.options;
+  return corpus.bytes !== undefined && t.mode === "whitespace" && !t.lowercase && t.stopwords === undefined;
 }
 
 function seedThreads(seed: number, threads: number): number[][] {
@@ -100,7 +78,7 @@ function seedThreads(seed: number, threads: number): number[][] {
 
 /**
  * Trains word2vec on a corpus or on file paths (read once for the vocabulary, then once per epoch).
- * Plain text files with the default whitespace tokenizer are read at the byte level (faster, less
+ * With the (default) whitespace tokenizer the corpus is read at the byte level (faster, less
  * memory, the same sentences).
  */
 export async function trainWord2Vec(
@@ -110,7 +88,6 @@ export async function trainWord2Vec(
   const threads = resolveThreads(options.threads);
   const tokenizer = options.tokenizer ?? new Tokenizer({ mode: "whitespace", normalize: "none" });
   const corpus = Array.isArray(input) ? await openCorpus(input as readonly string[]) : (input as Corpus);
-  const files = await plainFiles(input, options);
   let o = resolveOptions(options);
   let vocab: Vocab;
   let resumed: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
@@ -121,7 +98,7 @@ export async function trainWord2Vec(
     o = resumed.state.options;
     vocab = new Vocab(resumed.state.words, resumed.state.counts);
   } else {
-    vocab = await buildVocab(corpus, files, tokenizer, o);
+    vocab = await buildVocab(corpus, tokenizer, o);
   }
 
   const initRng = new Rng(o.seed);
@@ -161,10 +138,9 @@ export async function trainWord2Vec(
       t.rng.set(rngStates[i]);
     });
 
-    const source =
-      files !== undefined
-        ? fileSource(files, vocab, o.maxSentenceLength)
-        : corpusSource(corpus, tokenizer, vocab, o.maxSentenceLength);
+    const source = byteLevel(corpus, tokenizer)
+      ? byteSource(corpus, vocab, o.maxSentenceLength)
+      : corpusSource(corpus, tokenizer, vocab, o.maxSentenceLength);
     const pool = rt.pool!;
     const kernel = o.model === "cbow" ? "cbowBatch" : "skipgramBatch";
     const wordsTotal = o.epochs * vocab.totalCount;
