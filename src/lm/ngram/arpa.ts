@@ -1,8 +1,9 @@
 import { createReadStream } from "node:fs";
+import { fnv1a } from "../../text/word-scanner.js";
 import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
+import { ByteTable } from "../../vocab/byte-table.js";
 import { Vocab } from "../../vocab/vocab.js";
-import { ByteWordIndex } from "./byte-words.js";
 import { ARPA_ZERO, NgramModel } from "./model.js";
 import { NgramTrie, permute, sortEntries } from "./trie.js";
 
@@ -161,15 +162,9 @@ export async function readArpa(path: string): Promise<NgramModel> {
     throw new EmbedlmError(message, { file: path, line });
   };
   const declared: number[] = [0];
-  const vocab = new ByteWordIndex([]);
-  const wordId = (word: string): number => {
-    const b = encoder.encode(word);
-    return vocab.find(b, 0, b.length);
-  };
-  const addWord = (word: string): number => {
-    const b = encoder.encode(word);
-    return vocab.add(b, 0, b.length);
-  };
+  const vocab = new ByteTable();
+  const wordId = (word: string): number => vocab.findWord(word);
+  const addWord = (word: string): number => vocab.addWord(word);
   const words: Int32Array[] = [new Int32Array(0)];
   const childStart: Int32Array[] = [new Int32Array(0)];
   const logp: Float32Array[] = [new Float32Array(0)];
@@ -366,12 +361,13 @@ export async function readArpa(path: string): Promise<NgramModel> {
       return;
     }
     if (k === 1) {
-      if (vocab.find(b, t1 + 1, gramEnd) >= 0) {
+      const h = fnv1a(b, t1 + 1, gramEnd);
+      if (vocab.find(b, t1 + 1, gramEnd, h) >= 0) {
         onLine(decoder.decode(b.subarray(start, end)));
         return;
       }
       lineNo++;
-      entries.push(0, vocab.add(b, t1 + 1, gramEnd), p, bo, lineNo);
+      entries.push(0, vocab.add(b, t1 + 1, gramEnd, h), p, bo, lineNo);
       return;
     }
     let ctx = lastContextNode;
@@ -383,7 +379,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
       for (let j = 0; j < k - 1; j++) {
         let to = from;
         while (b[to] !== 32) to++;
-        ids[j] = vocab.find(b, from, to);
+        ids[j] = vocab.find(b, from, to, fnv1a(b, from, to));
         if (ids[j] < 0) {
           onLine(decoder.decode(b.subarray(start, end)));
           return;
@@ -401,7 +397,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
       lastContextNode = ctx;
       lastContext = "";
     }
-    const last = vocab.find(b, lastSpace + 1, gramEnd);
+    const last = vocab.find(b, lastSpace + 1, gramEnd, fnv1a(b, lastSpace + 1, gramEnd));
     if (last < 0) {
       onLine(decoder.decode(b.subarray(start, end)));
       return;
@@ -445,7 +441,6 @@ export async function readArpa(path: string): Promise<NgramModel> {
   return new NgramModel(new Vocab(vocab.words), full, logp, backoff.slice(0, order));
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**

@@ -1,9 +1,10 @@
 import type { Corpus } from "../../text/corpus.js";
 import { sentences } from "../../text/sentences.js";
 import { Tokenizer } from "../../text/tokenizer.js";
+import { WordScanner, type WordSink } from "../../text/word-scanner.js";
 import { checkInt, EmbedlmError } from "../../util/errors.js";
+import { ByteTable } from "../../vocab/byte-table.js";
 import { Vocab } from "../../vocab/vocab.js";
-import { ByteWordIndex, forEachIdSentence } from "./byte-words.js";
 import { NgramCounter } from "./counter.js";
 import { estimateModel } from "./estimate.js";
 import type { NgramModel } from "./model.js";
@@ -119,32 +120,64 @@ export async function trainNgram(source: SentenceSource, opts: NgramOptions = {}
 
 /**
  * Trains on a corpus of whitespace-tokenized lines (one sentence per line, PTB style). Reads the
- * corpus as bytes and maps words to ids without a string per token (`ByteWordIndex`), which is
- * faster and lighter than `trainNgram` over token lists; ASCII whitespace separates words.
+ * corpus as bytes (`WordScanner`) and maps words to ids without a string per token (`ByteTable`),
+ * which is faster and lighter than `trainNgram` over token lists; whitespace is JavaScript's \s, as
+ * the whitespace tokenizer splits.
  */
 export async function trainNgramOnCorpus(corpus: Corpus, opts: NgramOptions = {}): Promise<NgramModel> {
   const tokenizer = new Tokenizer({ mode: "whitespace" });
   const pass = () => sentences(corpus, tokenizer, { maxSentenceLength: 1 << 30 });
   if (!corpus.bytes) return trainNgram(pass, opts);
   const { smoothing, cutoffs, words, closed, counter } = await setUp(opts, pass);
-  const index = new ByteWordIndex(words.words);
-  const unk = index.find(UNK, 0, UNK.length);
-  const lookup = closed
-    ? (b: Uint8Array, from: number, to: number) => {
-        const id = index.find(b, from, to);
-        return id < 0 ? unk : id;
-      }
-    : (b: Uint8Array, from: number, to: number) => index.add(b, from, to);
+  const table = new ByteTable(words.words);
+  const unk = table.findWord("<unk>");
   let sentenceNo = 0;
-  await forEachIdSentence(corpus.bytes(), lookup, (ids) => {
-    sentenceNo++;
-    for (let i = 0; i < ids.length; i++) {
-      if (ids[i] === counter.bos || ids[i] === counter.eos)
-        throw boundaryError(sentenceNo, index.words[ids[i]]);
-    }
-    counter.addSentence(ids);
-  });
-  return estimate(counter, index.words, smoothing, cutoffs);
+  const sink = new IdSentences(
+    closed
+      ? (b, from, to, h) => {
+          const id = table.find(b, from, to, h);
+          return id < 0 ? unk : id;
+        }
+      : (b, from, to, h) => table.add(b, from, to, h),
+    (ids) => {
+      sentenceNo++;
+      for (let i = 0; i < ids.length; i++) {
+        if (ids[i] === counter.bos || ids[i] === counter.eos)
+          throw boundaryError(sentenceNo, table.words[ids[i]]);
+      }
+      counter.addSentence(ids);
+    },
+  );
+  const scanner = new WordScanner(sink);
+  for await (const chunk of corpus.bytes()) scanner.add(chunk);
+  scanner.finish();
+  sink.lineEnd();
+  return estimate(counter, table.words, smoothing, cutoffs);
 }
 
-const UNK = new TextEncoder().encode("<unk>");
+/** Gathers a line's word ids and hands the line's non-empty sentence on at its end (a view valid during the call). */
+class IdSentences implements WordSink {
+  private ids = new Int32Array(1024);
+  private n = 0;
+
+  constructor(
+    private readonly lookup: (bytes: Uint8Array, start: number, end: number, hash: number) => number,
+    private readonly onSentence: (ids: Int32Array) => void,
+  ) {}
+
+  word(bytes: Uint8Array, start: number, end: number, hash: number): void {
+    if (this.n === this.ids.length) {
+      const bigger = new Int32Array(this.n * 2);
+      bigger.set(this.ids);
+      this.ids = bigger;
+    }
+    this.ids[this.n++] = this.lookup(bytes, start, end, hash);
+  }
+
+  lineEnd(): void {
+    if (this.n === 0) return;
+    const n = this.n;
+    this.n = 0;
+    this.onSentence(this.ids.subarray(0, n));
+  }
+}
