@@ -5,3 +5,4 @@ export { Phrases, type PhrasesOptions } from "./phrases.js";
 export { type SentenceOptions, sentences, splitSentences } from "./sentences.js";
 export { stopwordLanguages, stopwordSet } from "./stopwords.js";
 export { Tokenizer, type TokenizerOptions } from "./tokenizer.js";
+export { fnv1a, WordScanner, type WordSink } from "./word-scanner.js";

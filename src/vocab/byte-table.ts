@@ -26,6 +26,8 @@ export class ByteTable {
   // Key k, in insertion order: its bytes arena[offset, offset + length), hash and word id at
   // keyInfo[4k .. 4k + 3], together for the same reason.
   private keyInfo: Int32Array = new Int32Array(4 << 11);
+  // Occurrences per key, for `count` (per key, not per id: no id lookup on the counting path).
+  private keyCounts = new Float64Array(1 << 11);
   private keys = 0;
   // Words holding U+FFFD, the only strings several keys can decode to.
   private replaced: Map<string, number> | undefined;
@@ -49,8 +51,23 @@ export class ByteTable {
 
   /** The id of the word b[start, end) with hash h, added when new. */
   add(b: Uint8Array, start: number, end: number, h: number): number {
-    const k = this.probe(b, start, end, h);
-    return k >= 0 ? this.keyInfo[4 * k + 3] : this.insert(b, start, end, h, ~k, undefined);
+    let k = this.probe(b, start, end, h);
+    if (k < 0) k = this.insert(b, start, end, h, ~k, undefined);
+    return this.keyInfo[4 * k + 3];
+  }
+
+  /** Counts one occurrence of the word b[start, end) with hash h, adding it when new. */
+  count(b: Uint8Array, start: number, end: number, h: number): void {
+    let k = this.probe(b, start, end, h);
+    if (k < 0) k = this.insert(b, start, end, h, ~k, undefined);
+    this.keyCounts[k]++;
+  }
+
+  /** Occurrences per id from `count` (the keys of one word summed). */
+  counts(): Float64Array {
+    const out = new Float64Array(this.words.length);
+    for (let k = 0; k < this.keys; k++) out[this.keyInfo[4 * k + 3]] += this.keyCounts[k];
+    return out;
   }
 
   findWord(word: string): number {
@@ -61,15 +78,16 @@ export class ByteTable {
   addWord(word: string): number {
     const b = encoder.encode(word);
     const h = fnv1a(b, 0, b.length);
-    const k = this.probe(b, 0, b.length, h);
-    return k >= 0 ? this.keyInfo[4 * k + 3] : this.insert(b, 0, b.length, h, ~k, word);
+    let k = this.probe(b, 0, b.length, h);
+    if (k < 0) k = this.insert(b, 0, b.length, h, ~k, word);
+    return this.keyInfo[4 * k + 3];
   }
 
   /** A miss may still be invalid UTF-8 that decodes to a known word: then it becomes a key of that word. */
   private findReplaced(b: Uint8Array, start: number, end: number, h: number, slot: number): number {
     const w = decoder.decode(b.subarray(start, end));
     if (!w.includes("\uFFFD") || this.replaced?.get(w) === undefined) return -1;
-    return this.insert(b, start, end, h, slot, w);
+    return this.keyInfo[4 * this.insert(b, start, end, h, slot, w) + 3];
   }
 
   /** The key holding b[start, end), or ~slot of the empty slot where it would go. */
@@ -90,6 +108,7 @@ export class ByteTable {
     }
   }
 
+  /** Adds the key b[start, end) in the empty `slot`, decoding it (unless `word` is given); its key index. */
   private insert(b: Uint8Array, start: number, end: number, h: number, slot: number, word?: string): number {
     const len = end - start;
     const k = this.keys++;
@@ -97,6 +116,9 @@ export class ByteTable {
       const bigger = new Int32Array(this.keyInfo.length * 2);
       bigger.set(this.keyInfo);
       this.keyInfo = bigger;
+      const counts = new Float64Array(k * 2);
+      counts.set(this.keyCounts);
+      this.keyCounts = counts;
     }
     if (this.used + len > this.arena.length) {
       const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
@@ -120,7 +142,7 @@ export class ByteTable {
     this.slots[2 * slot] = k;
     this.slots[2 * slot + 1] = h;
     if (this.keys * 2 > this.mask) this.rehash();
-    return id;
+    return k;
   }
 
   private rehash(): void {

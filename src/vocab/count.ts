@@ -13,26 +13,21 @@ import { ByteTable } from "./byte-table.js";
 export class ByteTokenCounter implements WordSink {
   private scanner = new WordScanner(this);
   private table = new ByteTable();
-  private counts = new Float64Array(1 << 15);
-  /** Tokens counted so far. */
-  tokens = 0;
 
   add(chunk: Uint8Array): void {
     this.scanner.add(chunk);
   }
 
   word(bytes: Uint8Array, start: number, end: number, hash: number): void {
-    const id = this.table.add(bytes, start, end, hash);
-    if (id === this.counts.length) {
-      const bigger = new Float64Array(id * 2);
-      bigger.set(this.counts);
-      this.counts = bigger;
-    }
-    this.counts[id]++;
-    this.tokens++;
+    this.table.count(bytes, start, end, hash);
   }
 
   lineEnd(): void {}
+
+  /** Tokens counted so far. */
+  get tokens(): number {
+    return this.table.counts().reduce((a, b) => a + b, 0);
+  }
 
   /**
    * The counts by token string, in first-seen order. Invalid UTF-8 inside a token decodes to U+FFFD,
@@ -42,7 +37,8 @@ export class ByteTokenCounter implements WordSink {
     this.scanner.finish();
     const out = new Map<string, number>();
     const words = this.table.words;
-    for (let id = 0; id < words.length; id++) out.set(words[id], this.counts[id]);
+    const counts = this.table.counts();
+    for (let id = 0; id < words.length; id++) out.set(words[id], counts[id]);
     return out;
   }
 }
