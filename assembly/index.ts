@@ -4,6 +4,8 @@
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
 export { sgemm, sgemmWorkspace } from "./gemm";
+export { heapBase } from "./layout";
+export { lstmStepBackward, lstmStepForward } from "./lstm";
 export { skipgramBatch } from "./skipgram";
-export { vecScaledDotRows } from "./vectors";
 export { softmaxCrossEntropyRows } from "./softmax_ce";
+export { vecScaledDotRows } from "./vectors";

@@ -32,6 +32,7 @@ export const T_ROWS: usize = 36; // usize[max targets] output rows of the curren
 export const T_GRAD: usize = 40; // f32[3 * MAX_TARGETS] labels then gradients, scores, weights
 export const T_NEU1: usize = 44; // f32[stride] CBOW hidden vector
 export const T_NEU1E: usize = 48; // f32[stride] hidden-vector error
+export const T_CTX: usize = 52; // usize[2 * window] CBOW context rows
 export const THREAD_BYTES: usize = 56;
 
 /** Most output rows one example can score: Huffman path (<= 64) + negative (<= 1000) + 1. */

@@ -1,10 +1,11 @@
 // The main job (`npm start` = `embedlm quickstart`): a tour of embedlm on the bundled corpus, as a list
 // of steps. Each later stage (word2vec training, language models, ...) adds one step to `steps`.
 import { bundledCorpusFiles } from "../text/bundled.js";
-import { type Corpus, openCorpus } from "../text/corpus.js";
+import { type Corpus, openCorpus, textCorpus } from "../text/corpus.js";
 import { Phrases } from "../text/phrases.js";
 import { sentences, splitSentences } from "../text/sentences.js";
 import { Tokenizer } from "../text/tokenizer.js";
+import { trainWord2Vec } from "../train/word2vec/index.js";
 import { buildHuffman } from "../vocab/huffman.js";
 import { keepProbabilities } from "../vocab/subsample.js";
 import { Vocab } from "../vocab/vocab.js";
@@ -90,14 +91,20 @@ export const vocabularyStep: QuickstartStep = {
   title: "Vocabulary statistics (min_count 5, as word2vec and gensim)",
   async run(state) {
     const start = performance.now();
-    const counts = new Map<string, number>();
     let tokens = 0;
     let lines = 0;
-    for await (const s of withProgress(state, "counting")) {
-      lines++;
-      tokens += s.length;
-      for (const w of s) counts.set(w, (counts.get(w) ?? 0) + 1);
-    }
+    // One pass feeds the phrase detector, whose unigram counts are the word counts.
+    const phrases = new Phrases({ minCount: 20, threshold: 10 });
+    await phrases.learn(
+      (async function* () {
+        for await (const s of withProgress(state, "counting words and pairs")) {
+          lines++;
+          tokens += s.length;
+          yield s;
+        }
+      })(),
+    );
+    const counts = phrases.unigramCounts();
     const seconds = (performance.now() - start) / 1000;
     const vocab = Vocab.fromCounts(counts, { minCount: 5 });
     state.vocab = vocab;
@@ -133,7 +140,7 @@ export const vocabularyStep: QuickstartStep = {
     for (let i = 0; i < vocab.size; i++) kept += vocab.counts[i] * Math.min(1, keep[i]);
     const log = state.io.log;
     log(
-      `  corpus: ${state.corpus.describe().split(", ").length} files, ${lines} lines, ${tokens} tokens (${(tokens / seconds / 1e6).toFixed(2)}M tokens/s)`,
+      `  corpus: ${state.corpus.describe().split(", ").length} files, ${lines} lines, ${tokens} tokens (${(tokens / seconds / 1e6).toFixed(2)}M tokens/s, counting words and word pairs)`,
     );
     log(`  distinct words: ${counts.size}; seen once: ${hapax}; kept with min_count 5: ${vocab.size}`);
     log(`  most frequent: ${vocab.words.slice(0, 12).join(", ")}`);
@@ -146,8 +153,6 @@ export const vocabularyStep: QuickstartStep = {
       `  subsampling (sample 1e-3) keeps ${((100 * kept) / vocab.totalCount).toFixed(1)}% of tokens; 'the' kept with p = ${keep[vocab.id("the")]?.toFixed(3)}`,
     );
 
-    const phrases = new Phrases({ minCount: 20, threshold: 10 });
-    await phrases.learn(withProgress(state, "phrases"));
     const top = phrases.phrases().slice(0, 12);
     log(`  phrases (gensim Phrases scoring): ${top.map((p) => p.phrase).join(", ")}`);
     return {
@@ -168,8 +173,65 @@ export const vocabularyStep: QuickstartStep = {
   },
 };
 
+const NEIGHBOUR_WORDS = ["whale", "war", "liberty", "ship", "congress", "economy"];
+const ANALOGIES: [string, string, string][] = [
+  ["he", "his", "she"],
+  ["war", "peace", "enemy"],
+  ["ships", "ship", "whales"],
+];
+
+export const word2vecStep: QuickstartStep = {
+  name: "word2vec",
+  title: "Word vectors: word2vec CBOW, 5 epochs, on WebAssembly SIMD worker threads",
+  async run(state) {
+    // Tokenize once (Unicode words, lowercased) and train from the tokenized lines in memory.
+    const lines: string[] = [];
+    for await (const s of withProgress(state, "tokenizing")) lines.push(s.join(" "));
+    const bar = state.io.progress("training", 100, "%");
+    const r = await trainWord2Vec(textCorpus([lines.join("\n")]), {
+      model: "cbow",
+      vectorSize: 100,
+      window: 5,
+      negative: 5,
+      minCount: 5,
+      epochs: 5,
+      seed: 1,
+      onProgress: (p) =>
+        bar.update(Math.round((100 * p.wordsDone) / p.wordsTotal), `epoch ${p.epoch}/${p.epochs}`),
+    });
+    bar.stop();
+    const log = state.io.log;
+    const last = r.epochs[r.epochs.length - 1];
+    log(
+      `  ${r.wv.size} words x ${r.wv.dim} dims in ${r.trainSeconds.toFixed(1)} s (${Math.round(r.wordsPerSecond / 1000)}k words/s` +
+        `${r.relaxedSimd ? ", relaxed SIMD" : ""}); loss per prediction ${r.epochs[0].meanLoss.toFixed(3)} -> ${last.meanLoss.toFixed(3)}`,
+    );
+    const neighbours: Record<string, [string, number][]> = {};
+    for (const w of NEIGHBOUR_WORDS.filter((w) => r.wv.has(w))) {
+      neighbours[w] = r.wv.mostSimilar({ positive: [w], topn: 6 });
+      log(`  nearest to ${w}: ${neighbours[w].map(([x, s]) => `${x} ${s.toFixed(2)}`).join(", ")}`);
+    }
+    const analogies: { question: string; answers: [string, number][] }[] = [];
+    for (const [a, b, c] of ANALOGIES.filter((q) => q.every((w) => r.wv.has(w)))) {
+      const answers = r.wv.mostSimilar({ positive: [b, c], negative: [a], topn: 3 });
+      const question = `${a} : ${b} :: ${c} : ?`;
+      analogies.push({ question, answers });
+      log(`  analogy ${question}  ${answers.map(([x, s]) => `${x} ${s.toFixed(2)}`).join(", ")}`);
+    }
+    state.wv = r.wv;
+    return {
+      vocabSize: r.wv.size,
+      trainSeconds: r.trainSeconds,
+      wordsPerSecond: r.wordsPerSecond,
+      meanLoss: r.epochs.map((e) => e.meanLoss),
+      neighbours,
+      analogies,
+    };
+  },
+};
+
 /** The tour, in order; later stages append their step here. */
-export const steps: QuickstartStep[] = [tokenizationStep, vocabularyStep];
+export const steps: QuickstartStep[] = [tokenizationStep, vocabularyStep, word2vecStep];
 
 /** Runs the steps (all, or those named in `only`) on the bundled corpus; returns results by step name. */
 export async function runQuickstart(

@@ -9,7 +9,8 @@ let plain: KernelRuntime;
 let relaxed: KernelRuntime;
 before(async () => {
   plain = await createRuntime({ threads: 0, relaxed: false });
-  relaxed = await createRuntime({ threads: 0 });
+  relaxed = await createRuntime({ threads: 0, relaxed: true });
+  assert.ok(relaxed.relaxed && !plain.relaxed);
 });
 after(async () => {
   await plain.close();

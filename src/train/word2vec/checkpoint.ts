@@ -34,7 +34,7 @@ export interface Matrices {
 /** Writes the checkpoint atomically (a temporary file renamed over `path`). */
 export async function saveCheckpoint(path: string, state: CheckpointState, m: Matrices): Promise<void> {
   await withAtomicStream(path, async (out) => {
-    await writeChunk(out, MAGIC + JSON.stringify(state) + "\n");
+    await writeChunk(out, `${MAGIC}${JSON.stringify(state)}\n`);
     for (const mat of [m.syn0, m.syn1neg, m.syn1]) {
       const rows = mat.length / m.stride;
       const chunkRows = 4096;

@@ -35,6 +35,7 @@ const T_ROWS = 9;
 const T_GRAD = 10;
 const T_NEU1 = 11;
 const T_NEU1E = 12;
+const T_CTX = 13;
 const THREAD_BYTES = 56;
 /** As in assembly/w2v_model.ts: gradients, scores and weights live MAX_TARGETS floats apart. */
 const MAX_TARGETS = 1065;
@@ -169,6 +170,7 @@ export function allocateModel(
     words[T_GRAD] = arena.f32(3 * MAX_TARGETS).byteOffset;
     words[T_NEU1] = arena.f32(stride).byteOffset;
     words[T_NEU1E] = arena.f32(stride).byteOffset;
+    words[T_CTX] = arena.u32(2 * spec.window).byteOffset;
     threadViews.push({
       ptr,
       rng: new Uint32Array(arena.memory.buffer, ptr, 4),
