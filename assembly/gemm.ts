@@ -41,8 +41,10 @@ export function sgemm(
   ldc: i32,
   work: usize,
 ): void {
-  scaleC(m, n, beta, c, ldc);
-  if (k <= 0 || alpha === 0) return;
+  if (k <= 0 || alpha === 0) {
+    scaleC(m, n, beta, c, ldc);
+    return;
+  }
   const bp = work;
   const ap = work + ((<usize>(KC * NC)) << 2);
   const tile = ap + ((<usize>(MC * KC)) << 2);
@@ -61,7 +63,9 @@ export function sgemm(
           for (let ir = 0; ir < mb; ir += MR) {
             const rows = min(MR, mb - ir);
             const cPtr = c + <usize>(ic + ir) * ldcB + ((<usize>(jc + jr)) << 2);
-            micro(kb, ap + ((<usize>(ir * kb)) << 2), bStrip, cPtr, ldcB, alpha, rows, cols, tile);
+            // beta applies with the first k block, so C is read (and written) once per block.
+            const bk: f32 = pc === 0 ? beta : 1;
+            micro(kb, ap + ((<usize>(ir * kb)) << 2), bStrip, cPtr, ldcB, alpha, bk, rows, cols, tile);
           }
         }
       }
@@ -142,6 +146,19 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
   for (let ir = 0; ir < mb; ir += MR) {
     const rows = min(MR, mb - ir);
     const d = dst + ((<usize>(ir * kb)) << 2);
+    if (transA !== 0) {
+      // A stored [k, m]: the MR elements of one k are adjacent in memory.
+      let src = a + ((<usize>(pc * lda + ic + ir)) << 2);
+      const step = (<usize>lda) << 2;
+      let o = d;
+      for (let p = 0; p < kb; p++) {
+        for (let r = 0; r < MR; r++)
+          store<f32>(o + ((<usize>r) << 2), r < rows ? load<f32>(src + ((<usize>r) << 2)) : 0);
+        src += step;
+        o += rowStep;
+      }
+      continue;
+    }
     for (let r = 0; r < MR; r++) {
       let o = d + ((<usize>r) << 2);
       if (r >= rows) {
@@ -149,20 +166,11 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
           store<f32>(o, 0);
           o += rowStep;
         }
-      } else if (transA === 0) {
+      } else {
         let src = a + ((<usize>((ic + ir + r) * lda + pc)) << 2);
         for (let p = 0; p < kb; p++) {
           store<f32>(o, load<f32>(src));
           src += 4;
-          o += rowStep;
-        }
-      } else {
-        // A stored [k, m]: element (i, p) at p * lda + i.
-        let src = a + ((<usize>(pc * lda + ic + ir + r)) << 2);
-        const step = (<usize>lda) << 2;
-        for (let p = 0; p < kb; p++) {
-          store<f32>(o, load<f32>(src));
-          src += step;
           o += rowStep;
         }
       }
@@ -170,7 +178,7 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
   }
 }
 
-/** C[rows, cols] += alpha * (A strip [MR, kb]) (B strip [kb, 8]); partial tiles go through `tile`. */
+/** C[rows, cols] = alpha * (A strip [MR, kb]) (B strip [kb, 8]) + beta * C; partial tiles go through `tile`. */
 function micro(
   kb: i32,
   ap: usize,
@@ -178,6 +186,7 @@ function micro(
   c: usize,
   ldcB: usize,
   alpha: f32,
+  beta: f32,
   rows: i32,
   cols: i32,
   tile: usize,
@@ -222,12 +231,12 @@ function micro(
   }
   const al = f32x4.splat(alpha);
   if (rows === MR && cols === NR) {
-    addRow(c, c00, c01, al);
-    addRow(c + ldcB, c10, c11, al);
-    addRow(c + 2 * ldcB, c20, c21, al);
-    addRow(c + 3 * ldcB, c30, c31, al);
-    addRow(c + 4 * ldcB, c40, c41, al);
-    if (MR > 5) addRow(c + 5 * ldcB, c50, c51, al);
+    updateRow(c, c00, c01, al, beta);
+    updateRow(c + ldcB, c10, c11, al, beta);
+    updateRow(c + 2 * ldcB, c20, c21, al, beta);
+    updateRow(c + 3 * ldcB, c30, c31, al, beta);
+    updateRow(c + 4 * ldcB, c40, c41, al, beta);
+    if (MR > 5) updateRow(c + 5 * ldcB, c50, c51, al, beta);
     return;
   }
   const t = tile;
@@ -242,14 +251,25 @@ function micro(
     const tr = t + ((<usize>r) << 5);
     for (let j = 0; j < cols; j++) {
       const p = cr + ((<usize>j) << 2);
-      store<f32>(p, load<f32>(p) + load<f32>(tr + ((<usize>j) << 2)));
+      const v = load<f32>(tr + ((<usize>j) << 2));
+      store<f32>(p, beta === 0 ? v : beta === 1 ? load<f32>(p) + v : load<f32>(p) * beta + v);
     }
   }
 }
 
-function addRow(p: usize, lo: v128, hi: v128, alpha: v128): void {
-  v128.store(p, madd(lo, alpha, v128.load(p)));
-  v128.store(p, madd(hi, alpha, v128.load(p, 16)), 16);
+/** Eight floats of C at p = alpha * [lo hi] + beta * C (beta 0: C is not read). */
+function updateRow(p: usize, lo: v128, hi: v128, alpha: v128, beta: f32): void {
+  if (beta === 0) {
+    v128.store(p, f32x4.mul(lo, alpha));
+    v128.store(p, f32x4.mul(hi, alpha), 16);
+  } else if (beta === 1) {
+    v128.store(p, madd(lo, alpha, v128.load(p)));
+    v128.store(p, madd(hi, alpha, v128.load(p, 16)), 16);
+  } else {
+    const bv = f32x4.splat(beta);
+    v128.store(p, madd(lo, alpha, f32x4.mul(v128.load(p), bv)));
+    v128.store(p, madd(hi, alpha, f32x4.mul(v128.load(p, 16), bv)), 16);
+  }
 }
 
 function setRow(p: usize, lo: v128, hi: v128, alpha: v128): void {

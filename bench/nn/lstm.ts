@@ -48,7 +48,7 @@ const model = sequential(
     }),
     dense({ units: V, kernelInitializer: init, biasInitializer: init }),
   ],
-  { inputShape: [null], arena: rt.arena, gemm: rt.gemm },
+  { inputShape: [null], arena: rt.arena, ops: rt },
 );
 const opt = sgd(model.params, { lr: 1 });
 const x = { shape: [B, T], data: new Int32Array(B * T) };

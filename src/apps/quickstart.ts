@@ -91,14 +91,20 @@ export const vocabularyStep: QuickstartStep = {
   title: "Vocabulary statistics (min_count 5, as word2vec and gensim)",
   async run(state) {
     const start = performance.now();
-    const counts = new Map<string, number>();
     let tokens = 0;
     let lines = 0;
-    for await (const s of withProgress(state, "counting")) {
-      lines++;
-      tokens += s.length;
-      for (const w of s) counts.set(w, (counts.get(w) ?? 0) + 1);
-    }
+    // One pass feeds the phrase detector, whose unigram counts are the word counts.
+    const phrases = new Phrases({ minCount: 20, threshold: 10 });
+    await phrases.learn(
+      (async function* () {
+        for await (const s of withProgress(state, "counting words and pairs")) {
+          lines++;
+          tokens += s.length;
+          yield s;
+        }
+      })(),
+    );
+    const counts = phrases.unigramCounts();
     const seconds = (performance.now() - start) / 1000;
     const vocab = Vocab.fromCounts(counts, { minCount: 5 });
     state.vocab = vocab;
@@ -134,7 +140,7 @@ export const vocabularyStep: QuickstartStep = {
     for (let i = 0; i < vocab.size; i++) kept += vocab.counts[i] * Math.min(1, keep[i]);
     const log = state.io.log;
     log(
-      `  corpus: ${state.corpus.describe().split(", ").length} files, ${lines} lines, ${tokens} tokens (${(tokens / seconds / 1e6).toFixed(2)}M tokens/s)`,
+      `  corpus: ${state.corpus.describe().split(", ").length} files, ${lines} lines, ${tokens} tokens (${(tokens / seconds / 1e6).toFixed(2)}M tokens/s, counting words and word pairs)`,
     );
     log(`  distinct words: ${counts.size}; seen once: ${hapax}; kept with min_count 5: ${vocab.size}`);
     log(`  most frequent: ${vocab.words.slice(0, 12).join(", ")}`);
@@ -147,8 +153,6 @@ export const vocabularyStep: QuickstartStep = {
       `  subsampling (sample 1e-3) keeps ${((100 * kept) / vocab.totalCount).toFixed(1)}% of tokens; 'the' kept with p = ${keep[vocab.id("the")]?.toFixed(3)}`,
     );
 
-    const phrases = new Phrases({ minCount: 20, threshold: 10 });
-    await phrases.learn(withProgress(state, "phrases"));
     const top = phrases.phrases().slice(0, 12);
     log(`  phrases (gensim Phrases scoring): ${top.map((p) => p.phrase).join(", ")}`);
     return {

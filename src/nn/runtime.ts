@@ -2,8 +2,8 @@ import { availableParallelism } from "node:os";
 import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { EmbedlmError } from "../util/errors.js";
-import type { GemmFn } from "./gemm.js";
-import type { softmaxCrossEntropy } from "./loss.js";
+import { lstmStepBackward, lstmStepForward } from "./layers/lstm.js";
+import type { NnOps } from "./ops.js";
 import { Arena } from "./tensor.js";
 
 export interface NnRuntimeOptions {
@@ -13,13 +13,14 @@ export interface NnRuntimeOptions {
   relaxed?: boolean;
 }
 
-/** Where float32 models run fast: an arena in the shared WebAssembly memory and the SIMD GEMM. */
-export interface NnRuntime {
-  /** Pass to `sequential(..., {arena, gemm})`. */
+/**
+ * Where float32 models run fast: an arena in the shared WebAssembly memory and the SIMD kernels
+ * (GEMM split across threads; fused LSTM step; fused softmax cross-entropy with rows split across
+ * threads). Build models with `sequential(layers, {inputShape, arena: rt.arena, ops: rt})`; every
+ * float buffer handed to the model (inputs, dLoss/dOutput) must come from `rt.arena` too.
+ */
+export interface NnRuntime extends NnOps {
   readonly arena: Arena;
-  readonly gemm: GemmFn;
-  /** softmaxCrossEntropy (src/nn/loss.ts) as a fused SIMD kernel, rows split across the threads. */
-  readonly softmaxCrossEntropy: typeof softmaxCrossEntropy;
   readonly kernels: KernelRuntime;
   close(): Promise<void>;
 }
@@ -31,12 +32,17 @@ export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<N
     arena: new Arena("float32", (n) => kernels.arena.f32(n)),
     gemm: wasmGemm(kernels, { threads }),
     softmaxCrossEntropy: wasmSoftmaxCrossEntropy(kernels, threads),
+    ...wasmLstmSteps(kernels),
+    dot: (n, x, xOff, y, yOff) => kernels.kernels.sdot(n, kernelPointer(x, xOff), kernelPointer(y, yOff)),
+    axpy: (n, a, x, xOff, y, yOff) => {
+      kernels.kernels.saxpy(n, a, kernelPointer(x, xOff), kernelPointer(y, yOff));
+    },
     kernels,
     close: () => kernels.close(),
   };
 }
 
-function wasmSoftmaxCrossEntropy(rt: KernelRuntime, threads: number): typeof softmaxCrossEntropy {
+function wasmSoftmaxCrossEntropy(rt: KernelRuntime, threads: number): NnOps["softmaxCrossEntropy"] {
   const parts = Math.min(threads, (rt.pool?.size ?? 0) + 1);
   let targetsBuf = rt.arena.i32(0);
   return (logits, targets, vocab, dlogits, opts = {}) => {
@@ -70,5 +76,35 @@ function wasmSoftmaxCrossEntropy(rt: KernelRuntime, threads: number): typeof sof
     let total = rt.kernels.softmaxCrossEntropyRows(...args(0, Math.min(n, per)));
     for (let w = 1; w < p && w * per < n; w++) total += rt.pool!.join(w - 1);
     return total / Math.max(counted, 1);
+  };
+}
+
+function wasmLstmSteps(rt: KernelRuntime): Pick<NnOps, "lstmStepForward" | "lstmStepBackward"> {
+  const p = kernelPointer;
+  const k = rt.kernels;
+  return {
+    // The kernels take whole vectors of 4 units; other sizes use the reference.
+    lstmStepForward: (B, H, g, gOff, gS, cp, cpOff, cpS, c, cOff, cS, h, hOff, hS) => {
+      if (H % 4 !== 0) return lstmStepForward(B, H, g, gOff, gS, cp, cpOff, cpS, c, cOff, cS, h, hOff, hS);
+      k.lstmStepForward(B, H, p(g, gOff), gS, p(cp, cpOff), cpS, p(c, cOff), cS, p(h, hOff), hS);
+    },
+    lstmStepBackward: (B, H, g, gOff, gS, c, cOff, cS, cp, cpOff, cpS, dy, dyOff, dyS, dh, dc) => {
+      if (H % 4 !== 0)
+        return lstmStepBackward(B, H, g, gOff, gS, c, cOff, cS, cp, cpOff, cpS, dy, dyOff, dyS, dh, dc);
+      k.lstmStepBackward(
+        B,
+        H,
+        p(g, gOff),
+        gS,
+        p(c, cOff),
+        cS,
+        p(cp, cpOff),
+        cpS,
+        p(dy, dyOff),
+        dyS,
+        p(dh),
+        p(dc),
+      );
+    },
   };
 }

@@ -19,7 +19,8 @@ export interface Corpus {
   /**
    * The raw UTF-8 bytes of one pass, for byte-level fast paths (whitespace token counting): chunks end
    * on character boundaries, sources are separated by a newline, invalid sequences are left in place
-   * (and reported as by `lines`). Same one-pass rule as `lines`.
+   * (and reported as by `lines`). A chunk may be overwritten once the next is requested: copy what you
+   * keep. Same one-pass rule as `lines`.
    */
   bytes?(onBytes?: (bytesDone: number) => void): AsyncIterable<Uint8Array>;
 }
@@ -191,13 +192,15 @@ async function* readAll<T>(
       before += n;
       continue;
     }
-    const raw = createReadStream(it.path, { highWaterMark: 1 << 20 });
-    const stream = it.gzip ? raw.pipe(createGunzip()) : raw;
-    if (it.gzip) raw.on("error", (e) => stream.destroy(e));
+    // Plain files are read into one reused buffer (no fresh 1 MB allocation per chunk); gzip streams.
+    const raw = it.gzip ? createReadStream(it.path, { highWaterMark: 1 << 20 }) : undefined;
+    const plain = raw === undefined ? { bytesRead: 0 } : undefined;
+    const stream = raw !== undefined ? raw.pipe(createGunzip()) : reuseRead(it.path, plain!);
+    raw?.on("error", (e) => (stream as NodeJS.ReadableStream & { destroy(e: Error): void }).destroy(e));
     try {
       yield* perSource(
         checkedChunks(stream as AsyncIterable<Buffer>, it.path, opts, () =>
-          onBytes?.(before + raw.bytesRead),
+          onBytes?.(before + (raw ?? plain!).bytesRead),
         ),
       );
     } catch (e) {
@@ -206,9 +209,28 @@ async function* readAll<T>(
       const what = it.gzip && code?.startsWith("Z_") ? "not a valid gzip file" : `cannot read: ${code ?? e}`;
       throw new EmbedlmError(what, { file: it.path });
     } finally {
-      raw.destroy();
+      raw?.destroy();
     }
     before += it.size;
+  }
+}
+
+/**
+ * The bytes of a file in chunks of up to 1 MB, all views of one buffer: a chunk is valid until the
+ * next is asked for (checkedChunks copies what it keeps; consumers of Corpus.bytes are told so).
+ */
+async function* reuseRead(path: string, progress: { bytesRead: number }): AsyncGenerator<Buffer> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      progress.bytesRead += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
   }
 }
 

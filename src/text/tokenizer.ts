@@ -55,6 +55,8 @@ const THAI_LAO_KHMER_MYANMAR = /[\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}
 const ACCENTS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
 const DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
 const WHITESPACE = /\s+/;
+// Whitespace other than the space character: when a line has none, split(" ") does the job faster.
+const OTHER_WHITESPACE = /[\t\n\v\f\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 
 let segmenters: Record<string, Intl.Segmenter> | undefined;
 function segmenter(locale: string): Intl.Segmenter {
@@ -156,6 +158,8 @@ export class Tokenizer {
     } else if (o.normalize === "NFKC") text = text.normalize("NFKC");
     const hasUrl = text.includes("://") || text.includes("www.") ? 1 : 0;
     const { re, kinds } = this.variants[hasUrl][text.includes("@") ? 1 : 0];
+    // Most lines hold no Chinese, Japanese or Thai: one test per line instead of one per word.
+    const segment = NEEDS_SEGMENTER.test(text);
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       let g = 1;
@@ -176,7 +180,8 @@ export class Tokenizer {
           this.pushNumber(tok, out);
           break;
         case "word":
-          this.pushWordOrSegments(tok, out);
+          if (segment) this.pushWordOrSegments(tok, out);
+          else this.pushWord(tok, out);
           break;
         case "emoji":
           out.push(tok);
@@ -219,7 +224,7 @@ export class Tokenizer {
   }
 
   private splitWhitespace(text: string): string[] {
-    const parts = text.split(WHITESPACE);
+    const parts = OTHER_WHITESPACE.test(text) ? text.split(WHITESPACE) : text.split(" ");
     let n = 0;
     const lower = this.options.lowercase;
     const stop = this.stop;

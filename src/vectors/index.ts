@@ -1,4 +1,5 @@
 // embedlm/vectors: word vectors in every common format, queried like gensim's KeyedVectors.
+export { AnnIndex, type AnnOptions } from "./ann.js";
 export type { LoadDtype, ReadOptions, VectorData } from "./formats/data.js";
 export { detectFormat, VECTOR_FORMATS, type VectorFormat } from "./formats/detect.js";
 export type { NativeDtype } from "./formats/native.js";

@@ -1,12 +1,74 @@
 // The WebAssembly SIMD scan for KeyedVectors: the matrix is allocated in the kernel runtime's shared
 // memory (so it exists once), and queries score its rows with vecScaledDotRows (assembly/vectors.ts)
 // instead of the TypeScript reference scaledDotRows (src/vectors/topk.ts).
-import { createRuntime, type KernelRuntime } from "../kernels/index.js";
+import { createRuntime, type KernelRuntime, kernelNames, loadKernelModule } from "../kernels/index.js";
+import { controlBlock, controlBuffer, DONE, KERNEL, NARGS, SEQ, STATUS, STOP } from "../kernels/protocol.js";
 import { EmbedlmError } from "../util/errors.js";
 import type { RowScanner } from "./keyed-vectors.js";
 
 /** Rows per kernel call: a few ms of work, so V8 tiers the module up and calls stay cheap. */
 const ROWS_PER_CALL = 16384;
+/** Scans shorter than this stay on the calling thread (a helper's wake-up would cost more). */
+const PARALLEL_MIN_ROWS = 65536;
+
+/**
+ * A kernel worker (src/kernels/worker.ts, the pool's own) driven synchronously: the caller signals
+ * it through its control block, scans its own share of the rows, then blocks on Atomics.wait until
+ * the helper is done. Queries stay synchronous, as gensim's are; Node only (a browser's main thread
+ * cannot block).
+ */
+class SyncHelper {
+  private readonly c;
+  private constructor(
+    private readonly worker: { terminate(): unknown },
+    control: SharedArrayBuffer,
+    private readonly kernel: number,
+  ) {
+    this.c = controlBlock(control);
+  }
+
+  static async start(memory: WebAssembly.Memory): Promise<SyncHelper> {
+    const mod = await loadKernelModule();
+    const control = controlBuffer();
+    const { Worker } = await import("node:worker_threads");
+    const w = new Worker(new URL("../kernels/worker.js", import.meta.url), {
+      workerData: { module: mod.module, memory, control, relaxed: mod.relaxed },
+    });
+    w.unref();
+    await new Promise<void>((resolve, reject) => {
+      w.once("message", () => resolve());
+      w.once("error", reject);
+    });
+    return new SyncHelper(w, control, kernelNames(mod.module).indexOf("vecScaledDotRows"));
+  }
+
+  /** Starts vecScaledDotRows(args) on the helper and returns at once. */
+  start(args: number[]): void {
+    const c = this.c;
+    c.floats.set(args);
+    c.ints[NARGS] = args.length;
+    c.ints[KERNEL] = this.kernel;
+    Atomics.store(c.ints, SEQ, c.ints[SEQ] + 1);
+    Atomics.notify(c.ints, SEQ);
+  }
+
+  /** Blocks until the call started last has finished. */
+  finish(): void {
+    const c = this.c;
+    const seq = c.ints[SEQ];
+    for (let done = Atomics.load(c.ints, DONE); done !== seq; done = Atomics.load(c.ints, DONE)) {
+      Atomics.wait(c.ints, DONE, done);
+    }
+    if (c.ints[STATUS] !== 0) throw new Error("vecScaledDotRows failed on the helper thread");
+  }
+
+  async stop(): Promise<void> {
+    this.c.ints[KERNEL] = STOP;
+    Atomics.store(this.c.ints, SEQ, this.c.ints[SEQ] + 1);
+    Atomics.notify(this.c.ints, SEQ);
+    await this.worker.terminate();
+  }
+}
 /** The largest matrix the runtime's memory32 can hold beside its scratch. */
 const MAX_MATRIX_BYTES = 4 * 1024 ** 3 - (64 << 20);
 
@@ -16,11 +78,32 @@ export class VectorKernels {
   private scratch?: { q: Float32Array; out: Float32Array };
   private scoreBuffer?: Float32Array;
 
-  private constructor(readonly runtime: KernelRuntime) {}
+  private constructor(
+    readonly runtime: KernelRuntime,
+    private readonly helpers: SyncHelper[],
+  ) {}
 
-  /** Starts a runtime on the main thread (the queries are synchronous, so they run there). */
-  static async create(): Promise<VectorKernels> {
-    return new VectorKernels(await createRuntime({ threads: 0 }));
+  /**
+   * Starts a runtime and `threads - 1` helper threads (default: one per core, at most 4; in Node
+   * only). Long scans are split between the calling thread and the helpers.
+   */
+  static async create(opts: { threads?: number } = {}): Promise<VectorKernels> {
+    const runtime = await createRuntime({ threads: 0 });
+    const isNode = typeof process !== "undefined" && process.versions?.node !== undefined;
+    let threads = 1;
+    if (isNode) {
+      const { availableParallelism } = await import("node:os");
+      threads = opts.threads ?? Math.min(4, availableParallelism());
+    }
+    const helpers = await Promise.all(
+      Array.from({ length: Math.max(0, threads - 1) }, () => SyncHelper.start(runtime.arena.memory)),
+    );
+    return new VectorKernels(runtime, helpers);
+  }
+
+  /** Threads a long scan runs on (the caller's included). */
+  get threads(): number {
+    return this.helpers.length + 1;
   }
 
   /** True when a matrix of `length` float32 fits in the runtime's memory. */
@@ -64,8 +147,23 @@ export class VectorKernels {
     const direct = this.owns(out);
     const s = this.scratchFor(dim, direct ? 0 : Math.min(to - from, ROWS_PER_CALL));
     s.q.set(q.subarray(0, dim));
+    const helpers = direct && to - from >= PARALLEL_MIN_ROWS ? this.helpers : [];
+    // The helpers take the first shares, the caller the last one.
+    const share = Math.ceil((to - from) / (helpers.length + 1));
+    helpers.forEach((h, i) => {
+      const a = from + i * share;
+      h.start([
+        vectors.byteOffset,
+        dim,
+        s.q.byteOffset,
+        scale.byteOffset,
+        a,
+        a + share,
+        out.byteOffset + 4 * (a - from),
+      ]);
+    });
     const kernel = this.runtime.kernels.vecScaledDotRows;
-    for (let r = from; r < to; r += ROWS_PER_CALL) {
+    for (let r = from + helpers.length * share; r < to; r += ROWS_PER_CALL) {
       const end = Math.min(to, r + ROWS_PER_CALL);
       if (direct)
         kernel(
@@ -82,6 +180,7 @@ export class VectorKernels {
         out.set(s.out.subarray(0, end - r), r - from);
       }
     }
+    for (const h of helpers) h.finish();
   };
 
   /** A scores buffer in the kernel memory, reused while it is big enough (the scan then writes straight into it). */
@@ -100,8 +199,9 @@ export class VectorKernels {
     return this.scratch;
   }
 
-  close(): Promise<void> {
-    return this.runtime.close();
+  async close(): Promise<void> {
+    await Promise.all(this.helpers.map((h) => h.stop()));
+    await this.runtime.close();
   }
 }
 

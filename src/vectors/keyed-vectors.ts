@@ -1,5 +1,6 @@
 // A vocabulary and its vectors, queried like gensim's KeyedVectors (camelCase names, same semantics).
 import { EmbedlmError } from "../util/errors.js";
+import type { AnnIndex } from "./ann.js";
 import type { VectorData } from "./formats/data.js";
 import { type LoadOptions, readVectors, type SaveOptions, writeVectors } from "./io.js";
 import { sharedVectorKernels, VectorKernels } from "./kernels.js";
@@ -20,6 +21,8 @@ export interface MostSimilarOptions {
   topn?: number;
   /** Search only the first N words (the most frequent in a frequency-sorted vocabulary). */
   restrictVocab?: number;
+  /** Search this approximate index instead of every row (gensim's `indexer`); not with restrictVocab. */
+  indexer?: AnnIndex;
 }
 
 /**
@@ -72,17 +75,18 @@ export class KeyedVectors implements VectorData {
     this.dim = dim;
     this.matrix = vectors;
     this.counts = counts;
-    this.keyToIndex = new Map();
-    for (let i = 0; i < words.length; i++) {
-      if (this.keyToIndex.has(words[i])) {
-        throw new EmbedlmError(
-          `duplicate word '${words[i]}' (rows ${this.keyToIndex.get(words[i])! + 1} and ${i + 1})`,
-          {
-            field: "words",
-          },
-        );
+    if (data.wordIndex?.size === words.length) this.keyToIndex = data.wordIndex;
+    else {
+      this.keyToIndex = new Map();
+      for (let i = 0; i < words.length; i++) {
+        if (this.keyToIndex.has(words[i])) {
+          throw new EmbedlmError(
+            `duplicate word '${words[i]}' (rows ${this.keyToIndex.get(words[i])! + 1} and ${i + 1})`,
+            { field: "words" },
+          );
+        }
+        this.keyToIndex.set(words[i], i);
       }
-      this.keyToIndex.set(words[i], i);
     }
   }
 
@@ -300,7 +304,15 @@ export class KeyedVectors implements VectorData {
     const q = new Float32Array(this.dim);
     for (let j = 0; j < this.dim; j++) q[j] = total > 0 ? mean[j] / total : mean[j];
     const exclude = terms.filter((t) => t.index >= 0).map((t) => t.index);
-    const r = this.nearest(q, { topn, restrictVocab: opts.restrictVocab, exclude });
+    let r: { indices: number[]; scores: number[] };
+    if (opts.indexer) {
+      if (opts.restrictVocab !== undefined) {
+        throw new EmbedlmError("restrictVocab does not apply to an approximate index", {
+          field: "restrictVocab",
+        });
+      }
+      r = opts.indexer.search(normalized(q), topn, exclude);
+    } else r = this.nearest(q, { topn, restrictVocab: opts.restrictVocab, exclude });
     return r.indices.map((i, k) => [this.words[i], r.scores[k]]);
   }
 

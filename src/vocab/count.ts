@@ -80,11 +80,14 @@ export class ByteTokenCounter {
         h = Math.imul(h ^ c, 16777619);
         if (++i === end) break;
         c = chunk[i];
+        // Printable ASCII (nearly every byte) is decided by one range test, without the table.
+        if (c > 32 && c < 0x80) continue;
         cls = CLASS[c];
         if (cls === 1 || (cls === 2 && multiByteSpace(chunk, i, end) > 0)) break;
       }
       if (i === end) {
-        this.partial = chunk.slice(start, end);
+        // A copy: the chunk buffer may be reused for the next read (and Buffer.slice would not copy).
+        this.partial = new Uint8Array(chunk.subarray(start, end));
         return;
       }
       this.insert(chunk, start, i, h);

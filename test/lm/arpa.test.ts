@@ -79,6 +79,7 @@ test("a foreign ARPA file scores with exact backoff (hand-computed), tabs or spa
   for (const [name, text] of [
     ["tabs", FOREIGN],
     ["spaces", FOREIGN.replaceAll("\t", "  ")],
+    ["crlf", FOREIGN.replaceAll("\n", "\r\n")],
   ]) {
     const path = join(dir, `foreign-${name}.arpa`);
     await writeFile(path, text);

@@ -67,6 +67,39 @@ test("lm train writes an ARPA model; eval, predict and generate use it", () => {
   assert.equal(greedy.status, 0, greedy.stderr);
 });
 
+test("lm train: closed vocabulary from a file, --min-count, --max-size, --prune", async () => {
+  const vocabFile = join(dir, "vocab.txt");
+  await writeFile(vocabFile, "the 7\ncat 3\ndog 3\n");
+  const closed = run(
+    "--json",
+    "lm",
+    "train",
+    "--order",
+    "2",
+    corpus,
+    "--vocab",
+    vocabFile,
+    "-o",
+    join(dir, "v.arpa"),
+  );
+  assert.equal(closed.status, 0, closed.stderr);
+  assert.equal(closed.json.vocab, 6); // <unk> <s> </s> the cat dog
+  const min2 = run("--json", "lm", "train", "--order", "2", corpus, "--min-count", "2", "--eval", heldOut);
+  assert.equal(min2.status, 0, min2.stderr);
+  // Seen twice or more: the cat sat on mat dog a saw (8 words) + 3 specials.
+  assert.equal(min2.json.vocab, 11);
+  const max5 = run("--json", "lm", "train", "--order", "2", corpus, "--max-size", "5", "--eval", heldOut);
+  assert.equal(max5.json.vocab, 5);
+  const pruned = run("--json", "lm", "train", "--order", "3", corpus, "--prune", "0,1", "--eval", heldOut);
+  const full = run("--json", "lm", "train", "--order", "3", corpus, "--eval", heldOut);
+  const [p, f] = [pruned.json.ngrams as number[], full.json.ngrams as number[]];
+  assert.equal(p[0], f[0]);
+  assert.ok(p[1] < f[1] && p[2] < f[2], `${p} vs ${f}`);
+  const bad = run("lm", "train", corpus, "--prune", "1,1", "--eval", heldOut);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /unigrams cannot be pruned/);
+});
+
 test("a context longer than the order is truncated (KenLM): same predictions as its last n-1 words", () => {
   const long = run("--json", "lm", "predict", model, "a cat saw the dog sat on the", "--topk", "4");
   const short = run("--json", "lm", "predict", model, "on the", "--topk", "4");

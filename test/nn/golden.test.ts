@@ -62,7 +62,7 @@ async function checkGolden(file: string, layers: Layer[], wasm: boolean): Promis
   const { tensors: g, metadata } = await loadSafetensors(join(fixtures, file));
   const vocab = Number(metadata.vocab);
   const rt = wasm ? await (runtime ??= createNnRuntime({ threads: 2 })) : undefined;
-  const model: Model = sequential(layers, { inputShape: [null], arena: rt?.arena, gemm: rt?.gemm });
+  const model: Model = sequential(layers, { inputShape: [null], arena: rt?.arena, ops: rt });
   const names = Object.keys(g)
     .filter((k) => k.startsWith("grad."))
     .map((k) => k.slice(5));

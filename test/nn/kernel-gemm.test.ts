@@ -97,3 +97,14 @@ test("WebAssembly sgemm rejects buffers outside the kernel memory", () => {
   const x = new Float32Array(4);
   assert.throws(() => g(false, false, 2, 2, 1, 1, x, 0, 1, x, 0, 2, 0, x, 0, 2), TypeError);
 });
+
+test("WebAssembly sgemm with beta 0 overwrites C without reading it (NaN does not propagate)", () => {
+  const g = wasmGemm(rt, { threads: 1 });
+  const a = rt.arena.f32(7 * 300);
+  const b = rt.arena.f32(300 * 9);
+  a.fill(0.5);
+  b.fill(2);
+  const c = rt.arena.f32(7 * 9).fill(Number.NaN);
+  g(false, false, 7, 9, 300, 1, a, 0, 300, b, 0, 9, 0, c, 0, 9);
+  assert.ok(c.every((v) => v === 300));
+});

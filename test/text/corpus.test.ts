@@ -105,6 +105,15 @@ test("sentences: tokenized lines, empty ones skipped, long ones cut like gensim"
   const got: string[][] = [];
   for await (const s of sentences(c, t, { maxSentenceLength: 2 })) got.push(s);
   assert.deepEqual(got, [["a", "b"], ["c", "d"], ["e"], ["f", "g"], ["h"]]);
+  const split: string[][] = [];
+  const doc = textCorpus(["Call me Ishmael. Some years ago, Mr. Smith left! Why?", "你好。今天天气很好！"]);
+  for await (const s of sentences(doc, new Tokenizer(), { splitSentences: true })) split.push(s);
+  assert.deepEqual(split.slice(0, 3), [
+    ["Call", "me", "Ishmael"],
+    ["Some", "years", "ago", "Mr", "Smith", "left"],
+    ["Why"],
+  ]);
+  assert.equal(split.length, 5, "the Chinese line splits at 。 too");
 });
 
 test("reading a large corpus stays in bounded memory", async () => {

@@ -44,6 +44,31 @@ test("vecScaledDotRows equals scaledDotRows for every dimension remainder and ro
   }
 });
 
+test("a long scan split between the caller and a helper thread equals the reference", async () => {
+  const k = await VectorKernels.create({ threads: 2 });
+  try {
+    assert.equal(k.threads, 2);
+    const rows = 70001;
+    const dim = 12;
+    const m = k.adopt(randomVectors(rows, dim, 3).vectors);
+    const scale = k.adopt(Float32Array.from({ length: rows }, (_, i) => 1 + (i % 7)));
+    const q = randomVectors(1, dim, 4).vectors;
+    const want = new Float32Array(rows - 3);
+    scaledDotRows(m, dim, q, scale, 3, rows, want);
+    for (let round = 0; round < 3; round++) {
+      const got = k.scores(rows - 3);
+      got.fill(Number.NaN);
+      k.scan(m, dim, q, scale, 3, rows, got);
+      for (let i = 0; i < want.length; i++) {
+        if (!(Math.abs(got[i] - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i]))))
+          assert.fail(`row ${i + 3}: ${got[i]} vs ${want[i]}`);
+      }
+    }
+  } finally {
+    await k.close();
+  }
+});
+
 test("queries on the SIMD scan return what the TypeScript scan returns", async () => {
   kernels ??= await VectorKernels.create();
   const data = randomVectors(40000, 20, 9);

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
-import { textCorpus } from "../../src/text/corpus.js";
+import { openCorpus, textCorpus } from "../../src/text/corpus.js";
 import { Tokenizer } from "../../src/text/tokenizer.js";
 import { Rng } from "../../src/util/rng.js";
 import { ByteTokenCounter, countTokens } from "../../src/vocab/count.js";
@@ -72,4 +75,21 @@ test("byte path and string path give the same counts; invalid bytes merge as U+F
     minCount: 2,
   });
   assert.deepEqual(v.words, ["b", "a"]);
+});
+
+test("byte path over a multi-megabyte file (reused read buffer, tokens across chunk ends)", async () => {
+  const rng = new Rng(12);
+  // ASCII words first: 1 MB read boundaries then fall inside tokens, which must survive the reuse of
+  // the read buffer; then the mixed-script generator.
+  let text = "";
+  for (let i = 0; i < 300_000; i++) text += `word${i % 1000} `;
+  text += generate(rng, 100_000);
+  const dir = await mkdtemp(join(tmpdir(), "embedlm-count-"));
+  const path = join(dir, "c.txt");
+  await writeFile(path, text);
+  const corpus = await openCorpus([path]);
+  const fast = await countTokens(corpus, new Tokenizer({ mode: "whitespace" }));
+  await rm(dir, { recursive: true, force: true });
+  assert.ok(Buffer.byteLength(text) > 2 << 20, "spans several 1 MB reads");
+  assert.deepEqual([...fast.counts], [...reference(text)]);
 });

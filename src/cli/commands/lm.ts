@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Option } from "commander";
@@ -7,31 +6,21 @@ import { generate } from "../../lm/generate.js";
 import { loadLanguageModel } from "../../lm/load.js";
 import { encodePrompt, type LanguageModel } from "../../lm/model.js";
 import { writeArpa } from "../../lm/ngram/arpa.js";
-import { trainNgram } from "../../lm/ngram/train.js";
+import { trainNgramOnCorpus } from "../../lm/ngram/train.js";
 import { topK } from "../../lm/predict.js";
+import { openCorpus } from "../../text/corpus.js";
+import { sentences } from "../../text/sentences.js";
+import { Tokenizer } from "../../text/tokenizer.js";
 import { EmbedlmError } from "../../util/errors.js";
+import { Vocab } from "../../vocab/vocab.js";
 import { action, type CommandContext, floatOption, intOption } from "../common.js";
 import type { Register } from "./index.js";
 
-/** Whitespace-tokenized lines of the given files, one sentence per line (PTB style). */
-function lineSentences(paths: readonly string[]): () => AsyncIterable<string[]> {
-  return async function* () {
-    for (const path of paths) {
-      let rest = "";
-      try {
-        for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 14 })) {
-          const lines = (rest + chunk).split("\n");
-          rest = lines.pop() ?? "";
-          for (const line of lines) yield line.split(/\s+/).filter((w) => w !== "");
-        }
-      } catch (e) {
-        throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
-          file: path,
-        });
-      }
-      yield rest.split(/\s+/).filter((w) => w !== "");
-    }
-  };
+/** The sentences of text files, one per line, split on whitespace (PTB style); a fresh pass per call. */
+async function lineSentences(paths: readonly string[]): Promise<() => AsyncIterable<string[]>> {
+  const corpus = await openCorpus(paths);
+  const tokenizer = new Tokenizer({ mode: "whitespace" });
+  return () => sentences(corpus, tokenizer);
 }
 
 /**
@@ -82,18 +71,13 @@ async function train(
   }
   exposeGarbageCollector();
   const t0 = performance.now();
-  let closed: string[] | undefined;
-  if (o.vocab) {
-    closed = [];
-    for await (const fields of lineSentences([o.vocab])()) if (fields.length > 0) closed.push(fields[0]);
-    if (closed.length === 0) throw new EmbedlmError("the vocabulary file holds no words", { file: o.vocab });
-  }
-  const model = await trainNgram(lineSentences(corpus), {
+  const closed = o.vocab ? await Vocab.load(o.vocab) : undefined;
+  const model = await trainNgramOnCorpus(await openCorpus(corpus), {
     order: o.order,
     smoothing: o.smoothing,
     k: o.k,
     prune: o.prune,
-    vocabulary: closed,
+    vocab: closed,
     minCount: o.minCount,
     maxSize: o.maxSize,
   });
@@ -104,7 +88,7 @@ async function train(
   let evaluation: Record<string, unknown> | undefined;
   if (o.eval) {
     const t1 = performance.now();
-    const r = await perplexity(model, lineSentences(o.eval)());
+    const r = await perplexity(model, (await lineSentences(o.eval))());
     const seconds = (performance.now() - t1) / 1000;
     ctx.log(
       `${o.eval.join(", ")}: perplexity ${r.perplexity.toFixed(2)} on ${r.tokens} tokens (${r.oov} OOV as <unk>)`,
@@ -156,7 +140,10 @@ export const register: Register = (program) => {
       "KenLM --prune: per-order count thresholds, e.g. 0,0,1 (n-grams seen that often or less are dropped; the last repeats)",
       listOption("--prune"),
     )
-    .option("--vocab <file>", "closed vocabulary: one word per line (first field); other words become <unk>")
+    .option(
+      "--vocab <file>",
+      "closed vocabulary: a 'word count' file (as written by embedlm vocab); other words become <unk>",
+    )
     .option("--min-count <n>", "words seen fewer times become <unk>", intOption("--min-count"))
     .option("--max-size <n>", "keep at most this many words (the most frequent)", intOption("--max-size"))
     .addHelpText(
@@ -178,7 +165,7 @@ export const register: Register = (program) => {
       action(async (ctx, modelPath: string, text: string[], o: { perSentence?: boolean }) => {
         const model = await loadLanguageModel(modelPath);
         const t0 = performance.now();
-        const r = await perplexity(model, lineSentences(text)(), { perSentence: o.perSentence });
+        const r = await perplexity(model, (await lineSentences(text))(), { perSentence: o.perSentence });
         const seconds = (performance.now() - t0) / 1000;
         if (r.sentences === 0) throw new EmbedlmError("no sentence to score", { file: text.join(", ") });
         r.perSentence?.forEach((s, i) => {

@@ -1,9 +1,10 @@
 import { createReadStream } from "node:fs";
 import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
+import { Vocab } from "../../vocab/vocab.js";
+import { ByteWordIndex } from "./byte-words.js";
 import { ARPA_ZERO, NgramModel } from "./model.js";
 import { NgramTrie, permute, sortEntries } from "./trie.js";
-import { WordList } from "./words.js";
 
 /**
  * A float32 log value as the shortest decimal of 7 to 9 significant digits that reads back as the same
@@ -82,12 +83,22 @@ export async function writeArpa(model: NgramModel, path: string): Promise<void> 
 
 /** Growable typed arrays for one order's entries while reading. */
 class OrderEntries {
-  ctx = new Int32Array(1024);
-  word = new Int32Array(1024);
-  logp = new Float32Array(1024);
-  bo = new Float32Array(1024);
-  line = new Int32Array(1024);
+  ctx: Int32Array;
+  word: Int32Array;
+  logp: Float32Array;
+  bo: Float32Array;
+  line: Int32Array;
   n = 0;
+
+  /** `expected`: the count `\data\` declares (trusted up to 16M entries; beyond, the arrays grow). */
+  constructor(expected = 1024) {
+    const n = Math.max(16, Math.min(expected + 1, 1 << 24));
+    this.ctx = new Int32Array(n);
+    this.word = new Int32Array(n);
+    this.logp = new Float32Array(n);
+    this.bo = new Float32Array(n);
+    this.line = new Int32Array(n);
+  }
 
   push(ctx: number, word: number, logp: number, bo: number, line: number): void {
     if (this.n === this.ctx.length) {
@@ -111,26 +122,32 @@ class OrderEntries {
   }
 }
 
-/** Calls `onLine` for each line of a text file, streamed in large chunks (no per-line promise). */
-async function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
-  let rest = "";
+/**
+ * Calls `onLine(bytes, start, end)` for each line of a file (without its newline), streamed in 1 MB
+ * chunks: no string and no promise per line.
+ */
+async function forEachLineBytes(
+  path: string,
+  onLine: (bytes: Uint8Array, start: number, end: number) => void,
+): Promise<void> {
+  let carry: Buffer | undefined;
   try {
-    for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 22 })) {
-      const text = rest + chunk;
+    for await (const chunk0 of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      const chunk: Buffer = carry ? Buffer.concat([carry, chunk0 as Buffer]) : (chunk0 as Buffer);
       let start = 0;
       for (;;) {
-        const end = text.indexOf("\n", start);
+        const end = chunk.indexOf(10, start);
         if (end < 0) break;
-        onLine(text.slice(start, end));
+        onLine(chunk, start, end);
         start = end + 1;
       }
-      rest = text.slice(start);
+      carry = start < chunk.length ? Buffer.from(chunk.subarray(start)) : undefined;
     }
   } catch (e) {
     if (e instanceof EmbedlmError) throw e;
     throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
   }
-  if (rest !== "") onLine(rest);
+  if (carry) onLine(carry, 0, carry.length);
 }
 
 /**
@@ -144,7 +161,15 @@ export async function readArpa(path: string): Promise<NgramModel> {
     throw new EmbedlmError(message, { file: path, line });
   };
   const declared: number[] = [0];
-  const vocab = new WordList();
+  const vocab = new ByteWordIndex([]);
+  const wordId = (word: string): number => {
+    const b = encoder.encode(word);
+    return vocab.find(b, 0, b.length);
+  };
+  const addWord = (word: string): number => {
+    const b = encoder.encode(word);
+    return vocab.add(b, 0, b.length);
+  };
   const words: Int32Array[] = [new Int32Array(0)];
   const childStart: Int32Array[] = [new Int32Array(0)];
   const logp: Float32Array[] = [new Float32Array(0)];
@@ -186,14 +211,18 @@ export async function readArpa(path: string): Promise<NgramModel> {
     }
     childStart[k] = new Int32Array(1);
     trie = new NgramTrie(k, vocab.size, words, childStart);
-    entries = new OrderEntries();
+    entries = new OrderEntries(0);
     lastContext = "";
+    lastContextBytes = -1;
   };
 
   const ids = new Int32Array(64);
   // Lines of an order come sorted by context in files from every toolkit: reuse the last context node.
+  // The string path keeps the context as text, the byte path as bytes (length -1: none).
   let lastContext = "";
   let lastContextNode = -1;
+  let contextBytes = new Uint8Array(256);
+  let lastContextBytes = -1;
   const onLine = (raw: string): void => {
     lineNo++;
     const end = raw.length - 1;
@@ -235,6 +264,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
       k = next;
       sectionLine = lineNo;
       state = "ngrams";
+      entries = new OrderEntries(declared[k]);
       return;
     }
     if (state !== "ngrams")
@@ -273,8 +303,8 @@ export async function readArpa(path: string): Promise<NgramModel> {
     const lastSpace = k === 1 ? t1 : text.lastIndexOf(" ", gramEnd - 1);
     const lastWord = text.slice(lastSpace + 1, gramEnd);
     if (k === 1) {
-      if (vocab.id(lastWord) >= 0) fail(lineNo, `duplicate unigram '${lastWord}'`);
-      entries.push(0, vocab.add(lastWord), p, bo, lineNo);
+      if (wordId(lastWord) >= 0) fail(lineNo, `duplicate unigram '${lastWord}'`);
+      entries.push(0, addWord(lastWord), p, bo, lineNo);
       return;
     }
     let ctx = lastContextNode;
@@ -283,7 +313,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
       const context = text.slice(t1 + 1, lastSpace);
       const cw = context.split(" ");
       for (let j = 0; j < k - 1; j++) {
-        const id = vocab.id(cw[j]);
+        const id = wordId(cw[j]);
         if (id < 0) fail(lineNo, `word '${cw[j]}' is not among the unigrams`);
         ids[j] = id;
       }
@@ -291,12 +321,95 @@ export async function readArpa(path: string): Promise<NgramModel> {
       if (ctx < 0) fail(lineNo, `context '${context}' of this ${k}-gram is not in the model`);
       lastContext = context;
       lastContextNode = ctx;
+      lastContextBytes = -1;
     }
-    const last = vocab.id(lastWord);
+    const last = wordId(lastWord);
     if (last < 0) fail(lineNo, `word '${lastWord}' is not among the unigrams`);
     entries.push(ctx, last, p, bo, lineNo);
   };
-  await forEachLine(path, onLine);
+  /**
+   * The fast path for the n-gram lines of embedlm, KenLM and SRILM files ("prob<TAB>w1 .. wk
+   * [<TAB>backoff]", single spaces): parsed from bytes with no string per line. Anything unusual
+   * (including every error) goes to `onLine`, which handles all forms and words the messages.
+   */
+  const onLineBytes = (b: Uint8Array, start: number, end: number): void => {
+    if (end > start && b[end - 1] === 13) end--;
+    if (state !== "ngrams" || end <= start || b[start] <= 32 || b[start] === 92 || b[end - 1] <= 32) {
+      onLine(decoder.decode(b.subarray(start, end)));
+      return;
+    }
+    const t1 = b.indexOf(9, start);
+    if (t1 <= start || t1 >= end) {
+      onLine(decoder.decode(b.subarray(start, end)));
+      return;
+    }
+    let t2 = b.indexOf(9, t1 + 1);
+    if (t2 >= end) t2 = -1;
+    const gramEnd = t2 < 0 ? end : t2;
+    let lastSpace = t1;
+    let spaces = 0;
+    let clean = gramEnd > t1 + 1 && b[t1 + 1] !== 32 && b[gramEnd - 1] !== 32;
+    for (let i = t1 + 1; i < gramEnd && clean; i++) {
+      const c = b[i];
+      if (c === 32) {
+        if (b[i - 1] === 32) clean = false;
+        spaces++;
+        lastSpace = i;
+      } else if (c <= 13 && c >= 9) clean = false;
+    }
+    const p = parseDecimalBytes(b, start, t1);
+    const bo = t2 < 0 ? 0 : parseDecimalBytes(b, t2 + 1, end);
+    const t3 = t2 < 0 ? -1 : b.indexOf(9, t2 + 1);
+    const misplacedBackoff = t2 >= 0 && (k === declared.length - 1 || (t3 >= 0 && t3 < end));
+    if (!clean || spaces !== k - 1 || !(p <= 0) || Number.isNaN(bo) || misplacedBackoff) {
+      onLine(decoder.decode(b.subarray(start, end)));
+      return;
+    }
+    if (k === 1) {
+      if (vocab.find(b, t1 + 1, gramEnd) >= 0) {
+        onLine(decoder.decode(b.subarray(start, end)));
+        return;
+      }
+      lineNo++;
+      entries.push(0, vocab.add(b, t1 + 1, gramEnd), p, bo, lineNo);
+      return;
+    }
+    let ctx = lastContextNode;
+    const contextLength = lastSpace - t1 - 1;
+    let same = contextLength === lastContextBytes;
+    for (let i = 0; i < contextLength && same; i++) same = contextBytes[i] === b[t1 + 1 + i];
+    if (!same) {
+      let from = t1 + 1;
+      for (let j = 0; j < k - 1; j++) {
+        let to = from;
+        while (b[to] !== 32) to++;
+        ids[j] = vocab.find(b, from, to);
+        if (ids[j] < 0) {
+          onLine(decoder.decode(b.subarray(start, end)));
+          return;
+        }
+        from = to + 1;
+      }
+      ctx = (trie as NgramTrie).find(ids, 0, k - 1);
+      if (ctx < 0) {
+        onLine(decoder.decode(b.subarray(start, end)));
+        return;
+      }
+      if (contextLength > contextBytes.length) contextBytes = new Uint8Array(contextLength * 2);
+      contextBytes.set(b.subarray(t1 + 1, lastSpace));
+      lastContextBytes = contextLength;
+      lastContextNode = ctx;
+      lastContext = "";
+    }
+    const last = vocab.find(b, lastSpace + 1, gramEnd);
+    if (last < 0) {
+      onLine(decoder.decode(b.subarray(start, end)));
+      return;
+    }
+    lineNo++;
+    entries.push(ctx, last, p, bo, lineNo);
+  };
+  await forEachLineBytes(path, onLineBytes);
   // Narrowing does not see the closure's assignments.
   const final = state as State;
   if (final === "preamble") fail(lineNo, "no \\data\\ header: not an ARPA file");
@@ -306,10 +419,10 @@ export async function readArpa(path: string): Promise<NgramModel> {
   }
   if (declared.length < 2) fail(lineNo, "no n-gram sections");
   for (const special of ["<s>", "</s>"]) {
-    if (vocab.id(special) < 0) throw new EmbedlmError(`the unigrams lack ${special}`, { file: path });
+    if (wordId(special) < 0) throw new EmbedlmError(`the unigrams lack ${special}`, { file: path });
   }
-  if (vocab.id("<unk>") < 0) {
-    vocab.add("<unk>");
+  if (wordId("<unk>") < 0) {
+    addWord("<unk>");
     const n = vocab.size;
     const grow = (a: Float32Array, value: number): Float32Array => {
       const b = new Float32Array(n).fill(value);
@@ -329,7 +442,38 @@ export async function readArpa(path: string): Promise<NgramModel> {
   const order = declared.length - 1;
   childStart[order] = new Int32Array(0);
   const full = new NgramTrie(order, vocab.size, words, childStart);
-  return new NgramModel(vocab, full, logp, backoff.slice(0, order));
+  return new NgramModel(new Vocab(vocab.words), full, logp, backoff.slice(0, order));
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * parseDecimal over bytes: plain decimals from their bytes, anything else through Number on the
+ * decoded text (exact either way). NaN when not a number.
+ */
+function parseDecimalBytes(b: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let negative = false;
+  if (i < end && b[i] === 45) {
+    negative = true;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let places = -1;
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (places >= 0) places++;
+    } else if (c === 46 && places < 0) places = 0;
+    else return parseDecimal(decoder.decode(b.subarray(start, end)));
+  }
+  if (digits === 0 || digits > 15) return parseDecimal(decoder.decode(b.subarray(start, end)));
+  const value = places > 0 ? mantissa / 10 ** places : mantissa;
+  return negative ? -value : value;
 }
 
 /** Number of single spaces in text[from..to), or -1 when a word is empty (two spaces, edges). */

@@ -69,6 +69,7 @@ export function estimateModel(
         counts.suffix[k] = EMPTY_INT;
       }
       if (k > 2) counts.counts[k - 1] = EMPTY_INT;
+      counts.bosInitial[k] = EMPTY_BYTES;
       collectGarbage();
     }
   }
@@ -81,6 +82,7 @@ export function estimateModel(
 
 const EMPTY = new Float64Array(0);
 const EMPTY_INT = new Int32Array(0);
+const EMPTY_BYTES = new Uint8Array(0);
 
 function toLog10(p: Float64Array): Float32Array {
   const out = new Float32Array(p.length);

@@ -31,6 +31,10 @@ export class NgramModel implements LanguageModel {
   /** Cache of per-context normalisers for unnormalised (stupid backoff) scores, by order and node. */
   private readonly normalizers: Float64Array[] = [];
   private rootNormalizer = Number.NaN;
+  // distribution(): unigram probabilities, and per-word stamps of the words already assigned.
+  private unigramProbs: Float64Array | undefined;
+  private marks: Int32Array | undefined;
+  private stamp = 0;
 
   constructor(
     readonly vocab: LmVocab,
@@ -103,21 +107,34 @@ export class NgramModel implements LanguageModel {
     const v = this.vocab.size;
     const to = context.length;
     const from = Math.max(0, to - this.contextSize);
-    const p1 = this.logp[1];
-    for (let w = 0; w < v; w++) out[w] = 10 ** p1[w];
-    out[this.bos] = 0;
-    // Shortest context first: the words a context has seen take its probabilities, the rest its backoff.
-    for (let s = to - 1; s >= from; s--) {
+    if (this.unigramProbs === undefined) {
+      this.unigramProbs = new Float64Array(v);
+      for (let w = 0; w < v; w++) this.unigramProbs[w] = w === this.bos ? 0 : 10 ** this.logp[1][w];
+      this.marks = new Int32Array(v);
+    }
+    const marks = this.marks as Int32Array;
+    const stamp = ++this.stamp;
+    // Longest context first: a word takes the probability of the longest context that has seen it,
+    // times the backoff weights of the longer contexts present. O(children + V), not O(order V).
+    let scale = 1;
+    for (let s = from; s < to; s++) {
       const node = trie.find(context, s, to);
       if (node < 0) continue;
       const len = to - s;
-      const scale = 10 ** this.backoff[len][node];
-      if (scale !== 1) for (let w = 0; w < v; w++) out[w] *= scale;
       const starts = trie.childStart[len];
       const words = trie.words[len + 1];
       const lp = this.logp[len + 1];
-      for (let e = starts[node]; e < starts[node + 1]; e++) out[words[e]] = 10 ** lp[e];
+      for (let e = starts[node]; e < starts[node + 1]; e++) {
+        const w = words[e];
+        if (marks[w] !== stamp) {
+          marks[w] = stamp;
+          out[w] = scale * 10 ** lp[e];
+        }
+      }
+      scale *= 10 ** this.backoff[len][node];
     }
+    const p1 = this.unigramProbs;
+    for (let w = 0; w < v; w++) if (marks[w] !== stamp) out[w] = scale * p1[w];
     if (this.info.unnormalized) {
       let sum = 0;
       for (let w = 0; w < v; w++) sum += out[w];

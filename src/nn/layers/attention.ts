@@ -42,7 +42,7 @@ export class MultiHeadAttention implements Layer {
   }
 
   build(input: readonly (number | null)[], ctx: BuildContext): (number | null)[] {
-    this.gemm = ctx.gemm;
+    this.gemm = ctx.ops.gemm;
     const d = lastDim(input, this.name);
     if (d % this.heads !== 0)
       throw new EmbedlmError(`dimension ${d} is not divisible by numHeads ${this.heads}`, {

@@ -34,6 +34,7 @@ export class Dense implements Layer {
   private z!: Scratch;
   private y!: Scratch;
   private dx!: Scratch;
+  private ones!: Scratch;
 
   constructor(opts: DenseOptions) {
     this.opts = opts;
@@ -42,7 +43,7 @@ export class Dense implements Layer {
   }
 
   build(input: readonly (number | null)[], ctx: BuildContext): (number | null)[] {
-    this.gemm = ctx.gemm;
+    this.gemm = ctx.ops.gemm;
     this.inDim = lastDim(input, this.name);
     const bound = 1 / Math.sqrt(this.inDim);
     this.w = ctx.params.add(
@@ -59,6 +60,7 @@ export class Dense implements Layer {
     this.z = new Scratch(ctx.arena);
     this.y = new Scratch(ctx.arena);
     this.dx = new Scratch(ctx.arena);
+    this.ones = new Scratch(ctx.arena);
     return [...input.slice(0, -1), this.opts.units];
   }
 
@@ -123,8 +125,27 @@ export class Dense implements Layer {
       this.inDim,
     );
     if (this.b !== undefined) {
-      const gb = this.b.grad.data;
-      for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) gb[j] += dz.data[r * units + j];
+      // Column sums of dz as a product with a ones vector, so they run on the GEMM kernel too.
+      const ones = this.ones.get([rows]).data;
+      if (ones[0] !== 1) ones.fill(1);
+      this.gemm(
+        false,
+        false,
+        1,
+        units,
+        rows,
+        1,
+        ones,
+        0,
+        rows,
+        dz.data,
+        0,
+        units,
+        1,
+        this.b.grad.data,
+        0,
+        units,
+      );
     }
     const dx = this.dx.get(this.x.shape);
     this.gemm(

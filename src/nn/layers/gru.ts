@@ -32,7 +32,7 @@ export class GruCell implements RecurrentCell {
   private dh!: Scratch;
 
   build(inDim: number, ctx: BuildContext, l: number, opts: RecurrentOptions): void {
-    this.gemm = ctx.gemm;
+    this.gemm = ctx.ops.gemm;
     const h = opts.units;
     this.h = h;
     this.inDim = inDim;

@@ -35,19 +35,20 @@ function parseNumber(buf: Uint8Array, i: number, end: number): number {
   let mant = 0;
   let digits = 0;
   let exp = 0;
-  let d = 0;
-  while (i < end && (d = (buf[i] - 48) >>> 0) <= 9) {
+  for (; i < end; i++) {
+    const d = (buf[i] - 48) >>> 0;
+    if (d > 9) break;
     mant = mant * 10 + d;
     digits++;
-    i++;
   }
   if (i < end && buf[i] === 46) {
     i++;
-    while (i < end && (d = (buf[i] - 48) >>> 0) <= 9) {
+    for (; i < end; i++) {
+      const d = (buf[i] - 48) >>> 0;
+      if (d > 9) break;
       mant = mant * 10 + d;
       digits++;
       exp--;
-      i++;
     }
   }
   if (digits === 0) return Number.NaN;
@@ -62,10 +63,11 @@ function parseNumber(buf: Uint8Array, i: number, end: number): number {
       } else if (buf[i] === 43) i++;
       let e = 0;
       let edigits = 0;
-      while (i < end && (d = (buf[i] - 48) >>> 0) <= 9) {
+      for (; i < end; i++) {
+        const d = (buf[i] - 48) >>> 0;
+        if (d > 9) break;
         if (e < 100000) e = e * 10 + d;
         edigits++;
-        i++;
       }
       if (edigits === 0) return Number.NaN;
       exp += eneg ? -e : e;
@@ -306,7 +308,7 @@ export function readTextVectors(file: string, layout: TextLayout, opts: ReadOpti
     }
     const out = row === rows ? vectors : vectors.subarray(0, row * dim);
     applyDtype(out, 0, out.length, opts.dtype ?? "float32");
-    return { words: table.words, dim, vectors: out };
+    return { words: table.words, dim, vectors: out, wordIndex: table.index };
   } finally {
     src.close();
   }
