@@ -4,6 +4,7 @@
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
 export { sgemm, sgemmWorkspace } from "./gemm";
+export { gruStepBackward, gruStepForward } from "./gru";
 export { lstmStepBackward, lstmStepForward } from "./lstm";
 export { skipgramBatch } from "./skipgram";
 export { softmaxCrossEntropyRows } from "./softmax_ce";

@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { EmbedlmError } from "../util/errors.js";
+import { gruStepBackward, gruStepForward } from "./layers/gru.js";
 import { lstmStepBackward, lstmStepForward } from "./layers/lstm.js";
 import type { NnOps } from "./ops.js";
 import { Arena } from "./tensor.js";
@@ -32,7 +33,7 @@ export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<N
     arena: new Arena("float32", (n) => kernels.arena.f32(n)),
     gemm: wasmGemm(kernels, { threads }),
     softmaxCrossEntropy: wasmSoftmaxCrossEntropy(kernels, threads),
-    ...wasmLstmSteps(kernels),
+    ...wasmRecurrentSteps(kernels),
     dot: (n, x, xOff, y, yOff) => kernels.kernels.sdot(n, kernelPointer(x, xOff), kernelPointer(y, yOff)),
     axpy: (n, a, x, xOff, y, yOff) => {
       kernels.kernels.saxpy(n, a, kernelPointer(x, xOff), kernelPointer(y, yOff));
@@ -79,7 +80,9 @@ function wasmSoftmaxCrossEntropy(rt: KernelRuntime, threads: number): NnOps["sof
   };
 }
 
-function wasmLstmSteps(rt: KernelRuntime): Pick<NnOps, "lstmStepForward" | "lstmStepBackward"> {
+function wasmRecurrentSteps(
+  rt: KernelRuntime,
+): Pick<NnOps, "lstmStepForward" | "lstmStepBackward" | "gruStepForward" | "gruStepBackward"> {
   const p = kernelPointer;
   const k = rt.kernels;
   return {
@@ -105,6 +108,14 @@ function wasmLstmSteps(rt: KernelRuntime): Pick<NnOps, "lstmStepForward" | "lstm
         p(dh),
         p(dc),
       );
+    },
+    gruStepForward: (B, H, gx, gh, gOff, gS, hp, h, hOff, hS) => {
+      if (H % 4 !== 0) return gruStepForward(B, H, gx, gh, gOff, gS, hp, h, hOff, hS);
+      k.gruStepForward(B, H, p(gx, gOff), p(gh, gOff), gS, p(hp, hOff), p(h, hOff), hS);
+    },
+    gruStepBackward: (B, H, gx, gh, gOff, gS, hp, dy, hOff, hS, dh) => {
+      if (H % 4 !== 0) return gruStepBackward(B, H, gx, gh, gOff, gS, hp, dy, hOff, hS, dh);
+      k.gruStepBackward(B, H, p(gx, gOff), p(gh, gOff), gS, p(hp, hOff), p(dy, hOff), hS, p(dh));
     },
   };
 }
