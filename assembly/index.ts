@@ -5,6 +5,8 @@ export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
 export { sgemm, sgemmWorkspace } from "./gemm";
 export { gruStepBackward, gruStepForward } from "./gru";
+export { heapBase } from "./layout";
 export { lstmStepBackward, lstmStepForward } from "./lstm";
 export { skipgramBatch } from "./skipgram";
 export { softmaxCrossEntropyRows } from "./softmax_ce";
+export { vecScaledDotRows } from "./vectors";

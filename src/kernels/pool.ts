@@ -84,7 +84,9 @@ export class KernelPool {
       throw new RangeError(`threads must be >= 1, got ${threads}`);
     const buffers = Array.from({ length: threads }, () => controlBuffer());
     const workers = await Promise.all(
-      buffers.map((control) => spawn({ module: kernels.module, memory, control, relaxed: kernels.relaxed })),
+      buffers.map((control) =>
+        spawn({ module: kernels.module, memory, control, experimental: kernels.experimental }),
+      ),
     );
     return new KernelPool(workers, buffers.map(controlBlock), kernelNames(kernels.module));
   }

@@ -1,8 +1,10 @@
 // embedlm/vectors: word vectors in every common format, queried like gensim's KeyedVectors.
+export { AnnIndex, type AnnOptions } from "./ann.js";
 export type { LoadDtype, ReadOptions, VectorData } from "./formats/data.js";
 export { detectFormat, VECTOR_FORMATS, type VectorFormat } from "./formats/detect.js";
 export type { NativeDtype } from "./formats/native.js";
 export { checkFormat, type LoadOptions, readVectors, type SaveOptions, writeVectors } from "./io.js";
+export { VectorKernels } from "./kernels.js";
 export {
   KeyedVectors,
   type MostSimilarOptions,
@@ -10,4 +12,4 @@ export {
   type RowScanner,
   type Term,
 } from "./keyed-vectors.js";
-export { dotRows, selectTop, TopK } from "./topk.js";
+export { scaledDotRows, selectTop, TopK } from "./topk.js";

@@ -1,8 +1,10 @@
 // A vocabulary and its vectors, queried like gensim's KeyedVectors (camelCase names, same semantics).
 import { EmbedlmError } from "../util/errors.js";
+import type { AnnIndex } from "./ann.js";
 import type { VectorData } from "./formats/data.js";
 import { type LoadOptions, readVectors, type SaveOptions, writeVectors } from "./io.js";
-import { dotRows, selectTop, TopK } from "./topk.js";
+import { sharedVectorKernels, VectorKernels } from "./kernels.js";
+import { scaledDotRows, selectTop, TopK } from "./topk.js";
 
 /** A query term: a word, a vector, or either with a weight (gensim's (key, weight) tuples). */
 export type Term = string | Float32Array | readonly [string | Float32Array, number];
@@ -19,28 +21,42 @@ export interface MostSimilarOptions {
   topn?: number;
   /** Search only the first N words (the most frequent in a frequency-sorted vocabulary). */
   restrictVocab?: number;
+  /** Search this approximate index instead of every row (gensim's `indexer`); not with restrictVocab. */
+  indexer?: AnnIndex;
 }
 
-/** Scores every row of a range: the seam where the SIMD kernels plug in (see setScanner). */
+/**
+ * out[r - from] = dot(vectors[r], q) * scale[r] for rows r in [from, to): the scan every query
+ * runs, either the TypeScript reference (scaledDotRows) or the SIMD kernel (VectorKernels.scan).
+ */
 export type RowScanner = (
   vectors: Float32Array,
   dim: number,
   q: Float32Array,
+  scale: Float32Array,
   from: number,
   to: number,
   out: Float32Array,
 ) => void;
 
+/** Allocates in the kernels' memory when the matrix fits there, else in plain memory. */
+function kernelAllocator(kernels: VectorKernels): (length: number) => Float32Array {
+  return (length) => (VectorKernels.fits(length) ? kernels.allocate(length) : new Float32Array(length));
+}
+
+/** Rows per block in nearestMany: about half of a 1 MB L2 cache. */
+const ROW_BLOCK_BYTES = 512 << 10;
+
 export class KeyedVectors implements VectorData {
   readonly words: string[];
   readonly dim: number;
-  /** [words.length x dim] row-major. */
-  readonly vectors: Float32Array;
+  private matrix: Float32Array;
   readonly counts?: Float64Array;
   private readonly keyToIndex: Map<string, number>;
   private invNorms?: Float32Array;
   private unit?: Float32Array;
-  private scanner: RowScanner = dotRows;
+  private scanner: RowScanner = scaledDotRows;
+  private kernels?: VectorKernels;
 
   constructor(data: VectorData) {
     const { words, dim, vectors, counts } = data;
@@ -57,26 +73,63 @@ export class KeyedVectors implements VectorData {
     }
     this.words = words;
     this.dim = dim;
-    this.vectors = vectors;
+    this.matrix = vectors;
     this.counts = counts;
-    this.keyToIndex = new Map();
-    for (let i = 0; i < words.length; i++) {
-      if (this.keyToIndex.has(words[i])) {
-        throw new EmbedlmError(
-          `duplicate word '${words[i]}' (rows ${this.keyToIndex.get(words[i])! + 1} and ${i + 1})`,
-          {
-            field: "words",
-          },
-        );
+    if (data.wordIndex?.size === words.length) this.keyToIndex = data.wordIndex;
+    else {
+      this.keyToIndex = new Map();
+      for (let i = 0; i < words.length; i++) {
+        if (this.keyToIndex.has(words[i])) {
+          throw new EmbedlmError(
+            `duplicate word '${words[i]}' (rows ${this.keyToIndex.get(words[i])! + 1} and ${i + 1})`,
+            { field: "words" },
+          );
+        }
+        this.keyToIndex.set(words[i], i);
       }
-      this.keyToIndex.set(words[i], i);
     }
   }
 
-  /** Loads any supported format (detected from the file unless `format` is given), streaming. */
-  static async load(file: string, opts: LoadOptions = {}): Promise<KeyedVectors> {
-    const { format: _format, ...data } = readVectors(file, opts);
-    return new KeyedVectors(data);
+  /**
+   * Loads any supported format (detected from the file unless `format` is given), streaming. By
+   * default the matrix goes straight into the WebAssembly kernels' memory and queries run on SIMD;
+   * `kernels: false` keeps a plain Float32Array and the TypeScript scan.
+   */
+  static async load(
+    file: string,
+    opts: LoadOptions & { kernels?: boolean | VectorKernels } = {},
+  ): Promise<KeyedVectors> {
+    const { kernels: which = true, ...rest } = opts;
+    const kernels = which === true ? await sharedVectorKernels() : which === false ? undefined : which;
+    const { format: _format, ...data } = readVectors(
+      file,
+      kernels ? { allocate: kernelAllocator(kernels), ...rest } : rest,
+    );
+    const kv = new KeyedVectors(data);
+    if (kernels?.owns(kv.vectors)) kv.attach(kernels);
+    return kv;
+  }
+
+  /** [words.length x dim] row-major. */
+  get vectors(): Float32Array {
+    return this.matrix;
+  }
+
+  /**
+   * Moves the matrix into the kernels' memory (a copy, unless it was allocated there) and scans it
+   * with SIMD from now on. Default: the process-wide kernels.
+   */
+  async useKernels(kernels?: VectorKernels): Promise<void> {
+    const k = kernels ?? (await sharedVectorKernels());
+    this.matrix = k.adopt(this.matrix);
+    this.attach(k);
+  }
+
+  private attach(kernels: VectorKernels): void {
+    this.kernels = kernels;
+    this.scanner = kernels.scan;
+    this.invNorms = undefined;
+    this.unit = undefined;
   }
 
   /** Saves atomically (default word2vec text; see SaveOptions). */
@@ -124,7 +177,8 @@ export class KeyedVectors implements VectorData {
     if (this.invNorms) return this.invNorms;
     const n = this.words.length;
     const dim = this.dim;
-    const inv = new Float32Array(n);
+    // In the kernels' memory when they scan, since the kernel reads the norms too.
+    const inv = this.kernels ? this.kernels.allocate(n) : new Float32Array(n);
     const v = this.vectors;
     for (let r = 0; r < n; r++) {
       let s = 0;
@@ -160,11 +214,6 @@ export class KeyedVectors implements VectorData {
     return out;
   }
 
-  /** Replaces the row scorer (the SIMD kernels install theirs); the default is dotRows. */
-  setScanner(scanner: RowScanner): void {
-    this.scanner = scanner;
-  }
-
   /** Cosine similarity of two words. */
   similarity(w1: string, w2: string): number {
     const a = this.indexOf(w1, "w1");
@@ -186,9 +235,7 @@ export class KeyedVectors implements VectorData {
     const to = this.restrict(restrictVocab);
     const unitQ = normalized(q);
     const out = new Float32Array(to);
-    this.scanner(this.vectors, this.dim, unitQ, 0, to, out);
-    const inv = this.inverseNorms();
-    for (let i = 0; i < to; i++) out[i] *= inv[i];
+    this.scanner(this.vectors, this.dim, unitQ, this.inverseNorms(), 0, to, out);
     return out;
   }
 
@@ -200,20 +247,43 @@ export class KeyedVectors implements VectorData {
     q: Float32Array,
     opts: { topn?: number; restrictVocab?: number; exclude?: Iterable<number> } = {},
   ): { indices: number[]; scores: number[] } {
+    const exclude = [...(opts.exclude ?? [])];
+    return this.nearestMany([q], {
+      topn: opts.topn,
+      restrictVocab: opts.restrictVocab,
+      excludes: [exclude],
+    })[0];
+  }
+
+  /**
+   * nearest() for many queries in one pass over the matrix: rows are scanned in blocks that stay in
+   * cache while every query visits them (the analogy evaluation's workload).
+   */
+  nearestMany(
+    queries: Float32Array[],
+    opts: { topn?: number; restrictVocab?: number; excludes?: number[][] } = {},
+  ): Array<{ indices: number[]; scores: number[] }> {
     const topn = opts.topn ?? 10;
-    const excluded = new Set(opts.exclude ?? []);
-    const scores = this.cosineSimilarities(q, opts.restrictVocab);
-    const top = new TopK(Math.min(scores.length, topn + excluded.size));
-    selectTop(scores, 0, top);
-    const best = top.sorted();
-    const indices: number[] = [];
-    const out: number[] = [];
-    for (let i = 0; i < best.indices.length && indices.length < topn; i++) {
-      if (excluded.has(best.indices[i])) continue;
-      indices.push(best.indices[i]);
-      out.push(best.scores[i]);
+    const to = this.restrict(opts.restrictVocab);
+    const inv = this.inverseNorms();
+    const units = queries.map((q) => {
+      this.checkQuery(q);
+      return normalized(q);
+    });
+    const excludes = queries.map((_, k) => new Set(opts.excludes?.[k] ?? []));
+    const tops = queries.map((_, k) => new TopK(Math.min(to, topn + excludes[k].size)));
+    // One query scans everything at once; several share cache-sized blocks of rows.
+    const block = queries.length === 1 ? to : Math.max(1, Math.floor(ROW_BLOCK_BYTES / (4 * this.dim)));
+    const scores = this.kernels?.scores(block) ?? new Float32Array(block);
+    for (let from = 0; from < to; from += block) {
+      const end = Math.min(to, from + block);
+      const out = scores.subarray(0, end - from);
+      for (let k = 0; k < units.length; k++) {
+        this.scanner(this.vectors, this.dim, units[k], inv, from, end, out);
+        selectTop(out, from, tops[k]);
+      }
     }
-    return { indices, scores: out };
+    return tops.map((top, k) => bestExcluding(top, excludes[k], topn));
   }
 
   /**
@@ -234,7 +304,15 @@ export class KeyedVectors implements VectorData {
     const q = new Float32Array(this.dim);
     for (let j = 0; j < this.dim; j++) q[j] = total > 0 ? mean[j] / total : mean[j];
     const exclude = terms.filter((t) => t.index >= 0).map((t) => t.index);
-    const r = this.nearest(q, { topn, restrictVocab: opts.restrictVocab, exclude });
+    let r: { indices: number[]; scores: number[] };
+    if (opts.indexer) {
+      if (opts.restrictVocab !== undefined) {
+        throw new EmbedlmError("restrictVocab does not apply to an approximate index", {
+          field: "restrictVocab",
+        });
+      }
+      r = opts.indexer.search(normalized(q), topn, exclude);
+    } else r = this.nearest(q, { topn, restrictVocab: opts.restrictVocab, exclude });
     return r.indices.map((i, k) => [this.words[i], r.scores[k]]);
   }
 
@@ -258,36 +336,44 @@ export class KeyedVectors implements VectorData {
     if (topn === 0) return [];
     const pos = this.cosmulTerms(opts.positive ?? [], "positive");
     const neg = this.cosmulTerms(opts.negative ?? [], "negative");
-    if (pos.length === 0)
+    const exclude: number[] = [];
+    for (const t of [...(opts.positive ?? []), ...(opts.negative ?? [])]) {
+      const key = termKey(t);
+      if (typeof key === "string") exclude.push(this.indexOf(key));
+    }
+    const r = this.cosmulNearest(pos, neg, { topn, restrictVocab: opts.restrictVocab, exclude });
+    return r.indices.map((i, k) => [this.words[i], r.scores[k]]);
+  }
+
+  /** The 3CosMul scan behind mostSimilarCosmul, on vectors already resolved (words as unit vectors). */
+  cosmulNearest(
+    positive: Float32Array[],
+    negative: Float32Array[],
+    opts: { topn?: number; restrictVocab?: number; exclude?: Iterable<number> } = {},
+  ): { indices: number[]; scores: number[] } {
+    if (positive.length === 0) {
       throw new EmbedlmError("cannot compute similarity with no positive input", { field: "positive" });
+    }
+    const topn = opts.topn ?? 10;
     const to = this.restrict(opts.restrictVocab);
     const inv = this.inverseNorms();
-    const product = (terms: Float32Array[], init: number): Float64Array => {
-      const acc = new Float64Array(to).fill(init);
-      const dots = new Float32Array(to);
+    const product = (terms: Float32Array[]): Float64Array => {
+      const acc = new Float64Array(to).fill(1);
+      const dots = this.kernels?.scores(to) ?? new Float32Array(to);
       for (const t of terms) {
-        this.scanner(this.vectors, this.dim, t, 0, to, dots);
-        for (let i = 0; i < to; i++) acc[i] *= (1 + dots[i] * inv[i]) / 2;
+        this.scanner(this.vectors, this.dim, t, inv, 0, to, dots);
+        for (let i = 0; i < to; i++) acc[i] *= (1 + dots[i]) / 2;
       }
       return acc;
     };
-    const num = product(pos, 1);
-    const den = product(neg, 1);
+    const num = product(positive);
+    const den = product(negative);
     const scores = new Float32Array(to);
     for (let i = 0; i < to; i++) scores[i] = num[i] / (den[i] + 0.000001);
-    const exclude = new Set<number>();
-    for (const t of [...(opts.positive ?? []), ...(opts.negative ?? [])]) {
-      const key = termKey(t);
-      if (typeof key === "string") exclude.add(this.indexOf(key));
-    }
+    const exclude = new Set(opts.exclude ?? []);
     const top = new TopK(Math.min(to, topn + exclude.size));
     selectTop(scores, 0, top);
-    const best = top.sorted();
-    const out: Neighbours = [];
-    for (let k = 0; k < best.indices.length && out.length < topn; k++) {
-      if (!exclude.has(best.indices[k])) out.push([this.words[best.indices[k]], best.scores[k]]);
-    }
-    return out;
+    return bestExcluding(top, exclude, topn);
   }
 
   /**
@@ -413,6 +499,23 @@ export class KeyedVectors implements VectorData {
       return key;
     });
   }
+}
+
+/** The best `topn` of `top` that are not in `exclude` (top holds topn + |exclude| candidates). */
+function bestExcluding(
+  top: TopK,
+  exclude: Set<number>,
+  topn: number,
+): { indices: number[]; scores: number[] } {
+  const best = top.sorted();
+  const indices: number[] = [];
+  const scores: number[] = [];
+  for (let i = 0; i < best.indices.length && indices.length < topn; i++) {
+    if (exclude.has(best.indices[i])) continue;
+    indices.push(best.indices[i]);
+    scores.push(best.scores[i]);
+  }
+  return { indices, scores };
 }
 
 function isWeighted(t: Term): t is readonly [string | Float32Array, number] {

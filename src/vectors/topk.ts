@@ -1,13 +1,14 @@
 // Exact nearest-neighbour search in plain TypeScript: the reference the SIMD kernel is held equal to.
 
 /**
- * out[i - from] = dot(vectors[i], q) for rows i in [from, to).
- * vectors: [rows x dim] row-major; q: [dim]; out: [to - from].
+ * out[r - from] = dot(vectors[r], q) * scale[r] for rows r in [from, to).
+ * vectors: [rows x dim] row-major; q: [dim]; scale: [rows] (e.g. 1 / row norms); out: [to - from].
  */
-export function dotRows(
+export function scaledDotRows(
   vectors: Float32Array,
   dim: number,
   q: Float32Array,
+  scale: Float32Array,
   from: number,
   to: number,
   out: Float32Array,
@@ -27,7 +28,7 @@ export function dotRows(
       s3 += vectors[at + j + 3] * q[j + 3];
     }
     for (; j < dim; j++) s0 += vectors[at + j] * q[j];
-    out[r - from] = s0 + s1 + s2 + s3;
+    out[r - from] = (s0 + s1 + s2 + s3) * scale[r];
   }
 }
 

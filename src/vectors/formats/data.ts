@@ -10,6 +10,8 @@ export interface VectorData {
   vectors: Float32Array;
   /** Corpus frequency of each word, where the format or the trainer knows it. */
   counts?: Float64Array;
+  /** word -> row, when the reader already built it (saves building it again). */
+  wordIndex?: Map<string, number>;
 }
 
 /** Precision the values pass through while loading (gensim's `datatype`): the store stays float32. */
@@ -32,7 +34,8 @@ export const defaultAllocate = (length: number): Float32Array => new Float32Arra
 /** Builds the word index while rows are read, applying the duplicate policy with the row's location. */
 export class WordTable {
   readonly words: string[] = [];
-  private readonly seen = new Map<string, number>();
+  /** word -> row of the words kept. */
+  readonly index = new Map<string, number>();
 
   constructor(
     private readonly file: string,
@@ -42,7 +45,7 @@ export class WordTable {
   /** Adds `word`; returns false when it is a duplicate to skip (policy "first"). */
   add(word: string, where: { line?: number; offset?: number; field?: string }): boolean {
     if (word.length === 0) throw new EmbedlmError("empty word", { file: this.file, ...where });
-    const first = this.seen.get(word);
+    const first = this.index.get(word);
     if (first !== undefined) {
       if (this.policy === "first") return false;
       throw new EmbedlmError(
@@ -50,7 +53,7 @@ export class WordTable {
         { file: this.file, ...where },
       );
     }
-    this.seen.set(word, this.words.length);
+    this.index.set(word, this.words.length);
     this.words.push(word);
     return true;
   }
@@ -109,6 +112,15 @@ export function float16ToNumber(h: number): number {
 /** Applies the load dtype to a freshly read row range in place. */
 export function applyDtype(vectors: Float32Array, from: number, to: number, dtype: LoadDtype): void {
   if (dtype === "float16") for (let i = from; i < to; i++) vectors[i] = roundToFloat16(vectors[i]);
+}
+
+/** Index of the first NaN or infinite value, or -1 (one tight pass; callers then locate it). */
+export function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) return i;
+  }
+  return -1;
 }
 
 /** Throws with the location of the first NaN or infinite value in `row`, if any. */

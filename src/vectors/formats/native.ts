@@ -10,8 +10,8 @@ import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
 import {
   applyDtype,
-  checkFinite,
   defaultAllocate,
+  firstNonFinite,
   float16Bits,
   float16ToNumber,
   type ReadOptions,
@@ -129,15 +129,18 @@ export function readNative(file: string, opts: ReadOptions = {}): VectorData {
     const bytes = new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
     if (dtype === "float32") readFully(fd, bytes, dataAt, file);
     else readConverted(fd, file, dtype, dataAt, rows, count, dim, vectors);
-    for (let r = 0; r < rows; r++) {
-      const rowAt = dataAt + scalesBytes + r * dim * valueBytes(dtype);
-      checkFinite(vectors.subarray(r * dim, (r + 1) * dim), file, (j) => ({
-        offset: rowAt + j * valueBytes(dtype),
+    const bad = firstNonFinite(vectors);
+    if (bad !== -1) {
+      const r = Math.floor(bad / dim);
+      const j = bad % dim;
+      throw new EmbedlmError(`value ${vectors[bad]} is not finite`, {
+        file,
+        offset: dataAt + scalesBytes + (r * dim + j) * valueBytes(dtype),
         field: `'${all[r]}' value ${j + 1}`,
-      }));
+      });
     }
     applyDtype(vectors, 0, vectors.length, opts.dtype ?? "float32");
-    return { words: table.words, dim, vectors, counts };
+    return { words: table.words, dim, vectors, counts, wordIndex: table.index };
   } finally {
     closeSync(fd);
   }

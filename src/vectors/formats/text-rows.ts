@@ -20,71 +20,63 @@ let numberEnd = 0;
 
 /**
  * Parses the number starting at buf[i] and ending at a space, tab or `end`; NaN when the bytes are
- * not a decimal number. Up to 15 significant digits with a small exponent are computed exactly
- * (one correctly rounded operation); anything longer goes through Number(), which also rounds once.
+ * not a decimal number. With at most 15 digits and a small exponent the digits form an exact integer
+ * and one multiplication or division by an exact power of ten rounds once, correctly; anything
+ * longer goes through Number(), which also rounds once.
  */
 function parseNumber(buf: Uint8Array, i: number, end: number): number {
   const start = i;
-  const c = buf[i];
+  let c = buf[i];
   let neg = false;
   if (c === 45) {
     neg = true;
     i++;
   } else if (c === 43) i++;
   let mant = 0;
-  let sig = 0;
-  let exp = 0;
   let digits = 0;
-  while (i < end) {
-    const d = buf[i] - 48;
-    if (d < 0 || d > 9) break;
-    if (mant !== 0 || d !== 0) {
-      if (sig < 15) mant = mant * 10 + d;
-      else exp++;
-      sig++;
-    }
+  let exp = 0;
+  for (; i < end; i++) {
+    const d = (buf[i] - 48) >>> 0;
+    if (d > 9) break;
+    mant = mant * 10 + d;
     digits++;
-    i++;
   }
   if (i < end && buf[i] === 46) {
     i++;
-    while (i < end) {
-      const d = buf[i] - 48;
-      if (d < 0 || d > 9) break;
-      if (mant !== 0 || d !== 0) {
-        if (sig < 15) {
-          mant = mant * 10 + d;
-          exp--;
-        }
-        sig++;
-      } else exp--;
+    for (; i < end; i++) {
+      const d = (buf[i] - 48) >>> 0;
+      if (d > 9) break;
+      mant = mant * 10 + d;
       digits++;
-      i++;
+      exp--;
     }
   }
   if (digits === 0) return Number.NaN;
-  if (i < end && (buf[i] === 101 || buf[i] === 69)) {
-    i++;
-    let eneg = false;
-    if (buf[i] === 45) {
-      eneg = true;
+  if (i < end) {
+    c = buf[i];
+    if (c === 101 || c === 69) {
       i++;
-    } else if (buf[i] === 43) i++;
-    let e = 0;
-    let edigits = 0;
-    while (i < end) {
-      const d = buf[i] - 48;
-      if (d < 0 || d > 9) break;
-      if (e < 100000) e = e * 10 + d;
-      edigits++;
-      i++;
+      let eneg = false;
+      if (buf[i] === 45) {
+        eneg = true;
+        i++;
+      } else if (buf[i] === 43) i++;
+      let e = 0;
+      let edigits = 0;
+      for (; i < end; i++) {
+        const d = (buf[i] - 48) >>> 0;
+        if (d > 9) break;
+        if (e < 100000) e = e * 10 + d;
+        edigits++;
+      }
+      if (edigits === 0) return Number.NaN;
+      exp += eneg ? -e : e;
+      c = i < end ? buf[i] : SPACE;
     }
-    if (edigits === 0) return Number.NaN;
-    exp += eneg ? -e : e;
+    if (c !== SPACE && c !== TAB) return Number.NaN;
   }
-  if (i < end && buf[i] !== SPACE && buf[i] !== TAB) return Number.NaN;
   numberEnd = i;
-  if (sig > 15 || exp > 22 || exp < -22) return Number(latin1(buf, start, i));
+  if (digits > 15 || exp > 22 || exp < -22) return Number(latin1(buf, start, i));
   const v = exp >= 0 ? mant * POW10[exp] : mant / POW10[-exp];
   return neg ? -v : v;
 }
@@ -316,7 +308,7 @@ export function readTextVectors(file: string, layout: TextLayout, opts: ReadOpti
     }
     const out = row === rows ? vectors : vectors.subarray(0, row * dim);
     applyDtype(out, 0, out.length, opts.dtype ?? "float32");
-    return { words: table.words, dim, vectors: out };
+    return { words: table.words, dim, vectors: out, wordIndex: table.index };
   } finally {
     src.close();
   }

@@ -150,7 +150,7 @@ export function readWord2vecBinary(file: string, opts: ReadOptions = {}): Vector
     }
     const out = row === rows ? vectors : vectors.subarray(0, row * dim);
     applyDtype(out, 0, out.length, opts.dtype ?? "float32");
-    return { words: table.words, dim, vectors: out };
+    return { words: table.words, dim, vectors: out, wordIndex: table.index };
   } finally {
     closeSync(fd);
   }

@@ -1,0 +1,59 @@
+// embedlm's measured side of bench/vectors, run as a child process under /usr/bin/time:
+//   child.js load FILE QUERIES      load (any format) then time exact mostSimilar queries
+//   child.js ann FILE QUERIES       load, build the HNSW index, recall@10 and latency against exact
+// Prints one JSON line.
+import { AnnIndex, KeyedVectors } from "../../src/vectors/index.js";
+
+const [mode, file, n] = process.argv.slice(2);
+const queries = Number(n);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const t0 = performance.now();
+const kv = await KeyedVectors.load(file);
+const loadSeconds = (performance.now() - t0) / 1000;
+const words = Array.from({ length: queries + 1 }, (_, i) => kv.words[(i * 7919) % kv.size]);
+kv.mostSimilar({ positive: [words[0]] }); // warm-up: computes the norms once, as gensim's does
+const exactMs: number[] = [];
+const exact: string[][] = [];
+for (const w of words.slice(1)) {
+  const t = performance.now();
+  exact.push(kv.mostSimilar({ positive: [w], topn: 10 }).map(([x]) => x));
+  exactMs.push(performance.now() - t);
+}
+const out: Record<string, number> = {
+  loadSeconds,
+  count: kv.size,
+  dim: kv.dim,
+  matrixBytes: kv.vectors.byteLength,
+  queryMedianMs: median(exactMs),
+};
+if (mode === "ann") {
+  const t1 = performance.now();
+  const index = AnnIndex.build(kv, {
+    connectivity: 16,
+    expansionAdd: 64,
+    expansionSearch: 64,
+    quantization: "f32",
+  });
+  out.annBuildSeconds = (performance.now() - t1) / 1000;
+  for (const ef of [64, 128, 256]) {
+    index.expansionSearch = ef;
+    kv.mostSimilar({ positive: [words[0]], indexer: index });
+    let hits = 0;
+    const annMs: number[] = [];
+    for (const [i, w] of words.slice(1).entries()) {
+      const t = performance.now();
+      const got = kv.mostSimilar({ positive: [w], topn: 10, indexer: index });
+      annMs.push(performance.now() - t);
+      const want = new Set(exact[i]);
+      hits += got.filter(([x]) => want.has(x)).length;
+    }
+    out[`ef${ef}_recallAt10`] = hits / (10 * queries);
+    out[`ef${ef}_queryMedianMs`] = median(annMs);
+  }
+}
+process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -1,0 +1,53 @@
+// The HNSW index (usearch) against exact search on clustered vectors.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { Rng } from "../../src/util/rng.js";
+import { AnnIndex, KeyedVectors } from "../../src/vectors/index.js";
+import { tempDir } from "./fixtures.js";
+
+const { dir, cleanup } = tempDir();
+after(cleanup);
+
+function clustered(n: number, dim: number, clusters: number, noise: number): KeyedVectors {
+  const rng = new Rng(4);
+  const centres = Float32Array.from({ length: clusters * dim }, () => rng.normal());
+  const vectors = new Float32Array(n * dim);
+  for (let r = 0; r < n; r++) {
+    const c = rng.int(clusters);
+    for (let j = 0; j < dim; j++) vectors[r * dim + j] = centres[c * dim + j] + noise * rng.normal();
+  }
+  return new KeyedVectors({ words: Array.from({ length: n }, (_, i) => `w${i}`), dim, vectors });
+}
+
+test("recall@10 against exact search, input words left out, save and load", () => {
+  const kv = clustered(3000, 24, 60, 0.5);
+  const index = AnnIndex.build(kv, { expansionSearch: 100, quantization: "f32" });
+  let hits = 0;
+  const queries = 60;
+  for (let i = 0; i < queries; i++) {
+    const w = `w${i * 37}`;
+    const exact = kv.mostSimilar({ positive: [w] });
+    const approx = kv.mostSimilar({ positive: [w], indexer: index });
+    assert.equal(approx.length, 10);
+    assert.ok(!approx.some(([x]) => x === w), "the query word is left out");
+    const want = new Set(exact.map(([x]) => x));
+    hits += approx.filter(([x]) => want.has(x)).length;
+    // Scores are cosine similarities: the same numbers exact search gives for those words.
+    for (const [x, s] of approx) assert.ok(Math.abs(s - kv.similarity(w, x)) < 1e-5, `${w} ${x}`);
+  }
+  const recall = hits / (10 * queries);
+  assert.ok(recall >= 0.95, `recall@10 ${recall}`);
+  const file = join(dir, "index.usearch");
+  index.save(file);
+  const back = AnnIndex.load(file, kv);
+  assert.deepEqual(back.search(kv.get("w5"), 5), index.search(kv.get("w5"), 5));
+  assert.throws(
+    () => AnnIndex.load(file, clustered(10, 24, 2, 0.5)),
+    /the index holds 3000 vectors but the model has 10/,
+  );
+  assert.throws(
+    () => kv.mostSimilar({ positive: ["w1"], indexer: index, restrictVocab: 10 }),
+    /restrictVocab/,
+  );
+});
