@@ -3,6 +3,7 @@ import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { EmbedlmError } from "../util/errors.js";
 import { gruStepBackward, gruStepForward } from "./layers/gru.js";
+import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
 import { lstmStepBackward, lstmStepForward } from "./layers/lstm.js";
 import type { NnOps } from "./ops.js";
 import { Arena } from "./tensor.js";
@@ -34,6 +35,7 @@ export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<N
     gemm: wasmGemm(kernels, { threads }),
     softmaxCrossEntropy: wasmSoftmaxCrossEntropy(kernels, threads),
     ...wasmRecurrentSteps(kernels),
+    ...wasmLayerNorm(kernels),
     dot: (n, x, xOff, y, yOff) => kernels.kernels.sdot(n, kernelPointer(x, xOff), kernelPointer(y, yOff)),
     axpy: (n, a, x, xOff, y, yOff) => {
       kernels.kernels.saxpy(n, a, kernelPointer(x, xOff), kernelPointer(y, yOff));
@@ -116,6 +118,22 @@ function wasmRecurrentSteps(
     gruStepBackward: (B, H, gx, gh, gOff, gS, hp, dy, hOff, hS, dh) => {
       if (H % 4 !== 0) return gruStepBackward(B, H, gx, gh, gOff, gS, hp, dy, hOff, hS, dh);
       k.gruStepBackward(B, H, p(gx, gOff), p(gh, gOff), gS, p(hp, hOff), p(dy, hOff), hS, p(dh));
+    },
+  };
+}
+
+function wasmLayerNorm(rt: KernelRuntime): Pick<NnOps, "layerNormForward" | "layerNormBackward"> {
+  const p = kernelPointer;
+  const k = rt.kernels;
+  return {
+    // The kernels take whole vectors of 4 features; other sizes use the reference.
+    layerNormForward: (rows, D, x, w, b, eps, y, stats) => {
+      if (D % 4 !== 0) return layerNormForward(rows, D, x, w, b, eps, y, stats);
+      k.layerNormForward(rows, D, p(x), p(w), p(b), eps, p(y), p(stats));
+    },
+    layerNormBackward: (rows, D, x, dy, w, stats, dx, gw, gb) => {
+      if (D % 4 !== 0) return layerNormBackward(rows, D, x, dy, w, stats, dx, gw, gb);
+      k.layerNormBackward(rows, D, p(x), p(dy), p(w), p(stats), p(dx), p(gw), p(gb));
     },
   };
 }
