@@ -4,6 +4,8 @@
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
 export { sgemm, sgemmWorkspace } from "./gemm";
+export { gruStepBackward, gruStepForward } from "./gru";
+export { layerNormBackward, layerNormForward } from "./layernorm";
 export { heapBase } from "./layout";
 export { lstmStepBackward, lstmStepForward } from "./lstm";
 export { skipgramBatch } from "./skipgram";
