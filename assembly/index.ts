@@ -4,4 +4,4 @@
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
 export { skipgramBatch } from "./skipgram";
-export { vecScaledDotRows } from "./vectors";
+export { vecFirstNonFinite, vecInverseNorms, vecScaledDotRows } from "./vectors";
