@@ -107,7 +107,7 @@ export function vecFirstNonFinite(values: usize, n: i32): i32 {
     if (v128.any_true(v128.or(v128.or(m0, m1), v128.or(m2, m3)))) break;
   }
   for (; i < n; i++) {
-    if ((load<u32>(values + ((<usize>i) << 2)) & 0x7f800000) == 0x7f800000) return i;
+    if ((load<u32>(values + ((<usize>i) << 2)) & 0x7f800000) === 0x7f800000) return i;
   }
   return -1;
 }
