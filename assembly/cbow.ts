@@ -11,6 +11,7 @@ import {
   nextBelow,
   rngLoad,
   rngStore,
+  T_CTX,
   T_NEU1,
   T_NEU1E,
   T_SENT,
@@ -27,6 +28,7 @@ export function cbowBatch(m: usize, t: usize, tokens: usize, n: i32, alpha: f32)
   const sent = load<usize>(t + T_SENT);
   const neu1 = load<usize>(t + T_NEU1);
   const neu1e = load<usize>(t + T_NEU1E);
+  const ctx = load<usize>(t + T_CTX);
   let kept: i32 = 0;
   let i: i32 = 0;
   while (i < n) {
@@ -40,27 +42,27 @@ export function cbowBatch(m: usize, t: usize, tokens: usize, n: i32, alpha: f32)
       const lo = max(pos - window + b, 0);
       const hi = min(pos + window - b, len - 1);
       if (hi - lo < 1) continue; // no context word
+      // context rows first, then one sweep per pass with the running sum kept in a register
+      let nc = 0;
+      for (let c = lo; c <= hi; c++) {
+        if (c === pos) continue;
+        store<usize>(ctx + ((<usize>nc) << 2), syn0 + <usize>load<i32>(sent + ((<usize>c) << 2)) * rowBytes);
+        nc++;
+      }
+      const scale = f32x4.splat(mean ? <f32>1 / <f32>nc : <f32>1);
       for (let j: usize = 0; j < rowBytes; j += 16) {
-        v128.store(neu1 + j, f32x4.splat(0));
+        let acc = f32x4.splat(0);
+        for (let q = 0; q < nc; q++) acc = f32x4.add(acc, v128.load(load<usize>(ctx + ((<usize>q) << 2)) + j));
+        v128.store(neu1 + j, mean ? f32x4.mul(acc, scale) : acc);
         v128.store(neu1e + j, f32x4.splat(0));
       }
-      for (let c = lo; c <= hi; c++) {
-        if (c === pos) continue;
-        const row = syn0 + <usize>load<i32>(sent + ((<usize>c) << 2)) * rowBytes;
-        for (let j: usize = 0; j < rowBytes; j += 16)
-          v128.store(neu1 + j, f32x4.add(v128.load(neu1 + j), v128.load(row + j)));
-      }
-      if (mean) {
-        const inv = f32x4.splat(<f32>1 / <f32>(hi - lo));
-        for (let j: usize = 0; j < rowBytes; j += 16)
-          v128.store(neu1 + j, f32x4.mul(v128.load(neu1 + j), inv));
-      }
       trainOutput(m, t, neu1, neu1e, word, alpha, rowBytes);
-      for (let c = lo; c <= hi; c++) {
-        if (c === pos) continue;
-        const row = syn0 + <usize>load<i32>(sent + ((<usize>c) << 2)) * rowBytes;
-        for (let j: usize = 0; j < rowBytes; j += 16)
-          v128.store(row + j, f32x4.add(v128.load(row + j), v128.load(neu1e + j)));
+      for (let j: usize = 0; j < rowBytes; j += 16) {
+        const e = v128.load(neu1e + j);
+        for (let q = 0; q < nc; q++) {
+          const row = load<usize>(ctx + ((<usize>q) << 2)) + j;
+          v128.store(row, f32x4.add(v128.load(row), e));
+        }
       }
     }
   }

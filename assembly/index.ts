@@ -3,5 +3,9 @@
 
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
+export { sgemm, sgemmWorkspace } from "./gemm";
+export { heapBase } from "./layout";
+export { lstmStepBackward, lstmStepForward } from "./lstm";
 export { skipgramBatch } from "./skipgram";
+export { softmaxCrossEntropyRows } from "./softmax_ce";
 export { vecFirstNonFinite, vecInverseNorms, vecScaledDotRows } from "./vectors";

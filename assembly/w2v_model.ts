@@ -29,11 +29,14 @@ export const T_LOSS: usize = 16; // f64 running loss (sum of -log sigmoid over p
 export const T_PREDICTIONS: usize = 24; // f64 number of predictions in the loss
 export const T_SENT: usize = 32; // i32[max sentence] kept words of the current sentence
 export const T_ROWS: usize = 36; // usize[max targets] output rows of the current example
-export const T_GRAD: usize = 40; // f32[max targets] labels, then gradients
+export const T_GRAD: usize = 40; // f32[3 * MAX_TARGETS] labels then gradients, scores, weights
 export const T_NEU1: usize = 44; // f32[stride] CBOW hidden vector
-export const T_NEU1E: usize = 48; // f32[stride] CBOW hidden-vector error
+export const T_NEU1E: usize = 48; // f32[stride] hidden-vector error
+export const T_CTX: usize = 52; // usize[2 * window] CBOW context rows
 export const THREAD_BYTES: usize = 56;
 
+/** Most output rows one example can score: Huffman path (<= 64) + negative (<= 1000) + 1. */
+export const MAX_TARGETS: i32 = 1065;
 export const MAX_EXP: f32 = 6;
 export const TABLE: i32 = 1000;
 

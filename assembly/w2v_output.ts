@@ -4,7 +4,7 @@
 // each output row and accumulates the hidden-vector error. This order keeps h in registers and
 // touches each row once per pass; it is what makes the kernel fast (see docs/kernels.md).
 
-import { dotRow, madd } from "./simd";
+import { dotRow, hsum, madd } from "./simd";
 import {
   M_ALIAS_IDX,
   M_ALIAS_PROB,
@@ -20,10 +20,12 @@ import {
   M_SYN1NEG,
   M_VOCAB,
   MAX_EXP,
+  MAX_TARGETS,
   nextBelow,
   nextFloat,
   T_GRAD,
   T_LOSS,
+  T_NEU1E,
   T_PREDICTIONS,
   T_ROWS,
   tableIndex,
@@ -57,6 +59,7 @@ export function trainOutput(
       const node = load<i32>(points + ((<usize>(off + d)) << 2));
       store<usize>(rows + ((<usize>n) << 2), syn1 + <usize>node * rowBytes);
       store<f32>(grad + ((<usize>n) << 2), load<u8>(codes + <usize>(off + d)) !== 0 ? <f32>0 : <f32>1);
+      store<f32>(grad + ((<usize>n) << 2), 1, 8 * MAX_TARGETS);
       n++;
     }
     nHs = n;
@@ -69,6 +72,7 @@ export function trainOutput(
     const vocab = <u32>load<i32>(m + M_VOCAB);
     store<usize>(rows + ((<usize>n) << 2), syn1neg + <usize>word * rowBytes);
     store<f32>(grad + ((<usize>n) << 2), 1);
+    store<f32>(grad + ((<usize>n) << 2), 1, 8 * MAX_TARGETS);
     n++;
     for (let k = 0; k < negative; k++) {
       const bucket = nextBelow(vocab);
@@ -78,20 +82,63 @@ export function trainOutput(
           ? <i32>bucket
           : load<i32>(aliasIdx + ((<usize>bucket) << 2));
       if (target === word) continue; // as word2vec.c and gensim: skipped, not redrawn
-      store<usize>(rows + ((<usize>n) << 2), syn1neg + <usize>target * rowBytes);
+      const row = syn1neg + <usize>target * rowBytes;
+      // A row drawn twice gets one doubled gradient: the sweeps below load every row of a block
+      // before storing any, so a row must appear once.
+      let q = nHs + 1;
+      while (q < n && load<usize>(rows + ((<usize>q) << 2)) !== row) q++;
+      if (q < n) {
+        store<f32>(
+          grad + ((<usize>q) << 2),
+          load<f32>(grad + ((<usize>q) << 2), 8 * MAX_TARGETS) + 1,
+          8 * MAX_TARGETS,
+        );
+        continue;
+      }
+      store<usize>(rows + ((<usize>n) << 2), row);
       store<f32>(grad + ((<usize>n) << 2), 0);
+      store<f32>(grad + ((<usize>n) << 2), 1, 8 * MAX_TARGETS);
       n++;
     }
   }
 
-  // Pass 1: scores, gradients and loss.
+  // Pass 1: scores (three rows per sweep over h: h is loaded once for three dot products, and
+  // negative = 5 gives exactly two sweeps), then gradients and loss.
   const sigmoid = load<usize>(m + M_SIGMOID);
   const logsig = load<usize>(m + M_LOGSIG);
+  let k = 0;
+  for (; k + 3 <= n; k += 3) {
+    const r0 = load<usize>(rows + ((<usize>k) << 2));
+    const r1 = load<usize>(rows + ((<usize>k) << 2), 4);
+    const r2 = load<usize>(rows + ((<usize>k) << 2), 8);
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    for (let j: usize = 0; j < rowBytes; j += 16) {
+      const hv = v128.load(h + j);
+      a0 = madd(hv, v128.load(r0 + j), a0);
+      a1 = madd(hv, v128.load(r1 + j), a1);
+      a2 = madd(hv, v128.load(r2 + j), a2);
+    }
+    store<f32>(grad + ((<usize>k) << 2), hsum(a0), 4 * MAX_TARGETS);
+    store<f32>(grad + ((<usize>k) << 2), hsum(a1), 4 * MAX_TARGETS + 4);
+    store<f32>(grad + ((<usize>k) << 2), hsum(a2), 4 * MAX_TARGETS + 8);
+  }
+  for (; k < n; k++) {
+    store<f32>(
+      grad + ((<usize>k) << 2),
+      dotRow(h, load<usize>(rows + ((<usize>k) << 2)), rowBytes),
+      4 * MAX_TARGETS,
+    );
+  }
   let loss: f64 = 0;
-  for (let k = 0; k < n; k++) {
-    const f = dotRow(h, load<usize>(rows + ((<usize>k) << 2)), rowBytes);
+  let scored: f32 = 0;
+  for (k = 0; k < n; k++) {
     const gp = grad + ((<usize>k) << 2);
+    const f = load<f32>(gp, 4 * MAX_TARGETS);
     const label = load<f32>(gp);
+    const weight = load<f32>(gp, 8 * MAX_TARGETS);
+    scored += weight;
     let g: f32;
     if (k < nHs) {
       // word2vec.c skips hierarchical-softmax nodes whose score is outside the table
@@ -99,23 +146,45 @@ export function trainOutput(
     } else if (f > MAX_EXP) g = (label - 1) * alpha;
     else if (f < -MAX_EXP) g = label * alpha;
     else g = (label - load<f32>(sigmoid + (tableIndex(f) << 2))) * alpha;
-    store<f32>(gp, g);
-    loss -= <f64>load<f32>(logsig + (tableIndex(label > 0 ? f : -f) << 2));
+    store<f32>(gp, g * weight);
+    loss -= <f64>(weight * load<f32>(logsig + (tableIndex(label > 0 ? f : -f) << 2)));
   }
 
-  // Pass 2: row += g * h and err += g * row (old row), one sweep over the dimensions.
-  for (let j: usize = 0; j < rowBytes; j += 16) {
-    const hv = v128.load(h + j);
-    let e = f32x4.splat(0);
-    for (let k = 0; k < n; k++) {
-      const r = load<usize>(rows + ((<usize>k) << 2)) + j;
-      const g = f32x4.splat(load<f32>(grad + ((<usize>k) << 2)));
-      const rv = v128.load(r);
-      e = madd(g, rv, e);
-      v128.store(r, madd(g, hv, rv));
+  // Pass 2: row += g * h and e += g * row (each row before its own update), three rows per sweep;
+  // e collects in the thread's error buffer and is added to err at the end, since h must stay
+  // unchanged until every row has been updated (err may be h itself).
+  const e = load<usize>(t + T_NEU1E);
+  if (e !== err) for (let j: usize = 0; j < rowBytes; j += 16) v128.store(e + j, f32x4.splat(0));
+  for (k = 0; k + 3 <= n; k += 3) {
+    const r0 = load<usize>(rows + ((<usize>k) << 2));
+    const r1 = load<usize>(rows + ((<usize>k) << 2), 4);
+    const r2 = load<usize>(rows + ((<usize>k) << 2), 8);
+    const g0 = f32x4.splat(load<f32>(grad + ((<usize>k) << 2)));
+    const g1 = f32x4.splat(load<f32>(grad + ((<usize>k) << 2), 4));
+    const g2 = f32x4.splat(load<f32>(grad + ((<usize>k) << 2), 8));
+    for (let j: usize = 0; j < rowBytes; j += 16) {
+      const hv = v128.load(h + j);
+      const v0 = v128.load(r0 + j);
+      const v1 = v128.load(r1 + j);
+      const v2 = v128.load(r2 + j);
+      v128.store(e + j, madd(g2, v2, madd(g1, v1, madd(g0, v0, v128.load(e + j)))));
+      v128.store(r0 + j, madd(g0, hv, v0));
+      v128.store(r1 + j, madd(g1, hv, v1));
+      v128.store(r2 + j, madd(g2, hv, v2));
     }
-    v128.store(err + j, f32x4.add(v128.load(err + j), e));
   }
+  for (; k < n; k++) {
+    const r0 = load<usize>(rows + ((<usize>k) << 2));
+    const g0 = f32x4.splat(load<f32>(grad + ((<usize>k) << 2)));
+    for (let j: usize = 0; j < rowBytes; j += 16) {
+      const v0 = v128.load(r0 + j);
+      v128.store(e + j, madd(g0, v0, v128.load(e + j)));
+      v128.store(r0 + j, madd(g0, v128.load(h + j), v0));
+    }
+  }
+  if (e !== err)
+    for (let j: usize = 0; j < rowBytes; j += 16)
+      v128.store(err + j, f32x4.add(v128.load(err + j), v128.load(e + j)));
   store<f64>(t + T_LOSS, load<f64>(t + T_LOSS) + loss);
-  store<f64>(t + T_PREDICTIONS, load<f64>(t + T_PREDICTIONS) + <f64>n);
+  store<f64>(t + T_PREDICTIONS, load<f64>(t + T_PREDICTIONS) + <f64>scored);
 }

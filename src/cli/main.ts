@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { EmbedlmError } from "../util/errors.js";
 import { commands } from "./commands/index.js";
+import { normalizeTrainArgs } from "./commands/train.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
 async function main(): Promise<void> {
   const program = buildProgram();
   try {
-    await program.parseAsync(process.argv);
+    await program.parseAsync(normalizeTrainArgs(process.argv));
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are "errors" with exit code 0 to commander; the message is already printed.

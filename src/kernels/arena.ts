@@ -6,8 +6,12 @@
 const PAGE = 65536;
 /** 4 GiB, the memory32 limit and the maximum the kernel module declares. */
 export const MAX_PAGES = 65536;
-/** The first bytes stay unused so that pointer 0 can mean "absent" in kernel structs. */
-const RESERVED = 64;
+/**
+ * The first 64 KiB belong to the module's static data (constant tables, e.g. of Math.exp/log), which
+ * every instantiation — one per worker — writes again; the arena starts above it (and pointer 0 can
+ * mean "absent" in kernel structs). createRuntime checks the module's data fits (heapBase export).
+ */
+export const RESERVED = 65536;
 
 export interface ArenaOptions {
   /** Bytes to reserve at creation (grown on demand later). Default 1 MiB. */

@@ -1,11 +1,11 @@
 // Compute runtime: the kernel module, one shared memory with an arena allocator, the kernels
 // instantiated on the main thread, and (optionally) a pool of worker threads on the same memory.
 
-import { Arena, type ArenaOptions } from "./arena.js";
+import { Arena, type ArenaOptions, RESERVED } from "./arena.js";
 import { instantiateKernels, type KernelExports, loadKernelModule } from "./loader.js";
 import { KernelPool } from "./pool.js";
 
-export { Arena, type ArenaOptions, MAX_PAGES } from "./arena.js";
+export { Arena, type ArenaOptions, MAX_PAGES, RESERVED } from "./arena.js";
 export {
   enableRelaxedSimd,
   instantiateKernels,
@@ -39,6 +39,11 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Kerne
   const mod = await loadKernelModule({ relaxed: options.relaxed });
   const arena = new Arena(options);
   const kernels = instantiateKernels(mod.module, arena.memory);
+  const dataEnd = kernels.heapBase();
+  if (dataEnd > RESERVED)
+    throw new Error(
+      `the kernel module's static data ends at ${dataEnd}, above the ${RESERVED} bytes the arena reserves`,
+    );
   const threads = options.threads ?? 0;
   const pool = threads > 0 ? await KernelPool.create(mod, arena.memory, threads) : undefined;
   return {

@@ -3,13 +3,15 @@
 // Two builds ship in dist/wasm: kernels-relaxed.wasm (relaxed SIMD: fused multiply-add) and
 // kernels.wasm (plain SIMD). The relaxed one is used when the engine validates it. Node 20 keeps
 // relaxed SIMD behind a V8 flag that NODE_OPTIONS rejects but v8.setFlagsFromString accepts before
-// compiling (and must be set in every worker too: see worker.ts).
+// compiling (and must be set in every worker too: see worker.ts); newer engines have it natively.
 
 export interface KernelModule {
   /** The compiled module; post it to workers to instantiate it there. */
   module: WebAssembly.Module;
   /** True when the relaxed-SIMD build was chosen. */
   relaxed: boolean;
+  /** True when Node's experimental relaxed-SIMD flag had to be set (workers set it too). */
+  experimental: boolean;
 }
 
 export interface LoadOptions {
@@ -19,7 +21,7 @@ export interface LoadOptions {
 
 const isNode = typeof process !== "undefined" && process.versions?.node !== undefined;
 
-/** Turns on relaxed SIMD in Node's V8 (no-op in browsers and when already on). */
+/** Turns on relaxed SIMD in Node 20's V8 (no-op in browsers). */
 export async function enableRelaxedSimd(): Promise<void> {
   if (!isNode) return;
   const v8 = await import("node:v8");
@@ -53,12 +55,17 @@ export function loadKernelModule(options: LoadOptions = {}): Promise<KernelModul
   if (p === undefined) {
     p = (async () => {
       if (wantRelaxed) {
-        await enableRelaxedSimd();
         const bytes = await readWasm("kernels-relaxed.wasm");
-        if (WebAssembly.validate(bytes)) return { module: await WebAssembly.compile(bytes), relaxed: true };
+        let experimental = false;
+        if (!WebAssembly.validate(bytes) && isNode) {
+          await enableRelaxedSimd();
+          experimental = true;
+        }
+        if (WebAssembly.validate(bytes))
+          return { module: await WebAssembly.compile(bytes), relaxed: true, experimental };
       }
       const bytes = await readWasm("kernels.wasm");
-      return { module: await WebAssembly.compile(bytes), relaxed: false };
+      return { module: await WebAssembly.compile(bytes), relaxed: false, experimental: false };
     })();
     cache.set(wantRelaxed, p);
   }

@@ -84,7 +84,9 @@ export class KernelPool {
       throw new RangeError(`threads must be >= 1, got ${threads}`);
     const buffers = Array.from({ length: threads }, () => controlBuffer());
     const workers = await Promise.all(
-      buffers.map((control) => spawn({ module: kernels.module, memory, control, relaxed: kernels.relaxed })),
+      buffers.map((control) =>
+        spawn({ module: kernels.module, memory, control, experimental: kernels.experimental }),
+      ),
     );
     return new KernelPool(workers, buffers.map(controlBlock), kernelNames(kernels.module));
   }
@@ -115,6 +117,38 @@ export class KernelPool {
     if (argsPerWorker.length > this.workers.length)
       throw new RangeError(`${argsPerWorker.length} argument lists for ${this.workers.length} workers`);
     return Promise.all(argsPerWorker.map((args, i) => this.call(i, name, args)));
+  }
+
+  /**
+   * Starts kernel `name` on idle worker `worker` and returns at once; `join(worker)` blocks until it
+   * is done. For synchronous callers on threads that may block (Node's main thread, workers), which
+   * typically compute their own share in between (e.g. a GEMM split by columns).
+   */
+  start(worker: number, name: string, args: readonly number[]): void {
+    const k = this.names.get(name);
+    if (k === undefined) throw new Error(`no kernel named ${name}`);
+    if (this.closed) throw new Error("the kernel pool is closed");
+    if (this.pending[worker] !== 0) throw new Error(`worker ${worker} is busy`);
+    this.pending[worker]++;
+    const c = this.controls[worker];
+    c.floats.set(args);
+    c.ints[NARGS] = args.length;
+    c.ints[KERNEL] = k;
+    Atomics.store(c.ints, SEQ, c.ints[SEQ] + 1);
+    Atomics.notify(c.ints, SEQ);
+  }
+
+  /** Blocks until the call begun by `start(worker, ...)` is done; returns its result. */
+  join(worker: number): number {
+    const c = this.controls[worker];
+    const seq = c.ints[SEQ];
+    while (Atomics.load(c.ints, DONE) !== seq) Atomics.wait(c.ints, DONE, seq - 1);
+    this.pending[worker]--;
+    if (c.ints[STATUS] !== 0) {
+      const msg = new TextDecoder().decode(c.error.slice(0, c.ints[ERROR_LENGTH]));
+      throw new Error(`kernel ${[...this.names.keys()][c.ints[KERNEL]]} failed on worker ${worker}: ${msg}`);
+    }
+    return c.floats[MAX_ARGS];
   }
 
   private async signal(worker: number, kernel: number, args: readonly number[]): Promise<number> {

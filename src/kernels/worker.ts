@@ -20,12 +20,19 @@ interface Init {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
-  relaxed: boolean;
+  experimental: boolean;
 }
 
-function serve(init: Init): void {
+type Kernel = (...args: number[]) => number;
+
+// Instantiating writes the module's data segments into the shared memory, so it happens before the
+// worker reports ready, never while other threads train.
+function instantiate(init: Init): Kernel[] {
   const exports = instantiateKernels(init.module, init.memory);
-  const fns = kernelNames(init.module).map((name) => exports[name]);
+  return kernelNames(init.module).map((name) => exports[name]);
+}
+
+function serve(init: Init, fns: Kernel[]): void {
   const c: ControlBlock = controlBlock(init.control);
   const encoder = new TextEncoder();
   let seq = 0;
@@ -53,9 +60,10 @@ async function start(): Promise<void> {
   if (typeof process !== "undefined" && process.versions?.node !== undefined) {
     const { parentPort, workerData } = await import("node:worker_threads");
     const init = workerData as Init;
-    if (init.relaxed) (await import("node:v8")).setFlagsFromString("--experimental-wasm-relaxed-simd");
+    if (init.experimental) (await import("node:v8")).setFlagsFromString("--experimental-wasm-relaxed-simd");
+    const fns = instantiate(init);
     parentPort?.postMessage("ready");
-    serve(init);
+    serve(init, fns);
   } else {
     const scope = globalThis as unknown as {
       onmessage: ((e: MessageEvent<Init>) => void) | null;
@@ -63,8 +71,9 @@ async function start(): Promise<void> {
     };
     scope.onmessage = (e) => {
       scope.onmessage = null;
+      const fns = instantiate(e.data);
       scope.postMessage("ready");
-      serve(e.data);
+      serve(e.data, fns);
     };
   }
 }

@@ -7,6 +7,9 @@ import type { Buf } from "./tensor.js";
  * Matrices start at aOff/bOff/cOff. beta = 0 overwrites C (NaNs in C do not propagate).
  * Plain loops: the readable twin of the WebAssembly kernel and the float64 path of gradient checks.
  */
+/** The signature every GEMM implementation (reference or WebAssembly) shares. */
+export type GemmFn = typeof gemm;
+
 export function gemm(
   transA: boolean,
   transB: boolean,

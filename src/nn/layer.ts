@@ -1,4 +1,5 @@
 import type { Rng } from "../util/rng.js";
+import type { NnOps } from "./ops.js";
 import type { ParamStore } from "./params.js";
 import type { Arena, IdTensor, Tensor } from "./tensor.js";
 
@@ -9,6 +10,8 @@ export interface BuildContext {
   readonly arena: Arena;
   /** For dropout masks and other randomness during training (initializers use the store's seed). */
   readonly rng: Rng;
+  /** The compute layers use: the TypeScript references or an NnRuntime's WebAssembly kernels. */
+  readonly ops: NnOps;
   /** Parameter name prefix, e.g. "2." for the third layer of a sequential model. */
   readonly prefix: string;
 }

@@ -69,15 +69,16 @@ export class SGD implements Optimizer {
     if (this.buf === undefined) {
       if (wd === 0) {
         // Plain SGD touches only the gradient rows that exist (sparse embedding rows).
+        const { axpy } = this.store.ops;
         for (const prm of this.store.params) {
           if (!prm.trainable) continue;
-          const v = prm.value.data;
-          const d = prm.grad.data;
-          if (prm.rows === undefined) for (let i = 0; i < v.length; i++) v[i] -= lr * d[i];
+          if (prm.rows === undefined) axpy(prm.value.data.length, -lr, g, prm.offset, p, prm.offset);
           else {
             const { list, count, width } = prm.rows;
-            for (let r = 0; r < count; r++)
-              for (let i = list[r] * width, e = i + width; i < e; i++) v[i] -= lr * d[i];
+            for (let r = 0; r < count; r++) {
+              const o = prm.offset + list[r] * width;
+              axpy(width, -lr, g, o, p, o);
+            }
           }
         }
       } else for (let i = 0; i < n; i++) p[i] -= lr * (g[i] + wd * p[i]);
@@ -182,10 +183,10 @@ export const adamw = (store: ParamStore, opts?: AdamOptions): Adam => new Adam(s
  */
 export function clipGradNorm(store: ParamStore, maxNorm: number): number {
   const g = store.grads;
-  let sq = 0;
-  for (let i = 0; i < store.trainableSize; i++) sq += g[i] * g[i];
-  const norm = Math.sqrt(sq);
+  const n = store.trainableSize;
+  const norm = Math.sqrt(store.ops.dot(n, g, 0, g, 0));
   const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) for (let i = 0; i < store.trainableSize; i++) g[i] *= coef;
+  // g += (coef - 1) g scales in place on the same kernel.
+  if (coef < 1) store.ops.axpy(n, coef - 1, g, 0, g, 0);
   return norm;
 }

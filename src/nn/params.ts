@@ -1,6 +1,7 @@
 import { EmbedlmError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import type { Initializer } from "./init.js";
+import { type NnOps, referenceOps } from "./ops.js";
 import { type Arena, type Buf, numel, type Tensor } from "./tensor.js";
 
 /** One parameter: a view on the store's value buffer and one on its gradient buffer. */
@@ -54,6 +55,8 @@ const unallocated: Tensor = { shape: [], data: new Float32Array(0) };
  */
 export class ParamStore {
   readonly arena: Arena;
+  /** The compute optimizers and clipping use (vector dot and axpy). */
+  readonly ops: NnOps;
   readonly params: Param[] = [];
   values: Buf;
   grads: Buf;
@@ -61,8 +64,9 @@ export class ParamStore {
   trainableSize = 0;
   private allocated = false;
 
-  constructor(arena: Arena) {
+  constructor(arena: Arena, ops: NnOps = referenceOps) {
     this.arena = arena;
+    this.ops = ops;
     this.values = arena.alloc(0);
     this.grads = this.values;
   }

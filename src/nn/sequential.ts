@@ -1,5 +1,6 @@
 import { Rng } from "../util/rng.js";
 import type { BuildContext, Layer } from "./layer.js";
+import { type NnOps, referenceOps } from "./ops.js";
 import { ParamStore } from "./params.js";
 import { Arena, type DType, type IdTensor, type Tensor } from "./tensor.js";
 
@@ -49,6 +50,8 @@ export interface ModelOptions {
   dtype?: DType;
   /** Where parameters and activations live (default: JavaScript typed arrays). */
   arena?: Arena;
+  /** The compute (default: the TypeScript references; an NnRuntime for the WebAssembly kernels). */
+  ops?: NnOps;
 }
 
 /** A built model: its layers, one parameter store, forward/backward over whole batches. */
@@ -61,12 +64,14 @@ export class Model {
   constructor(net: Sequential, opts: ModelOptions) {
     this.net = net;
     this.arena = opts.arena ?? new Arena(opts.dtype ?? "float32");
-    this.params = new ParamStore(this.arena);
+    const ops = opts.ops ?? referenceOps;
+    this.params = new ParamStore(this.arena, ops);
     const seed = opts.seed ?? 1;
     this.outputShape = net.build(opts.inputShape, {
       params: this.params,
       arena: this.arena,
       rng: new Rng(opts.dropoutSeed ?? seed + 1),
+      ops,
       prefix: "",
     });
     this.params.allocate(seed);

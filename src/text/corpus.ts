@@ -16,6 +16,13 @@ export interface Corpus {
   readonly totalBytes?: number;
   /** Human-readable description (paths) for messages. */
   describe(): string;
+  /**
+   * The raw UTF-8 bytes of one pass, for byte-level fast paths (whitespace token counting): chunks end
+   * on character boundaries, sources are separated by a newline, invalid sequences are left in place
+   * (and reported as by `lines`). A chunk may be overwritten once the next is requested: copy what you
+   * keep. Same one-pass rule as `lines`.
+   */
+  bytes?(onBytes?: (bytesDone: number) => void): AsyncIterable<Uint8Array>;
 }
 
 /** Options of `openCorpus`. */
@@ -79,22 +86,28 @@ export async function openCorpus(paths: readonly string[], opts: CorpusOptions =
       items.push(src);
     }
   }
-  const stdinUsed = { value: false };
+  let stdinUsed = false;
   const hasStdin = items.includes("stdin");
+  const checkStdin = () => {
+    if (!hasStdin) return;
+    if (stdinUsed) {
+      throw new EmbedlmError(
+        "stdin can be read only once, but a second pass was asked for (several epochs or passes need a file)",
+      );
+    }
+    stdinUsed = true;
+  };
   const totalBytes = hasStdin ? undefined : items.reduce((s, it) => s + (it as Source).size, 0);
   return {
     totalBytes,
     describe: () => paths.map((p) => (p === "-" ? "stdin" : p)).join(", "),
     lines(onBytes) {
-      if (hasStdin) {
-        if (stdinUsed.value) {
-          throw new EmbedlmError(
-            "stdin can be read only once, but a second pass was asked for (several epochs or passes need a file)",
-          );
-        }
-        stdinUsed.value = true;
-      }
-      return readAll(items, maxLine, opts, onBytes);
+      checkStdin();
+      return readAll(items, opts, onBytes, (chunks) => splitLines(chunks, maxLine));
+    },
+    bytes(onBytes) {
+      checkStdin();
+      return readAll(items, opts, onBytes, withSeparator);
     },
   };
 }
@@ -110,6 +123,15 @@ export function textCorpus(texts: readonly string[]): Corpus {
       for (const t of texts) {
         for (const line of t.split("\n")) yield line.endsWith("\r") ? line.slice(0, -1) : line;
         done += Buffer.byteLength(t);
+        onBytes?.(done);
+      }
+    },
+    async *bytes(onBytes) {
+      let done = 0;
+      for (const t of texts) {
+        const b = Buffer.from(`${t}\n`);
+        yield b;
+        done += b.length - 1;
         onBytes?.(done);
       }
     },
@@ -146,30 +168,40 @@ async function looksBinary(path: string): Promise<boolean> {
   }
 }
 
-async function* readAll(
+/**
+ * Reads every source in turn through `perSource` (lines or raw chunks), reporting bytes read over all
+ * of them; read errors become EmbedlmErrors naming the file.
+ */
+async function* readAll<T>(
   items: (Source | "stdin")[],
-  maxLine: number,
   opts: CorpusOptions,
-  onBytes?: (n: number) => void,
-): AsyncGenerator<string> {
+  onBytes: ((n: number) => void) | undefined,
+  perSource: (chunks: AsyncIterable<Buffer>) => AsyncIterable<T>,
+): AsyncGenerator<T> {
   let before = 0;
   for (const it of items) {
     if (it === "stdin") {
-      const stream = opts.stdin ?? process.stdin;
+      const stream = (opts.stdin ?? process.stdin) as AsyncIterable<Buffer>;
       let n = 0;
-      yield* readLines(stream as AsyncIterable<Buffer>, "stdin", maxLine, opts, (b) => {
-        n = b;
-        onBytes?.(before + n);
-      });
+      yield* perSource(
+        checkedChunks(stream, "stdin", opts, (b) => {
+          n = b;
+          onBytes?.(before + n);
+        }),
+      );
       before += n;
       continue;
     }
-    const raw = createReadStream(it.path, { highWaterMark: 1 << 16 });
-    const stream = it.gzip ? raw.pipe(createGunzip()) : raw;
-    if (it.gzip) raw.on("error", (e) => stream.destroy(e));
+    // Plain files are read into one reused buffer (no fresh 1 MB allocation per chunk); gzip streams.
+    const raw = it.gzip ? createReadStream(it.path, { highWaterMark: 1 << 20 }) : undefined;
+    const plain = raw === undefined ? { bytesRead: 0 } : undefined;
+    const stream = raw !== undefined ? raw.pipe(createGunzip()) : reuseRead(it.path, plain!);
+    raw?.on("error", (e) => (stream as NodeJS.ReadableStream & { destroy(e: Error): void }).destroy(e));
     try {
-      yield* readLines(stream as AsyncIterable<Buffer>, it.path, maxLine, opts, () =>
-        onBytes?.(before + raw.bytesRead),
+      yield* perSource(
+        checkedChunks(stream as AsyncIterable<Buffer>, it.path, opts, () =>
+          onBytes?.(before + (raw ?? plain!).bytesRead),
+        ),
       );
     } catch (e) {
       if (e instanceof EmbedlmError) throw e;
@@ -177,56 +209,98 @@ async function* readAll(
       const what = it.gzip && code?.startsWith("Z_") ? "not a valid gzip file" : `cannot read: ${code ?? e}`;
       throw new EmbedlmError(what, { file: it.path });
     } finally {
-      raw.destroy();
+      raw?.destroy();
     }
     before += it.size;
   }
 }
 
 /**
- * Splits a byte stream into lines: UTF-8 decoding with invalid sequences replaced (and counted),
- * "\r\n" or "\n" line ends, overlong lines cut at whitespace. Work is linear in the input: a line
- * spread over many chunks is gathered in a list and joined once.
+ * The bytes of a file in chunks of up to 1 MB, all views of one buffer: a chunk is valid until the
+ * next is asked for (checkedChunks copies what it keeps; consumers of Corpus.bytes are told so).
  */
-async function* readLines(
+async function* reuseRead(path: string, progress: { bytesRead: number }): AsyncGenerator<Buffer> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      progress.bytesRead += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Re-chunks a byte stream so every chunk but the last ends on a UTF-8 character boundary, and counts
+ * invalid sequences (the decoder replaces each by U+FFFD); one warning per source names the first line
+ * affected. The fast isUtf8 check keeps valid input (nearly all of it) on the fast path.
+ */
+async function* checkedChunks(
   stream: AsyncIterable<Buffer>,
   name: string,
-  maxLine: number,
   opts: CorpusOptions,
   progress: (bytes: number) => void,
-): AsyncGenerator<string> {
-  const decoder = new TextDecoder("utf-8", { fatal: false });
-  let pending: string[] = [];
-  let pendingLen = 0;
+): AsyncGenerator<Buffer> {
   let lineNo = 0;
   let bytes = 0;
   let carry: Buffer | undefined;
   let invalid = 0;
   let firstInvalidLine = 0;
-  const emit = (line: string): string => (line.endsWith("\r") ? line.slice(0, -1) : line);
-
   for await (const chunk0 of stream) {
     bytes += chunk0.length;
     let chunk = carry ? Buffer.concat([carry, chunk0]) : chunk0;
     carry = undefined;
     const cut = completeLength(chunk);
     if (cut < chunk.length) {
-      carry = chunk.subarray(cut);
+      carry = Buffer.from(chunk.subarray(cut));
       chunk = chunk.subarray(0, cut);
     }
     if (!isUtf8(chunk)) {
       const bad = countInvalid(chunk);
-      if (invalid === 0) {
-        let nl = 0;
-        for (let i = chunk.indexOf(10); i >= 0 && i < bad.first; i = chunk.indexOf(10, i + 1)) nl++;
-        firstInvalidLine = lineNo + 1 + nl;
-      }
+      if (invalid === 0) firstInvalidLine = lineNo + 1 + countNewlines(chunk, bad.first);
       invalid += bad.count;
     }
+    lineNo += countNewlines(chunk, chunk.length);
+    yield chunk;
+    progress(bytes);
+  }
+  if (carry) {
+    // A sequence cut short by the end of the input (at most 3 bytes, so no valid U+FFFD in it).
+    if (invalid === 0) firstInvalidLine = lineNo + 1;
+    for (const ch of new TextDecoder().decode(carry)) if (ch === "\uFFFD") invalid++;
+    yield carry;
+  }
+  progress(bytes);
+  if (invalid > 0) {
+    opts.onWarning?.(
+      `${name}: line ${firstInvalidLine}: ${invalid} invalid UTF-8 sequence(s) replaced with U+FFFD`,
+    );
+  }
+}
+
+function countNewlines(b: Buffer, end: number): number {
+  let n = 0;
+  for (let i = b.indexOf(10); i >= 0 && i < end; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Splits checked chunks into lines: "\r\n" or "\n" line ends, overlong lines cut at whitespace.
+ * Work is linear in the input: a line spread over many chunks is gathered in a list and joined once.
+ */
+async function* splitLines(chunks: AsyncIterable<Buffer>, maxLine: number): AsyncGenerator<string> {
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  let pending: string[] = [];
+  let pendingLen = 0;
+  const emit = (line: string): string => (line.endsWith("\r") ? line.slice(0, -1) : line);
+  for await (const chunk of chunks) {
     const text = decoder.decode(chunk, { stream: true });
     let start = 0;
     for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-      lineNo++;
       const piece = text.slice(start, nl);
       start = nl + 1;
       if (pendingLen === 0) yield emit(piece);
@@ -250,26 +324,20 @@ async function* readLines(
         pendingLen = rest.length;
       }
     }
-    progress(bytes);
   }
-  // A sequence cut short by the end of the input: the carry (at most 3 bytes) cannot hold a valid
-  // U+FFFD, so every replacement character decoded from it is an invalid sequence.
-  const tail = carry ? decoder.decode(carry) : decoder.decode();
-  if (carry) {
-    if (invalid === 0) firstInvalidLine = lineNo + 1;
-    for (const ch of tail) if (ch === "\uFFFD") invalid++;
-  }
+  const tail = decoder.decode();
   if (pendingLen > 0 || tail.length > 0) {
     pending.push(tail);
     yield emit(pending.join(""));
   }
-  progress(bytes);
-  if (invalid > 0) {
-    opts.onWarning?.(
-      `${name}: line ${firstInvalidLine}: ${invalid} invalid UTF-8 sequence(s) replaced with U+FFFD`,
-    );
-  }
 }
+
+/** The chunks of one source, then a newline so the last word of a file never runs into the next. */
+async function* withSeparator(chunks: AsyncIterable<Buffer>): AsyncGenerator<Uint8Array> {
+  yield* chunks;
+  yield NEWLINE;
+}
+const NEWLINE = Buffer.from("\n");
 
 /** Length of the prefix of `b` that ends on a UTF-8 character boundary (a split sequence waits). */
 function completeLength(b: Buffer): number {

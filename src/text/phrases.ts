@@ -18,7 +18,82 @@ export interface PhrasesOptions {
   maxVocabSize?: number;
 }
 
-const SEP = "\u0000";
+/**
+ * Counts of (a, b) word-id pairs in an open-addressing hash table over typed arrays: no string and
+ * no boxed number per pair, which a Map would cost on every token.
+ */
+class PairCounts {
+  private table = new Int32Array(1 << 16).fill(-1);
+  first = new Int32Array(1 << 15);
+  second = new Int32Array(1 << 15);
+  count = new Float64Array(1 << 15);
+  size = 0;
+
+  private slot(a: number, b: number): number {
+    const mask = this.table.length - 1;
+    let i = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b)) & mask;
+    for (;;) {
+      const e = this.table[i];
+      if (e < 0 || (this.first[e] === a && this.second[e] === b)) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  get(a: number, b: number): number {
+    const e = this.table[this.slot(a, b)];
+    return e < 0 ? 0 : this.count[e];
+  }
+
+  add(a: number, b: number): void {
+    const i = this.slot(a, b);
+    const e = this.table[i];
+    if (e >= 0) {
+      this.count[e]++;
+      return;
+    }
+    if (this.size === this.first.length) {
+      const n = this.size * 2;
+      const f = new Int32Array(n);
+      f.set(this.first);
+      this.first = f;
+      const sc = new Int32Array(n);
+      sc.set(this.second);
+      this.second = sc;
+      const c = new Float64Array(n);
+      c.set(this.count);
+      this.count = c;
+    }
+    this.first[this.size] = a;
+    this.second[this.size] = b;
+    this.count[this.size] = 1;
+    this.table[i] = this.size++;
+    if (this.size * 2 > this.table.length) this.rebuild(this.table.length * 2);
+  }
+
+  /** Drops pairs counted fewer than `floor` times (gensim's pruning), keeping the others' order. */
+  prune(floor: number): void {
+    let n = 0;
+    for (let e = 0; e < this.size; e++) {
+      if (this.count[e] < floor) continue;
+      this.first[n] = this.first[e];
+      this.second[n] = this.second[e];
+      this.count[n] = this.count[e];
+      n++;
+    }
+    this.size = n;
+    this.rebuild(this.table.length);
+  }
+
+  private rebuild(capacity: number): void {
+    this.table = new Int32Array(capacity).fill(-1);
+    const size = this.size;
+    this.size = 0;
+    for (let e = 0; e < size; e++) {
+      this.table[this.slot(this.first[e], this.second[e])] = e;
+      this.size++;
+    }
+  }
+}
 
 /**
  * Bigram phrase detection like word2phrase and gensim `Phrases`: count unigrams and bigrams over a
@@ -31,7 +106,10 @@ export class Phrases {
   readonly delimiter: string;
   readonly scoring: "default" | "npmi";
   private readonly maxVocabSize: number;
-  private readonly counts = new Map<string, number>();
+  private readonly ids = new Map<string, number>();
+  private words: string[] = [];
+  private unigram = new Float64Array(1024);
+  private readonly bigram = new PairCounts();
   private corpusWords = 0;
   private minReduce = 1;
 
@@ -46,46 +124,74 @@ export class Phrases {
     this.maxVocabSize = checkInt("maxVocabSize", opts.maxVocabSize ?? 40_000_000, 2);
   }
 
+  private idOf(w: string): number {
+    let id = this.ids.get(w);
+    if (id === undefined) {
+      id = this.words.length;
+      this.ids.set(w, id);
+      this.words.push(w);
+      if (id === this.unigram.length) {
+        const bigger = new Float64Array(id * 2);
+        bigger.set(this.unigram);
+        this.unigram = bigger;
+      }
+    }
+    return id;
+  }
+
   /** Counts one pass of sentences; may be called for several sources. */
   async learn(source: AsyncIterable<readonly string[]> | Iterable<readonly string[]>): Promise<this> {
-    const counts = this.counts;
+    const bigram = this.bigram;
     for await (const s of source) {
+      let prev = -1;
       for (let i = 0; i < s.length; i++) {
-        counts.set(s[i], (counts.get(s[i]) ?? 0) + 1);
-        if (i > 0) {
-          const key = s[i - 1] + SEP + s[i];
-          counts.set(key, (counts.get(key) ?? 0) + 1);
-        }
+        const id = this.idOf(s[i]);
+        this.unigram[id]++;
+        if (prev >= 0) bigram.add(prev, id);
+        prev = id;
       }
       this.corpusWords += s.length;
-      if (counts.size > this.maxVocabSize) this.prune();
+      if (this.vocabSize > this.maxVocabSize) this.prune();
     }
     return this;
   }
 
-  /** gensim's pruning: drop entries below a rising floor until the table fits again. */
+  /** gensim's pruning, applied to the pair table: drop pairs below a rising floor. */
   private prune(): void {
-    for (const [k, c] of this.counts) if (c < this.minReduce) this.counts.delete(k);
+    this.bigram.prune(this.minReduce);
     this.minReduce++;
   }
 
-  /** Number of distinct unigrams and bigrams counted. */
-  get vocabSize(): number {
-    return this.counts.size;
+  /** Word counts seen by `learn`, in first-seen order (saves a separate counting pass). */
+  unigramCounts(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < this.words.length; i++) out.set(this.words[i], this.unigram[i]);
+    return out;
   }
 
-  /** The score of joining `a b`, or -Infinity when either word or the pair is below minCount. */
+  /** Number of distinct unigrams and bigrams counted (gensim's len(vocab), used in the score). */
+  get vocabSize(): number {
+    return this.words.length + this.bigram.size;
+  }
+
+  /** The score of joining `a b`, or -Infinity when the pair was seen fewer than minCount times. */
   score(a: string, b: string): number {
-    const ca = this.counts.get(a) ?? 0;
-    const cb = this.counts.get(b) ?? 0;
-    const cab = this.counts.get(a + SEP + b) ?? 0;
-    if (ca === 0 || cb === 0 || cab < this.minCount) return Number.NEGATIVE_INFINITY;
+    const ia = this.ids.get(a);
+    const ib = this.ids.get(b);
+    if (ia === undefined || ib === undefined) return Number.NEGATIVE_INFINITY;
+    return this.scoreIds(ia, ib, this.bigram.get(ia, ib));
+  }
+
+  private scoreIds(ia: number, ib: number, cab: number): number {
+    if (cab < this.minCount) return Number.NEGATIVE_INFINITY;
+    const ca = this.unigram[ia];
+    const cb = this.unigram[ib];
     if (this.scoring === "npmi") {
       const n = this.corpusWords;
       const pab = cab / n;
       return Math.log(pab / ((ca / n) * (cb / n))) / -Math.log(pab);
     }
-    return ((cab - this.minCount) / (ca * cb)) * this.counts.size;
+    return ((cab - this.minCount) / (ca * cb)) * this.vocabSize;
   }
 
   /** Joins phrases in one sentence, left to right: a pair that is joined is not paired again. */
@@ -111,11 +217,15 @@ export class Phrases {
   /** The phrases found with their scores, best first (what gensim's export_phrases lists). */
   phrases(): { phrase: string; count: number; score: number }[] {
     const out: { phrase: string; count: number; score: number }[] = [];
-    for (const [k, c] of this.counts) {
-      const sep = k.indexOf(SEP);
-      if (sep < 0) continue;
-      const score = this.score(k.slice(0, sep), k.slice(sep + 1));
-      if (score > this.threshold) out.push({ phrase: k.replace(SEP, this.delimiter), count: c, score });
+    const pairs = this.bigram;
+    for (let e = 0; e < pairs.size; e++) {
+      const ia = pairs.first[e];
+      const ib = pairs.second[e];
+      const c = pairs.count[e];
+      const score = this.scoreIds(ia, ib, c);
+      if (score > this.threshold) {
+        out.push({ phrase: this.words[ia] + this.delimiter + this.words[ib], count: c, score });
+      }
     }
     return out.sort((x, y) => y.score - x.score);
   }

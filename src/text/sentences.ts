@@ -8,6 +8,11 @@ export interface SentenceOptions {
   maxSentenceLength?: number;
   /** Bytes of the corpus read so far, for progress. */
   onBytes?: (bytesDone: number) => void;
+  /**
+   * Split each line into sentences first (`splitSentences`), for corpora with a paragraph or a whole
+   * document per line: true for English rules, or a locale ("zh", "de"). Default false (one line, one sentence).
+   */
+  splitSentences?: boolean | string;
 }
 
 /**
@@ -20,11 +25,14 @@ export async function* sentences(
   opts: SentenceOptions = {},
 ): AsyncIterable<string[]> {
   const max = checkInt("maxSentenceLength", opts.maxSentenceLength ?? 10000, 1);
+  const locale = opts.splitSentences === true ? "en" : opts.splitSentences || undefined;
   for await (const line of corpus.lines(opts.onBytes)) {
-    const tokens = tokenizer.tokenize(line);
-    if (tokens.length === 0) continue;
-    if (tokens.length <= max) yield tokens;
-    else for (let i = 0; i < tokens.length; i += max) yield tokens.slice(i, i + max);
+    for (const text of locale === undefined ? [line] : splitSentences(line, locale)) {
+      const tokens = tokenizer.tokenize(text);
+      if (tokens.length === 0) continue;
+      if (tokens.length <= max) yield tokens;
+      else for (let i = 0; i < tokens.length; i += max) yield tokens.slice(i, i + max);
+    }
   }
 }
 

@@ -55,6 +55,8 @@ const THAI_LAO_KHMER_MYANMAR = /[\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}
 const ACCENTS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
 const DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
 const WHITESPACE = /\s+/;
+// Whitespace other than the space character: when a line has none, split(" ") does the job faster.
+const OTHER_WHITESPACE = /[\t\n\v\f\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 
 let segmenters: Record<string, Intl.Segmenter> | undefined;
 function segmenter(locale: string): Intl.Segmenter {
@@ -88,8 +90,9 @@ export class Tokenizer {
     stopwords?: string | string[];
   };
   private readonly stop: Set<string> | undefined;
-  private readonly kinds: Kind[];
-  private readonly re: RegExp;
+  // Regexes by [url alternative on][e-mail alternative on]; a line without "@" or "://" / "www."
+  // uses one without those alternatives, which saves trying them at every word.
+  private readonly variants: { re: RegExp; kinds: Kind[] }[][];
 
   constructor(opts: TokenizerOptions = {}) {
     this.options = {
@@ -121,10 +124,16 @@ export class Tokenizer {
       });
     }
     this.stop = opts.stopwords === undefined ? undefined : stopwordSet(opts.stopwords);
-    this.kinds = (Object.keys(PATTERNS) as Kind[]).filter(
-      (k) => (k !== "url" || o.urls) && (k !== "email" || o.emails),
-    );
-    this.re = new RegExp(this.kinds.map((k) => `(${PATTERNS[k]})`).join("|"), "gu");
+    const variant = (url: boolean, email: boolean) => {
+      const kinds = (Object.keys(PATTERNS) as Kind[]).filter(
+        (k) => (k !== "url" || url) && (k !== "email" || email),
+      );
+      return { re: new RegExp(kinds.map((k) => `(${PATTERNS[k]})`).join("|"), "gu"), kinds };
+    };
+    this.variants = [
+      [variant(false, false), variant(false, o.emails)],
+      [variant(o.urls, false), variant(o.urls, o.emails)],
+    ];
   }
 
   tokenize(text: string): string[] {
@@ -147,8 +156,10 @@ export class Tokenizer {
         .replace(ACCENTS, "")
         .normalize("NFC");
     } else if (o.normalize === "NFKC") text = text.normalize("NFKC");
-    const re = this.re;
-    const kinds = this.kinds;
+    const hasUrl = text.includes("://") || text.includes("www.") ? 1 : 0;
+    const { re, kinds } = this.variants[hasUrl][text.includes("@") ? 1 : 0];
+    // Most lines hold no Chinese, Japanese or Thai: one test per line instead of one per word.
+    const segment = NEEDS_SEGMENTER.test(text);
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       let g = 1;
@@ -169,7 +180,8 @@ export class Tokenizer {
           this.pushNumber(tok, out);
           break;
         case "word":
-          this.pushWordOrSegments(tok, out);
+          if (segment) this.pushWordOrSegments(tok, out);
+          else this.pushWord(tok, out);
           break;
         case "emoji":
           out.push(tok);
@@ -212,7 +224,7 @@ export class Tokenizer {
   }
 
   private splitWhitespace(text: string): string[] {
-    const parts = text.split(WHITESPACE);
+    const parts = OTHER_WHITESPACE.test(text) ? text.split(WHITESPACE) : text.split(" ");
     let n = 0;
     const lower = this.options.lowercase;
     const stop = this.stop;

@@ -33,7 +33,7 @@ class SyncHelper {
     const control = controlBuffer();
     const { Worker } = await import("node:worker_threads");
     const w = new Worker(new URL("../kernels/worker.js", import.meta.url), {
-      workerData: { module: mod.module, memory, control, relaxed: mod.relaxed },
+      workerData: { module: mod.module, memory, control, experimental: mod.experimental },
     });
     w.unref();
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,9 @@
 import { readFile } from "node:fs/promises";
+import type { Corpus } from "../text/corpus.js";
+import type { Tokenizer } from "../text/tokenizer.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { checkInt, EmbedlmError } from "../util/errors.js";
+import { countTokens } from "./count.js";
 
 /** How a vocabulary is cut from raw counts (gensim / Keras names in the comments). */
 export interface VocabOptions {
@@ -126,6 +129,19 @@ export class Vocab {
   ): Promise<Vocab> {
     const counts = new Map<string, number>();
     for await (const sentence of source) countInto(counts, sentence);
+    return Vocab.fromCounts(counts, opts);
+  }
+
+  /**
+   * Counts one pass over a corpus (the byte-level fast path for whitespace tokenization) and cuts with
+   * `opts`; what gensim's build_vocab does before training.
+   */
+  static async fromCorpus(
+    corpus: Corpus,
+    tokenizer: Tokenizer,
+    opts: VocabOptions & { onBytes?: (bytesDone: number) => void } = {},
+  ): Promise<Vocab> {
+    const { counts } = await countTokens(corpus, tokenizer, opts.onBytes);
     return Vocab.fromCounts(counts, opts);
   }
 

@@ -80,3 +80,14 @@ test("a kernel that traps rejects its call and the worker keeps serving", async 
   assert.equal(await pool.call(0, "sdot", [4, x.byteOffset, x.byteOffset]), 30);
   assert.throws(() => pool.call(0, "nope", []), /no kernel named nope/);
 });
+
+test("instantiating the module in new workers leaves arena memory alone", async () => {
+  const { Arena, KernelPool, loadKernelModule } = await import("../../src/kernels/index.js");
+  const arena = new Arena();
+  const a = arena.f32(4096); // the first allocation, where the module's static data would land
+  assert.ok(a.byteOffset >= rt.kernels.heapBase(), "the arena starts above the module's static data");
+  a.fill(7);
+  const pool = await KernelPool.create(await loadKernelModule(), arena.memory, 2);
+  await pool.close();
+  assert.ok(a.every((v) => v === 7));
+});

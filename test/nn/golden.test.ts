@@ -2,7 +2,7 @@
 // batch, the logits, the loss, every gradient and the parameters after 3 Adam steps.
 import assert from "node:assert/strict";
 import { dirname, join, resolve } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Layer } from "../../src/nn/layer.js";
 import { multiHeadAttention } from "../../src/nn/layers/attention.js";
@@ -14,6 +14,7 @@ import { positionEmbedding } from "../../src/nn/layers/position.js";
 import { residual } from "../../src/nn/layers/residual.js";
 import { softmaxCrossEntropy } from "../../src/nn/loss.js";
 import { adam } from "../../src/nn/optim.js";
+import { createNnRuntime, type NnRuntime } from "../../src/nn/runtime.js";
 import { loadSafetensors, type StTensor } from "../../src/nn/safetensors.js";
 import { type Model, sequential } from "../../src/nn/sequential.js";
 
@@ -52,10 +53,16 @@ function assertClose(
   }
 }
 
-async function checkGolden(file: string, layers: Layer[]): Promise<void> {
+let runtime: Promise<NnRuntime> | undefined;
+after(async () => {
+  await (await runtime)?.close();
+});
+
+async function checkGolden(file: string, layers: Layer[], wasm: boolean): Promise<void> {
   const { tensors: g, metadata } = await loadSafetensors(join(fixtures, file));
   const vocab = Number(metadata.vocab);
-  const model: Model = sequential(layers, { inputShape: [null] });
+  const rt = wasm ? await (runtime ??= createNnRuntime({ threads: 2 })) : undefined;
+  const model: Model = sequential(layers, { inputShape: [null], arena: rt?.arena, ops: rt });
   const names = Object.keys(g)
     .filter((k) => k.startsWith("grad."))
     .map((k) => k.slice(5));
@@ -63,7 +70,7 @@ async function checkGolden(file: string, layers: Layer[]): Promise<void> {
   for (const p of model.params.params) p.value.data.set(g[p.name].data);
   const x = g.input as StTensor & { data: Int32Array };
   const targets = g.target.data as Int32Array;
-  const dl = new Float32Array(targets.length * vocab);
+  const dl = model.arena.alloc(targets.length * vocab);
   const opt = adam(model.params, { lr: Number(metadata.adam_lr) });
   for (let step = 0; step < 3; step++) {
     model.zeroGrad();
@@ -88,26 +95,37 @@ async function checkGolden(file: string, layers: Layer[]): Promise<void> {
   }
 }
 
-test("Embedding -> 2-layer LSTM -> Linear LM matches PyTorch (logits, loss, gradients, 3 Adam steps)", async () => {
-  await checkGolden("lstm_lm.safetensors", [
-    embedding({ inputDim: 11, outputDim: 6 }),
-    lstm({ units: 5, numLayers: 2, returnSequences: true }),
-    dense({ units: 11 }),
-  ]);
-});
+for (const wasm of [false, true]) {
+  const on = wasm ? "WebAssembly kernels" : "TypeScript reference";
+  test(`Embedding -> 2-layer LSTM -> Linear LM matches PyTorch (logits, loss, gradients, 3 Adam steps; ${on})`, async () => {
+    await checkGolden(
+      "lstm_lm.safetensors",
+      [
+        embedding({ inputDim: 11, outputDim: 6 }),
+        lstm({ units: 5, numLayers: 2, returnSequences: true }),
+        dense({ units: 11 }),
+      ],
+      wasm,
+    );
+  });
 
-test("2-layer pre-LN Transformer LM matches PyTorch (logits, loss, gradients, 3 Adam steps)", async () => {
-  const D = 8;
-  const block = () => [
-    residual([layerNorm(), multiHeadAttention({ numHeads: 2 })]),
-    residual([layerNorm(), dense({ units: 4 * D, activation: "gelu" }), dense({ units: D })]),
-  ];
-  await checkGolden("transformer_lm.safetensors", [
-    embedding({ inputDim: 13, outputDim: D }),
-    positionEmbedding({ maxLength: 5 }),
-    ...block(),
-    ...block(),
-    layerNorm(),
-    dense({ units: 13 }),
-  ]);
-});
+  test(`2-layer pre-LN Transformer LM matches PyTorch (logits, loss, gradients, 3 Adam steps; ${on})`, async () => {
+    const D = 8;
+    const block = () => [
+      residual([layerNorm(), multiHeadAttention({ numHeads: 2 })]),
+      residual([layerNorm(), dense({ units: 4 * D, activation: "gelu" }), dense({ units: D })]),
+    ];
+    await checkGolden(
+      "transformer_lm.safetensors",
+      [
+        embedding({ inputDim: 13, outputDim: D }),
+        positionEmbedding({ maxLength: 5 }),
+        ...block(),
+        ...block(),
+        layerNorm(),
+        dense({ units: 13 }),
+      ],
+      wasm,
+    );
+  });
+}

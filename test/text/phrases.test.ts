@@ -62,6 +62,12 @@ test("phrases: scores follow gensim's original scorer and npmi; pairs are joined
     sents.slice(0, 3).map((s) => p.transform(s)),
   );
 
+  // A table capped below its natural size is pruned of rare pairs; the strong phrase survives.
+  const pruned = await new Phrases({ maxVocabSize: 2000, threshold: 1 }).learn(sents);
+  assert.ok(pruned.vocabSize < vocabSize, `${pruned.vocabSize} < ${vocabSize}`);
+  assert.equal(pruned.phrases()[0].phrase, "new_york");
+  assert.equal(pruned.unigramCounts().get("new"), uni.get("new"));
+
   const npmi = await new Phrases({ scoring: "npmi", threshold: 0.5, delimiter: "+" }).learn(sents);
   const pab = bi.get("new york")! / words;
   const expected = Math.log(pab / ((uni.get("new")! / words) * (uni.get("york")! / words))) / -Math.log(pab);

@@ -93,6 +93,8 @@ test("punctuation, lengths, stopwords, whitespace mode", () => {
     "bar",
   ]);
   assert.deepEqual(tok("The Cat the", { mode: "whitespace", lowercase: true, stopwords: "en" }), ["cat"]);
+  assert.deepEqual(tok("  only  spaces here ", { mode: "whitespace" }), ["only", "spaces", "here"]);
+  assert.deepEqual(tok("a\u3000b\u2028c\ufeffd", { mode: "whitespace" }), ["a", "b", "c", "d"]);
   assert.deepEqual(tok(""), []);
   assert.throws(
     () => new Tokenizer({ numbers: "drop" as "keep" }),

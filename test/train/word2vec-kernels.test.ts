@@ -9,7 +9,8 @@ let plain: KernelRuntime;
 let relaxed: KernelRuntime;
 before(async () => {
   plain = await createRuntime({ threads: 0, relaxed: false });
-  relaxed = await createRuntime({ threads: 0 });
+  relaxed = await createRuntime({ threads: 0, relaxed: true });
+  assert.ok(relaxed.relaxed && !plain.relaxed);
 });
 after(async () => {
   await plain.close();
@@ -94,8 +95,12 @@ for (const c of cases) {
         assert.equal(kept, refKept, "kept words");
         assert.deepEqual(Array.from(th.rng), Array.from(refThread.rng), "random state");
       }
-      assert.ok(th.tallies[1] > 1000);
-      assert.equal(th.tallies[1], refThread.tallies[1], "predictions");
+      assert.ok(th.tallies[1] > 1000, `predictions ${th.tallies[1]} ref ${refThread.tallies[1]}`);
+      assert.equal(
+        th.tallies[1],
+        refThread.tallies[1],
+        `predictions ${th.tallies[1]} ref ${refThread.tallies[1]}`,
+      );
       assert.ok(Math.abs(th.tallies[0] - refThread.tallies[0]) <= 1e-3 * refThread.tallies[0], "loss");
       assertClose(m.syn0, ref.syn0, tol, "syn0");
       assertClose(m.syn1neg, ref.syn1neg, tol, "syn1neg");

@@ -1,5 +1,5 @@
 import { EmbedlmError } from "../../util/errors.js";
-import { gemm } from "../gemm.js";
+import type { GemmFn } from "../gemm.js";
 import { glorotUniform, zeros } from "../init.js";
 import { type BuildContext, type Layer, lastDim } from "../layer.js";
 import type { Param } from "../params.js";
@@ -27,6 +27,7 @@ export class MultiHeadAttention implements Layer {
   private wout!: Param;
   private bout!: Param;
   private x!: Tensor;
+  private gemm!: GemmFn;
   private qkv!: Scratch;
   private p!: Scratch;
   private o!: Scratch;
@@ -41,6 +42,7 @@ export class MultiHeadAttention implements Layer {
   }
 
   build(input: readonly (number | null)[], ctx: BuildContext): (number | null)[] {
+    this.gemm = ctx.ops.gemm;
     const d = lastDim(input, this.name);
     if (d % this.heads !== 0)
       throw new EmbedlmError(`dimension ${d} is not divisible by numHeads ${this.heads}`, {
@@ -67,12 +69,12 @@ export class MultiHeadAttention implements Layer {
     const qkv = this.qkv.get([B, T, 3 * D]).data;
     const P = this.p.get([B, nh, T, T]).data;
     const o = this.o.get([B, T, D]).data;
-    linear(x.data, B * T, D, 3 * D, this.win.value.data, this.bin.value.data, qkv);
+    linear(this.gemm, x.data, B * T, D, 3 * D, this.win.value.data, this.bin.value.data, qkv);
     for (let b = 0; b < B; b++)
       for (let h = 0; h < nh; h++) {
         const q = b * T * 3 * D + h * dh;
         const pOff = (b * nh + h) * T * T;
-        gemm(false, true, T, T, dh, scale, qkv, q, 3 * D, qkv, q + D, 3 * D, 0, P, pOff, T);
+        this.gemm(false, true, T, T, dh, scale, qkv, q, 3 * D, qkv, q + D, 3 * D, 0, P, pOff, T);
         for (let t = 0; t < T; t++) {
           const row = pOff + t * T;
           let max = Number.NEGATIVE_INFINITY;
@@ -86,10 +88,10 @@ export class MultiHeadAttention implements Layer {
           for (let s = 0; s <= t; s++) P[row + s] /= sum;
           P.fill(0, row + t + 1, row + T);
         }
-        gemm(false, false, T, dh, T, 1, P, pOff, T, qkv, q + 2 * D, 3 * D, 0, o, b * T * D + h * dh, D);
+        this.gemm(false, false, T, dh, T, 1, P, pOff, T, qkv, q + 2 * D, 3 * D, 0, o, b * T * D + h * dh, D);
       }
     const y = this.y.get([B, T, D]);
-    linear(o, B * T, D, D, this.wout.value.data, this.bout.value.data, y.data);
+    linear(this.gemm, o, B * T, D, D, this.wout.value.data, this.bout.value.data, y.data);
     return y;
   }
 
@@ -103,40 +105,58 @@ export class MultiHeadAttention implements Layer {
     const o = this.o.get([B, T, D]).data;
     const dqkv = this.dqkv.get([B, T, 3 * D]).data;
     const dP = this.dp.get([T, T]).data;
-    linearBackward(dy.data, o, B * T, D, D, this.wout, this.bout);
+    linearBackward(this.gemm, dy.data, o, B * T, D, D, this.wout, this.bout);
     // o's buffer is not needed any more: it takes dLoss/do.
     const dO = o;
-    gemm(false, false, B * T, D, D, 1, dy.data, 0, D, this.wout.value.data, 0, D, 0, dO, 0, D);
+    this.gemm(false, false, B * T, D, D, 1, dy.data, 0, D, this.wout.value.data, 0, D, 0, dO, 0, D);
     for (let b = 0; b < B; b++)
       for (let h = 0; h < nh; h++) {
         const q = b * T * 3 * D + h * dh;
         const oOff = b * T * D + h * dh;
         const pOff = (b * nh + h) * T * T;
-        gemm(false, true, T, T, dh, 1, dO, oOff, D, qkv, q + 2 * D, 3 * D, 0, dP, 0, T);
-        gemm(true, false, T, dh, T, 1, P, pOff, T, dO, oOff, D, 0, dqkv, q + 2 * D, 3 * D);
+        this.gemm(false, true, T, T, dh, 1, dO, oOff, D, qkv, q + 2 * D, 3 * D, 0, dP, 0, T);
+        this.gemm(true, false, T, dh, T, 1, P, pOff, T, dO, oOff, D, 0, dqkv, q + 2 * D, 3 * D);
         for (let t = 0; t < T; t++) {
           let dot = 0;
           for (let s = 0; s <= t; s++) dot += dP[t * T + s] * P[pOff + t * T + s];
           for (let s = 0; s < T; s++) dP[t * T + s] = P[pOff + t * T + s] * (dP[t * T + s] - dot);
         }
-        gemm(false, false, T, dh, T, scale, dP, 0, T, qkv, q + D, 3 * D, 0, dqkv, q, 3 * D);
-        gemm(true, false, T, dh, T, scale, dP, 0, T, qkv, q, 3 * D, 0, dqkv, q + D, 3 * D);
+        this.gemm(false, false, T, dh, T, scale, dP, 0, T, qkv, q + D, 3 * D, 0, dqkv, q, 3 * D);
+        this.gemm(true, false, T, dh, T, scale, dP, 0, T, qkv, q, 3 * D, 0, dqkv, q + D, 3 * D);
       }
-    linearBackward(dqkv, this.x.data, B * T, D, 3 * D, this.win, this.bin);
+    linearBackward(this.gemm, dqkv, this.x.data, B * T, D, 3 * D, this.win, this.bin);
     const dx = this.dx.get([B, T, D]);
-    gemm(false, false, B * T, D, 3 * D, 1, dqkv, 0, 3 * D, this.win.value.data, 0, D, 0, dx.data, 0, D);
+    this.gemm(false, false, B * T, D, 3 * D, 1, dqkv, 0, 3 * D, this.win.value.data, 0, D, 0, dx.data, 0, D);
     return dx;
   }
 }
 
 /** y [rows, out] = x [rows, in] W^T + b. */
-function linear(x: Buf, rows: number, inDim: number, out: number, w: Buf, b: Buf, y: Buf): void {
+function linear(
+  gemm: GemmFn,
+  x: Buf,
+  rows: number,
+  inDim: number,
+  out: number,
+  w: Buf,
+  b: Buf,
+  y: Buf,
+): void {
   for (let r = 0; r < rows; r++) y.set(b, r * out);
   gemm(false, true, rows, out, inDim, 1, x, 0, inDim, w, 0, inDim, 1, y, 0, out);
 }
 
 /** dW += dy^T x, db += column sums of dy (dy [rows, out], x [rows, in]). */
-function linearBackward(dy: Buf, x: Buf, rows: number, inDim: number, out: number, w: Param, b: Param): void {
+function linearBackward(
+  gemm: GemmFn,
+  dy: Buf,
+  x: Buf,
+  rows: number,
+  inDim: number,
+  out: number,
+  w: Param,
+  b: Param,
+): void {
   gemm(true, false, out, inDim, rows, 1, dy, 0, out, x, 0, inDim, 1, w.grad.data, 0, inDim);
   const gb = b.grad.data;
   for (let r = 0; r < rows; r++) for (let j = 0; j < out; j++) gb[j] += dy[r * out + j];

@@ -1,5 +1,5 @@
 import { type Activation, activate, activateBackward } from "../activations.js";
-import { gemm } from "../gemm.js";
+import type { GemmFn } from "../gemm.js";
 import { type Initializer, uniform } from "../init.js";
 import { type BuildContext, type Layer, lastDim } from "../layer.js";
 import type { Param } from "../params.js";
@@ -30,9 +30,11 @@ export class Dense implements Layer {
   private b: Param | undefined;
   private inDim = 0;
   private x!: Tensor;
+  private gemm!: GemmFn;
   private z!: Scratch;
   private y!: Scratch;
   private dx!: Scratch;
+  private ones!: Scratch;
 
   constructor(opts: DenseOptions) {
     this.opts = opts;
@@ -41,6 +43,7 @@ export class Dense implements Layer {
   }
 
   build(input: readonly (number | null)[], ctx: BuildContext): (number | null)[] {
+    this.gemm = ctx.ops.gemm;
     this.inDim = lastDim(input, this.name);
     const bound = 1 / Math.sqrt(this.inDim);
     this.w = ctx.params.add(
@@ -57,6 +60,7 @@ export class Dense implements Layer {
     this.z = new Scratch(ctx.arena);
     this.y = new Scratch(ctx.arena);
     this.dx = new Scratch(ctx.arena);
+    this.ones = new Scratch(ctx.arena);
     return [...input.slice(0, -1), this.opts.units];
   }
 
@@ -69,7 +73,7 @@ export class Dense implements Layer {
     const y = this.y.get(shape);
     const z = this.act === "linear" ? y : this.z.get(shape);
     if (this.b !== undefined) for (let r = 0; r < rows; r++) z.data.set(this.b.value.data, r * units);
-    gemm(
+    this.gemm(
       false,
       true,
       rows,
@@ -102,7 +106,7 @@ export class Dense implements Layer {
       activateBackward(this.act, z.data, y.data, dy.data, z.data, dy.data.length);
       dz = z;
     }
-    gemm(
+    this.gemm(
       true,
       false,
       units,
@@ -121,11 +125,30 @@ export class Dense implements Layer {
       this.inDim,
     );
     if (this.b !== undefined) {
-      const gb = this.b.grad.data;
-      for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) gb[j] += dz.data[r * units + j];
+      // Column sums of dz as a product with a ones vector, so they run on the GEMM kernel too.
+      const ones = this.ones.get([rows]).data;
+      if (ones[0] !== 1) ones.fill(1);
+      this.gemm(
+        false,
+        false,
+        1,
+        units,
+        rows,
+        1,
+        ones,
+        0,
+        rows,
+        dz.data,
+        0,
+        units,
+        1,
+        this.b.grad.data,
+        0,
+        units,
+      );
     }
     const dx = this.dx.get(this.x.shape);
-    gemm(
+    this.gemm(
       false,
       false,
       rows,

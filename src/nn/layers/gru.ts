@@ -1,5 +1,5 @@
 import { sigmoid } from "../activations.js";
-import { gemm } from "../gemm.js";
+import type { GemmFn } from "../gemm.js";
 import { uniform } from "../init.js";
 import type { BuildContext } from "../layer.js";
 import type { Param } from "../params.js";
@@ -21,6 +21,7 @@ export class GruCell implements RecurrentCell {
   private bih!: Param;
   private bhh!: Param;
   private x!: Tensor;
+  private gemm!: GemmFn;
   /** Input projections, then activated gates r, z, n [B, T, 3H]; in backward their gradients. */
   private gx!: Scratch;
   /** Recurrent projections h W_hh^T + b_hh [B, T, 3H]; in backward their gradients. */
@@ -31,6 +32,7 @@ export class GruCell implements RecurrentCell {
   private dh!: Scratch;
 
   build(inDim: number, ctx: BuildContext, l: number, opts: RecurrentOptions): void {
+    this.gemm = ctx.ops.gemm;
     const h = opts.units;
     this.h = h;
     this.inDim = inDim;
@@ -59,7 +61,7 @@ export class GruCell implements RecurrentCell {
       gx.set(bih, r * G3);
       gh.set(bhh, r * G3);
     }
-    gemm(
+    this.gemm(
       false,
       true,
       B * T,
@@ -83,7 +85,7 @@ export class GruCell implements RecurrentCell {
           t === 0 ? state[0].subarray(b * H, (b + 1) * H) : y.subarray((b * T + t - 1) * H, (b * T + t) * H);
         hp.set(src, (b * T + t) * H);
       }
-      gemm(false, true, B, G3, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, gh, t * G3, T * G3);
+      this.gemm(false, true, B, G3, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, gh, t * G3, T * G3);
       for (let b = 0; b < B; b++) {
         const gi = (b * T + t) * G3;
         const hi = (b * T + t) * H;
@@ -135,10 +137,10 @@ export class GruCell implements RecurrentCell {
           dh[b * H + j] = dhv * z;
         }
       }
-      gemm(false, false, B, H, G3, 1, gh, t * G3, T * G3, this.whh.value.data, 0, H, 1, dh, 0, H);
+      this.gemm(false, false, B, H, G3, 1, gh, t * G3, T * G3, this.whh.value.data, 0, H, 1, dh, 0, H);
     }
-    gemm(true, false, G3, I, B * T, 1, gx, 0, G3, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
-    gemm(true, false, G3, H, B * T, 1, gh, 0, G3, hp, 0, H, 1, this.whh.grad.data, 0, H);
+    this.gemm(true, false, G3, I, B * T, 1, gx, 0, G3, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
+    this.gemm(true, false, G3, H, B * T, 1, gh, 0, G3, hp, 0, H, 1, this.whh.grad.data, 0, H);
     const gbi = this.bih.grad.data;
     const gbh = this.bhh.grad.data;
     for (let r = 0; r < B * T; r++)
@@ -147,7 +149,7 @@ export class GruCell implements RecurrentCell {
         gbh[j] += gh[r * G3 + j];
       }
     const dx = this.dx.get(this.x.shape);
-    gemm(false, false, B * T, I, G3, 1, gx, 0, G3, this.wih.value.data, 0, I, 0, dx.data, 0, I);
+    this.gemm(false, false, B * T, I, G3, 1, gx, 0, G3, this.wih.value.data, 0, I, 0, dx.data, 0, I);
     return dx;
   }
 }

@@ -1,7 +1,8 @@
 import { sigmoid } from "../activations.js";
-import { gemm } from "../gemm.js";
+import type { GemmFn } from "../gemm.js";
 import { uniform } from "../init.js";
 import type { BuildContext } from "../layer.js";
+import type { NnOps } from "../ops.js";
 import type { Param } from "../params.js";
 import { type Buf, Scratch, type Tensor } from "../tensor.js";
 import { Recurrent, type RecurrentCell, type RecurrentOptions } from "./recurrent.js";
@@ -22,6 +23,8 @@ export class LstmCell implements RecurrentCell {
   private bih!: Param;
   private bhh!: Param;
   private x!: Tensor;
+  private gemm!: GemmFn;
+  private ops!: NnOps;
   /** Activated gates per step [B, T, 4H], reused for their gradients in backward. */
   private gates!: Scratch;
   private c!: Scratch;
@@ -34,6 +37,8 @@ export class LstmCell implements RecurrentCell {
   private dc!: Scratch;
 
   build(inDim: number, ctx: BuildContext, l: number, opts: RecurrentOptions): void {
+    this.ops = ctx.ops;
+    this.gemm = ctx.ops.gemm;
     const h = opts.units;
     this.h = h;
     this.inDim = inDim;
@@ -62,7 +67,7 @@ export class LstmCell implements RecurrentCell {
     const bih = this.bih.value.data;
     const bhh = this.bhh.value.data;
     for (let r = 0; r < B * T; r++) for (let j = 0; j < G4; j++) g[r * G4 + j] = bih[j] + bhh[j];
-    gemm(
+    this.gemm(
       false,
       true,
       B * T,
@@ -88,25 +93,25 @@ export class LstmCell implements RecurrentCell {
             : y.data.subarray((b * T + t - 1) * H, (b * T + t) * H);
         hp.set(src, (b * T + t) * H);
       }
-      gemm(false, true, B, G4, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, g, t * G4, T * G4);
-      for (let b = 0; b < B; b++) {
-        const gi = (b * T + t) * G4;
-        const ci = (b * T + t) * H;
-        for (let j = 0; j < H; j++) {
-          const ig = sigmoid(g[gi + j]);
-          const fg = sigmoid(g[gi + H + j]);
-          const gg = Math.tanh(g[gi + 2 * H + j]);
-          const og = sigmoid(g[gi + 3 * H + j]);
-          g[gi + j] = ig;
-          g[gi + H + j] = fg;
-          g[gi + 2 * H + j] = gg;
-          g[gi + 3 * H + j] = og;
-          const cp = t === 0 ? c0[b * H + j] : c[ci - H + j];
-          const cv = fg * cp + ig * gg;
-          c[ci + j] = cv;
-          y.data[ci + j] = og * Math.tanh(cv);
-        }
-      }
+      this.gemm(false, true, B, G4, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, g, t * G4, T * G4);
+      if (t === 0) this.ops.lstmStepForward(B, H, g, 0, T * G4, c0, 0, H, c, 0, T * H, y.data, 0, T * H);
+      else
+        this.ops.lstmStepForward(
+          B,
+          H,
+          g,
+          t * G4,
+          T * G4,
+          c,
+          (t - 1) * H,
+          T * H,
+          c,
+          t * H,
+          T * H,
+          y.data,
+          t * H,
+          T * H,
+        );
     }
     if (carry)
       for (let b = 0; b < B; b++) {
@@ -131,31 +136,31 @@ export class LstmCell implements RecurrentCell {
     dh.fill(0);
     dc.fill(0);
     for (let t = T - 1; t >= 0; t--) {
-      for (let b = 0; b < B; b++) {
-        const gi = (b * T + t) * G4;
-        const ci = (b * T + t) * H;
-        for (let j = 0; j < H; j++) {
-          const ig = g[gi + j];
-          const fg = g[gi + H + j];
-          const gg = g[gi + 2 * H + j];
-          const og = g[gi + 3 * H + j];
-          const tc = Math.tanh(c[ci + j]);
-          const dhv = dy[ci + j] + dh[b * H + j];
-          const dcv = dhv * og * (1 - tc * tc) + dc[b * H + j];
-          const cp = t === 0 ? c0[b * H + j] : c[ci - H + j];
-          g[gi + j] = dcv * gg * ig * (1 - ig);
-          g[gi + H + j] = dcv * cp * fg * (1 - fg);
-          g[gi + 2 * H + j] = dcv * ig * (1 - gg * gg);
-          g[gi + 3 * H + j] = dhv * tc * og * (1 - og);
-          dc[b * H + j] = dcv * fg;
-        }
-      }
-      gemm(false, false, B, H, G4, 1, g, t * G4, T * G4, this.whh.value.data, 0, H, 0, dh, 0, H);
+      const [cp, cpOff, cpStride] = t === 0 ? [c0, 0, H] : [c, (t - 1) * H, T * H];
+      this.ops.lstmStepBackward(
+        B,
+        H,
+        g,
+        t * G4,
+        T * G4,
+        c,
+        t * H,
+        T * H,
+        cp,
+        cpOff,
+        cpStride,
+        dy,
+        t * H,
+        T * H,
+        dh,
+        dc,
+      );
+      this.gemm(false, false, B, H, G4, 1, g, t * G4, T * G4, this.whh.value.data, 0, H, 0, dh, 0, H);
     }
     // g now holds dLoss/dgates for every step.
     const hp = this.hprev.get([B, T, H]).data;
-    gemm(true, false, G4, I, B * T, 1, g, 0, G4, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
-    gemm(true, false, G4, H, B * T, 1, g, 0, G4, hp, 0, H, 1, this.whh.grad.data, 0, H);
+    this.gemm(true, false, G4, I, B * T, 1, g, 0, G4, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
+    this.gemm(true, false, G4, H, B * T, 1, g, 0, G4, hp, 0, H, 1, this.whh.grad.data, 0, H);
     const gbi = this.bih.grad.data;
     const gbh = this.bhh.grad.data;
     for (let r = 0; r < B * T; r++)
@@ -164,10 +169,91 @@ export class LstmCell implements RecurrentCell {
         gbh[j] += g[r * G4 + j];
       }
     const dx = this.dx.get(this.x.shape);
-    gemm(false, false, B * T, I, G4, 1, g, 0, G4, this.wih.value.data, 0, I, 0, dx.data, 0, I);
+    this.gemm(false, false, B * T, I, G4, 1, g, 0, G4, this.wih.value.data, 0, I, 0, dx.data, 0, I);
     return dx;
   }
 }
 
 /** LSTM (multi-layer, batch-first): x [B, T, I] -> [B, T, H] (returnSequences) or [B, H]. */
 export const lstm = (opts: RecurrentOptions): Recurrent => new Recurrent(opts, () => new LstmCell(), "lstm");
+
+/**
+ * One forward step's gate nonlinearities and state update (the readable twin of the kernel in
+ * assembly/lstm.ts): gates [B, 4H] pre-activations i, f, g, o in, activations out; cPrev [B, H]
+ * -> c [B, H], h [B, H]. Each matrix starts at its offset; strides are between batch rows.
+ */
+export function lstmStepForward(
+  B: number,
+  H: number,
+  g: Buf,
+  gOff: number,
+  gStride: number,
+  cp: Buf,
+  cpOff: number,
+  cpStride: number,
+  c: Buf,
+  cOff: number,
+  cStride: number,
+  h: Buf,
+  hOff: number,
+  hStride: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const gi = gOff + b * gStride;
+    for (let j = 0; j < H; j++) {
+      const ig = sigmoid(g[gi + j]);
+      const fg = sigmoid(g[gi + H + j]);
+      const gg = Math.tanh(g[gi + 2 * H + j]);
+      const og = sigmoid(g[gi + 3 * H + j]);
+      g[gi + j] = ig;
+      g[gi + H + j] = fg;
+      g[gi + 2 * H + j] = gg;
+      g[gi + 3 * H + j] = og;
+      const cv = fg * cp[cpOff + b * cpStride + j] + ig * gg;
+      c[cOff + b * cStride + j] = cv;
+      h[hOff + b * hStride + j] = og * Math.tanh(cv);
+    }
+  }
+}
+
+/**
+ * One backward step: gates hold the activations and receive dLoss/dpre-activations; dh [B, H]
+ * (contiguous) is dLoss/dh_t from later steps, dy [B, H] the output gradient of this step; dc [B, H]
+ * (contiguous) carries dLoss/dc_t in and dLoss/dc_{t-1} out.
+ */
+export function lstmStepBackward(
+  B: number,
+  H: number,
+  g: Buf,
+  gOff: number,
+  gStride: number,
+  c: Buf,
+  cOff: number,
+  cStride: number,
+  cp: Buf,
+  cpOff: number,
+  cpStride: number,
+  dy: Buf,
+  dyOff: number,
+  dyStride: number,
+  dh: Buf,
+  dc: Buf,
+): void {
+  for (let b = 0; b < B; b++) {
+    const gi = gOff + b * gStride;
+    for (let j = 0; j < H; j++) {
+      const ig = g[gi + j];
+      const fg = g[gi + H + j];
+      const gg = g[gi + 2 * H + j];
+      const og = g[gi + 3 * H + j];
+      const tc = Math.tanh(c[cOff + b * cStride + j]);
+      const dhv = dy[dyOff + b * dyStride + j] + dh[b * H + j];
+      const dcv = dhv * og * (1 - tc * tc) + dc[b * H + j];
+      g[gi + j] = dcv * gg * ig * (1 - ig);
+      g[gi + H + j] = dcv * cp[cpOff + b * cpStride + j] * fg * (1 - fg);
+      g[gi + 2 * H + j] = dcv * ig * (1 - gg * gg);
+      g[gi + 3 * H + j] = dhv * tc * og * (1 - og);
+      dc[b * H + j] = dcv * fg;
+    }
+  }
+}

@@ -35,7 +35,10 @@ const T_ROWS = 9;
 const T_GRAD = 10;
 const T_NEU1 = 11;
 const T_NEU1E = 12;
+const T_CTX = 13;
 const THREAD_BYTES = 56;
+/** As in assembly/w2v_model.ts: gradients, scores and weights live MAX_TARGETS floats apart. */
+const MAX_TARGETS = 1065;
 
 /** What the kernels need to know about the model (all resolved options). */
 export interface ModelSpec {
@@ -132,6 +135,8 @@ export function allocateModel(
   let maxCode = 0;
   for (let i = 0; i < lengths.length; i++) maxCode = Math.max(maxCode, lengths[i]);
   const maxTargets = maxCode + spec.negative + 1;
+  if (maxTargets > MAX_TARGETS)
+    throw new RangeError(`an example scores ${maxTargets} output rows; the kernels allow ${MAX_TARGETS}`);
 
   const model = arena.u32(MODEL_WORDS);
   const ptrOrZero = (a: { byteOffset: number; length: number } | undefined) =>
@@ -162,9 +167,10 @@ export function allocateModel(
     const words = new Uint32Array(arena.memory.buffer, ptr, THREAD_BYTES / 4);
     words[T_SENT] = arena.i32(batchCapacity).byteOffset;
     words[T_ROWS] = arena.u32(maxTargets).byteOffset;
-    words[T_GRAD] = arena.f32(maxTargets).byteOffset;
+    words[T_GRAD] = arena.f32(3 * MAX_TARGETS).byteOffset;
     words[T_NEU1] = arena.f32(stride).byteOffset;
     words[T_NEU1E] = arena.f32(stride).byteOffset;
+    words[T_CTX] = arena.u32(2 * spec.window).byteOffset;
     threadViews.push({
       ptr,
       rng: new Uint32Array(arena.memory.buffer, ptr, 4),

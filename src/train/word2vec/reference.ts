@@ -61,25 +61,35 @@ function trainOutput(
   word: number,
   alpha: number,
 ): void {
-  const rows: { mat: Float32Array; off: number; label: number; hs: boolean }[] = [];
+  const rows: { mat: Float32Array; off: number; label: number; hs: boolean; weight: number }[] = [];
   if (m.hs) {
     const off = m.offsets[word];
     for (let d = 0; d < m.lengths[word]; d++) {
-      rows.push({ mat: m.syn1, off: m.points[off + d] * m.stride, label: 1 - m.codes[off + d], hs: true });
+      rows.push({
+        mat: m.syn1,
+        off: m.points[off + d] * m.stride,
+        label: 1 - m.codes[off + d],
+        hs: true,
+        weight: 1,
+      });
     }
   }
   if (m.negative > 0) {
-    rows.push({ mat: m.syn1neg, off: word * m.stride, label: 1, hs: false });
+    rows.push({ mat: m.syn1neg, off: word * m.stride, label: 1, hs: false, weight: 1 });
     for (let k = 0; k < m.negative; k++) {
       const bucket = nextBelow(th.rng, m.vocabSize);
       const coin = nextFloat(th.rng);
       const target = coin < m.aliasProb[bucket] ? bucket : m.aliasIdx[bucket];
       if (target === word) continue;
-      rows.push({ mat: m.syn1neg, off: target * m.stride, label: 0, hs: false });
+      // a noise word drawn twice is one row with a doubled gradient
+      const seen = rows.find((r) => !r.hs && r.label === 0 && r.off === target * m.stride);
+      if (seen !== undefined) seen.weight++;
+      else rows.push({ mat: m.syn1neg, off: target * m.stride, label: 0, hs: false, weight: 1 });
     }
   }
   const g = new Float32Array(rows.length);
   let loss = 0;
+  let scored = 0;
   rows.forEach((r, k) => {
     let f = 0;
     for (let j = 0; j < m.stride; j++) f += hMat[hOff + j] * r.mat[r.off + j];
@@ -88,10 +98,11 @@ function trainOutput(
     else if (f > MAX_EXP) g[k] = (r.label - 1) * alpha;
     else if (f < -MAX_EXP) g[k] = r.label * alpha;
     else g[k] = (r.label - m.sigmoid[tableIndex(f)]) * alpha;
-    loss -= m.logSigmoid[tableIndex(r.label > 0 ? f : -f)];
+    g[k] *= r.weight;
+    loss -= r.weight * m.logSigmoid[tableIndex(r.label > 0 ? f : -f)];
+    scored += r.weight;
   });
-  // Per dimension, each row in turn gives its error (before its own update) and is updated: a row
-  // drawn twice as a negative sees its first update, as in the fused kernel.
+  // Per dimension, each row in turn gives its error (before its own update) and is updated.
   for (let j = 0; j < m.stride; j++) {
     const hj = hMat[hOff + j];
     let e = 0;
@@ -102,7 +113,7 @@ function trainOutput(
     errMat[errOff + j] += e;
   }
   th.tallies[0] += loss;
-  th.tallies[1] += rows.length;
+  th.tallies[1] += scored;
 }
 
 /** Reference of skipgramBatch: tokens are word ids, -1 ends a sentence. Returns kept words. */

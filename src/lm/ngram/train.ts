@@ -1,0 +1,150 @@
+import type { Corpus } from "../../text/corpus.js";
+import { sentences } from "../../text/sentences.js";
+import { Tokenizer } from "../../text/tokenizer.js";
+import { checkInt, EmbedlmError } from "../../util/errors.js";
+import { Vocab } from "../../vocab/vocab.js";
+import { ByteWordIndex, forEachIdSentence } from "./byte-words.js";
+import { NgramCounter } from "./counter.js";
+import { estimateModel } from "./estimate.js";
+import type { NgramModel } from "./model.js";
+import { type Smoothing, smoothingByName } from "./smoothing.js";
+import { WordList } from "./words.js";
+
+/** Options of `trainNgram` (KenLM lmplz / SRILM ngram-count names in the comments). */
+export interface NgramOptions {
+  /** n, the order (`-o` / `-order`), 1..16. Default 5. */
+  order?: number;
+  /** "kn" (interpolated modified Kneser-Ney, default), "wb", "addk", "stupid", or a Smoothing object. */
+  smoothing?: string | Smoothing;
+  /** add-k's k (default 1) or stupid backoff's alpha (default 0.4). */
+  k?: number;
+  /**
+   * KenLM `--prune`: `prune[i]` is the count threshold of order i+1; n-grams seen that many times or
+   * fewer are dropped (the last value repeats for higher orders; unigrams are never pruned). Default none.
+   */
+  prune?: readonly number[];
+  /**
+   * A closed vocabulary (e.g. `Vocab.load` of a "word count" file): other words become `<unk>`.
+   * Default: every word of the corpus.
+   */
+  vocab?: Vocab;
+  /** Words seen fewer times become `<unk>` (needs a second pass over the corpus). Default 1. */
+  minCount?: number;
+  /** Keep at most this many words (specials included), the most frequent. Default: no limit. */
+  maxSize?: number;
+}
+
+/** Special words, first in every vocabulary trained here. */
+export const SPECIALS = ["<unk>", "<s>", "</s>"] as const;
+
+/** A corpus that can be read more than once: a function returning a fresh stream of token lists. */
+export type SentenceSource = () => AsyncIterable<readonly string[]> | Iterable<readonly string[]>;
+
+/** What every training entry point settles first: the smoothing, the order, the starting words. */
+async function setUp(
+  opts: NgramOptions,
+  pass: () => AsyncIterable<readonly string[]> | Iterable<readonly string[]>,
+) {
+  const order = checkInt("order", opts.order ?? 5, 1, 16);
+  const smoothing =
+    typeof opts.smoothing === "object" ? opts.smoothing : smoothingByName(opts.smoothing ?? "kn", opts.k);
+  const cutoffs: number[] = [];
+  if (opts.prune && opts.prune.length > 0) {
+    for (let i = 0; i < opts.prune.length; i++) checkInt(`prune[${i}]`, opts.prune[i], 0);
+    if (opts.prune[0] !== 0)
+      throw new EmbedlmError("unigrams cannot be pruned: the first threshold must be 0", { field: "prune" });
+    for (let k = 1; k <= order; k++) cutoffs[k] = opts.prune[Math.min(k, opts.prune.length) - 1] + 1;
+  }
+  const words = new WordList(SPECIALS);
+  let closed = false;
+  if (opts.vocab) {
+    for (const w of opts.vocab.words) words.add(w);
+    closed = true;
+  } else if ((opts.minCount ?? 1) > 1 || opts.maxSize !== undefined) {
+    checkInt("minCount", opts.minCount ?? 1, 1);
+    const cut = await Vocab.build(pass(), {
+      minCount: opts.minCount,
+      maxSize: opts.maxSize,
+      specials: SPECIALS,
+    });
+    for (const w of cut.words) words.add(w);
+    closed = true;
+  }
+  const counter = new NgramCounter(order, words.id("<s>"), words.id("</s>"));
+  return { smoothing, cutoffs, words, closed, counter };
+}
+
+function boundaryError(sentenceNo: number, word: string): EmbedlmError {
+  return new EmbedlmError(`sentence ${sentenceNo} contains ${word}; boundaries are added by embedlm`);
+}
+
+function estimate(
+  counter: NgramCounter,
+  words: readonly string[],
+  smoothing: Smoothing,
+  cutoffs: number[],
+): NgramModel {
+  if (counter.tokens === 0) throw new EmbedlmError("the corpus is empty: no sentence with a word");
+  const counts = counter.finish(words.length);
+  return estimateModel(counts, smoothing, new Vocab(words, counts.counts[1]), cutoffs);
+}
+
+/**
+ * Trains an n-gram model on tokenized sentences, streaming: memory grows with the number of distinct
+ * n-grams, not with the corpus. Words outside the vocabulary are counted as `<unk>`; empty sentences
+ * are skipped; `<s>` and `</s>` inside a sentence are errors.
+ */
+export async function trainNgram(source: SentenceSource, opts: NgramOptions = {}): Promise<NgramModel> {
+  const { smoothing, cutoffs, words, closed, counter } = await setUp(opts, source);
+  const unk = words.id("<unk>");
+  const bos = counter.bos;
+  const eos = counter.eos;
+  let ids = new Int32Array(256);
+  let sentenceNo = 0;
+  for await (const sentence of source()) {
+    sentenceNo++;
+    const n = sentence.length;
+    if (n === 0) continue;
+    if (n > ids.length) ids = new Int32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      let id = closed ? words.id(sentence[i]) : words.add(sentence[i]);
+      if (id === bos || id === eos) throw boundaryError(sentenceNo, sentence[i]);
+      if (id < 0) id = unk;
+      ids[i] = id;
+    }
+    counter.addSentence(ids.subarray(0, n));
+  }
+  return estimate(counter, words.words, smoothing, cutoffs);
+}
+
+/**
+ * Trains on a corpus of whitespace-tokenized lines (one sentence per line, PTB style). Reads the
+ * corpus as bytes and maps words to ids without a string per token (`ByteWordIndex`), which is
+ * faster and lighter than `trainNgram` over token lists; ASCII whitespace separates words.
+ */
+export async function trainNgramOnCorpus(corpus: Corpus, opts: NgramOptions = {}): Promise<NgramModel> {
+  const tokenizer = new Tokenizer({ mode: "whitespace" });
+  const pass = () => sentences(corpus, tokenizer, { maxSentenceLength: 1 << 30 });
+  if (!corpus.bytes) return trainNgram(pass, opts);
+  const { smoothing, cutoffs, words, closed, counter } = await setUp(opts, pass);
+  const index = new ByteWordIndex(words.words);
+  const unk = index.find(UNK, 0, UNK.length);
+  const lookup = closed
+    ? (b: Uint8Array, from: number, to: number) => {
+        const id = index.find(b, from, to);
+        return id < 0 ? unk : id;
+      }
+    : (b: Uint8Array, from: number, to: number) => index.add(b, from, to);
+  let sentenceNo = 0;
+  await forEachIdSentence(corpus.bytes(), lookup, (ids) => {
+    sentenceNo++;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] === counter.bos || ids[i] === counter.eos)
+        throw boundaryError(sentenceNo, index.words[ids[i]]);
+    }
+    counter.addSentence(ids);
+  });
+  return estimate(counter, index.words, smoothing, cutoffs);
+}
+
+const UNK = new TextEncoder().encode("<unk>");

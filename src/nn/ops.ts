@@ -1,0 +1,38 @@
+import { type GemmFn, gemm } from "./gemm.js";
+import { lstmStepBackward, lstmStepForward } from "./layers/lstm.js";
+import { softmaxCrossEntropy } from "./loss.js";
+import type { Buf } from "./tensor.js";
+
+/**
+ * The compute a model runs on: the TypeScript references (`referenceOps`, any dtype) or the
+ * WebAssembly kernels of an NnRuntime (float32 buffers from its arena). Same signatures either way.
+ */
+export interface NnOps {
+  gemm: GemmFn;
+  lstmStepForward: typeof lstmStepForward;
+  lstmStepBackward: typeof lstmStepBackward;
+  softmaxCrossEntropy: typeof softmaxCrossEntropy;
+  /** sum of x[i] y[i] over n elements (optimizers, clipping). */
+  dot(n: number, x: Buf, xOff: number, y: Buf, yOff: number): number;
+  /** y[i] += a x[i] over n elements; x may be y. */
+  axpy(n: number, a: number, x: Buf, xOff: number, y: Buf, yOff: number): void;
+}
+
+function dot(n: number, x: Buf, xOff: number, y: Buf, yOff: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[xOff + i] * y[yOff + i];
+  return s;
+}
+
+function axpy(n: number, a: number, x: Buf, xOff: number, y: Buf, yOff: number): void {
+  for (let i = 0; i < n; i++) y[yOff + i] += a * x[xOff + i];
+}
+
+export const referenceOps: NnOps = {
+  gemm,
+  lstmStepForward,
+  lstmStepBackward,
+  softmaxCrossEntropy,
+  dot,
+  axpy,
+};

@@ -1,0 +1,110 @@
+import { availableParallelism } from "node:os";
+import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
+import { createRuntime, type KernelRuntime } from "../kernels/index.js";
+import { EmbedlmError } from "../util/errors.js";
+import { lstmStepBackward, lstmStepForward } from "./layers/lstm.js";
+import type { NnOps } from "./ops.js";
+import { Arena } from "./tensor.js";
+
+export interface NnRuntimeOptions {
+  /** Threads for large matrix products, the calling thread included (default: CPU cores, at most 4). */
+  threads?: number;
+  /** Use relaxed SIMD (fused multiply-add) when the engine has it (default true). */
+  relaxed?: boolean;
+}
+
+/**
+ * Where float32 models run fast: an arena in the shared WebAssembly memory and the SIMD kernels
+ * (GEMM split across threads; fused LSTM step; fused softmax cross-entropy with rows split across
+ * threads). Build models with `sequential(layers, {inputShape, arena: rt.arena, ops: rt})`; every
+ * float buffer handed to the model (inputs, dLoss/dOutput) must come from `rt.arena` too.
+ */
+export interface NnRuntime extends NnOps {
+  readonly arena: Arena;
+  readonly kernels: KernelRuntime;
+  close(): Promise<void>;
+}
+
+export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<NnRuntime> {
+  const threads = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
+  const kernels = await createRuntime({ threads: threads - 1, relaxed: options.relaxed });
+  return {
+    arena: new Arena("float32", (n) => kernels.arena.f32(n)),
+    gemm: wasmGemm(kernels, { threads }),
+    softmaxCrossEntropy: wasmSoftmaxCrossEntropy(kernels, threads),
+    ...wasmLstmSteps(kernels),
+    dot: (n, x, xOff, y, yOff) => kernels.kernels.sdot(n, kernelPointer(x, xOff), kernelPointer(y, yOff)),
+    axpy: (n, a, x, xOff, y, yOff) => {
+      kernels.kernels.saxpy(n, a, kernelPointer(x, xOff), kernelPointer(y, yOff));
+    },
+    kernels,
+    close: () => kernels.close(),
+  };
+}
+
+function wasmSoftmaxCrossEntropy(rt: KernelRuntime, threads: number): NnOps["softmaxCrossEntropy"] {
+  const parts = Math.min(threads, (rt.pool?.size ?? 0) + 1);
+  let targetsBuf = rt.arena.i32(0);
+  return (logits, targets, vocab, dlogits, opts = {}) => {
+    const n = targets.length;
+    if (targetsBuf.length < n) targetsBuf = rt.arena.i32(n);
+    targetsBuf.set(targets);
+    const ignore = opts.ignoreIndex ?? -100;
+    let counted = 0;
+    for (let i = 0; i < n; i++) {
+      const t = targets[i];
+      if (t === ignore) continue;
+      if (t < 0 || t >= vocab)
+        throw new EmbedlmError(`target ${t} out of range [0, ${vocab})`, { field: "targets" });
+      counted++;
+    }
+    const g = (opts.scale ?? 1) / Math.max(counted, 1);
+    const args = (r0: number, r1: number) => [
+      r0,
+      r1,
+      vocab,
+      kernelPointer(logits),
+      targetsBuf.byteOffset,
+      kernelPointer(dlogits),
+      g,
+      ignore,
+    ];
+    const p = n * vocab < 1 << 16 ? 1 : parts;
+    const per = Math.ceil(n / p);
+    for (let w = 1; w < p && w * per < n; w++)
+      rt.pool!.start(w - 1, "softmaxCrossEntropyRows", args(w * per, Math.min(n, (w + 1) * per)));
+    let total = rt.kernels.softmaxCrossEntropyRows(...args(0, Math.min(n, per)));
+    for (let w = 1; w < p && w * per < n; w++) total += rt.pool!.join(w - 1);
+    return total / Math.max(counted, 1);
+  };
+}
+
+function wasmLstmSteps(rt: KernelRuntime): Pick<NnOps, "lstmStepForward" | "lstmStepBackward"> {
+  const p = kernelPointer;
+  const k = rt.kernels;
+  return {
+    // The kernels take whole vectors of 4 units; other sizes use the reference.
+    lstmStepForward: (B, H, g, gOff, gS, cp, cpOff, cpS, c, cOff, cS, h, hOff, hS) => {
+      if (H % 4 !== 0) return lstmStepForward(B, H, g, gOff, gS, cp, cpOff, cpS, c, cOff, cS, h, hOff, hS);
+      k.lstmStepForward(B, H, p(g, gOff), gS, p(cp, cpOff), cpS, p(c, cOff), cS, p(h, hOff), hS);
+    },
+    lstmStepBackward: (B, H, g, gOff, gS, c, cOff, cS, cp, cpOff, cpS, dy, dyOff, dyS, dh, dc) => {
+      if (H % 4 !== 0)
+        return lstmStepBackward(B, H, g, gOff, gS, c, cOff, cS, cp, cpOff, cpS, dy, dyOff, dyS, dh, dc);
+      k.lstmStepBackward(
+        B,
+        H,
+        p(g, gOff),
+        gS,
+        p(c, cOff),
+        cS,
+        p(cp, cpOff),
+        cpS,
+        p(dy, dyOff),
+        dyS,
+        p(dh),
+        p(dc),
+      );
+    },
+  };
+}

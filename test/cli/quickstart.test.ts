@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type QuickstartState, steps, vocabularyStep } from "../../src/apps/quickstart.js";
+import { bundledCorpusFiles } from "../../src/text/bundled.js";
+import { textCorpus } from "../../src/text/corpus.js";
+import { Tokenizer } from "../../src/text/tokenizer.js";
+
+test("quickstart vocabulary step: statistics match an independent count", async () => {
+  const words = ["the", "whale", "new", "york", "sea"];
+  const lines: string[] = [];
+  for (let i = 0; i < 200; i++)
+    lines.push(`The whale, New York! ${words[i % 5]} sea ${i % 7 === 0 ? "rare" : ""}`);
+  const logged: string[] = [];
+  const state: QuickstartState = {
+    io: { log: (l) => logged.push(l), warn: () => {}, progress: () => ({ update() {}, stop() {} }) },
+    corpus: textCorpus([lines.join("\n")]),
+    tokenizer: new Tokenizer({ lowercase: true }),
+  };
+  const res = await vocabularyStep.run(state);
+  const counts = new Map<string, number>();
+  for (const l of lines)
+    for (const w of l.toLowerCase().match(/[a-z]+/g)!) counts.set(w, (counts.get(w) ?? 0) + 1);
+  assert.equal(
+    res.tokens,
+    [...counts.values()].reduce((a, b) => a + b, 0),
+  );
+  assert.equal(res.distinct, counts.size);
+  assert.equal(res.vocabSize, [...counts.values()].filter((c) => c >= 5).length);
+  // Count descending, ties in first-seen order (Map order; the sort is stable).
+  const ranked = [...counts].sort((a, b) => b[1] - a[1]).map((e) => e[0]);
+  assert.deepEqual(res.mostFrequent, ranked.slice(0, 12));
+  assert.ok(
+    state.vocab !== undefined && state.vocab.size === res.vocabSize,
+    "later steps get the vocabulary",
+  );
+  assert.ok(Array.isArray(res.phrases));
+  assert.ok(logged.some((l) => l.includes("Zipf")));
+  assert.deepEqual(steps.map((s) => s.name).slice(0, 2), ["tokenization", "vocabulary"]);
+});
+
+test("the bundled corpus lists SOTU and Moby-Dick text files in reading order", () => {
+  const files = bundledCorpusFiles();
+  assert.equal(files.filter((f) => f.includes("datasets-sotu")).length, 233);
+  const moby = files.filter((f) => f.includes("moby-dick")).map((f) => f.split("/").pop());
+  assert.deepEqual(moby.slice(0, 4), ["etymology.txt", "extracts.txt", "chapter_1.txt", "chapter_2.txt"]);
+  assert.equal(moby[moby.length - 1], "epilogue.txt");
+  assert.ok(!moby.includes("data.txt"), "the one-file copy of the book is not read twice");
+});

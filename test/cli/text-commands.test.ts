@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Vocab } from "../../src/vocab/vocab.js";
+
+const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+function run(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", input });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function tmp(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "embedlm-cli-"));
+}
+
+test("tokenize: stdin to stdout, --json last line, --help with examples", () => {
+  const r = run(["tokenize", "--lowercase", "--json"], "嵌入技术在语言模型中的作用\nHello, World!\n");
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trim().split("\n");
+  assert.deepEqual(lines[0].split(" ").slice(0, 2), ["嵌入", "技术"]);
+  assert.equal(lines[1], "hello world");
+  assert.deepEqual(JSON.parse(lines[2]), { lines: 2, tokens: lines[0].split(" ").length + 2, output: null });
+  const h = run(["tokenize", "--help"]);
+  assert.equal(h.code, 0);
+  assert.match(h.out, /Examples:\n {2}echo/);
+});
+
+test("vocab: counts match an independent count; file in word2vec format", async () => {
+  const dir = await tmp();
+  const text = "b a b c\nb a d\n\nc b\n";
+  await writeFile(join(dir, "c.txt"), text);
+  const out = join(dir, "v.txt");
+  const r = run(["vocab", join(dir, "c.txt"), "--min-count", "2", "-o", out, "--json", "--quiet"]);
+  assert.equal(r.code, 0, r.err);
+  const res = JSON.parse(r.out.trim().split("\n").pop()!);
+  assert.equal(res.tokens, 9);
+  assert.equal(res.size, 3);
+  const v = await Vocab.load(out);
+  assert.deepEqual(v.words, ["b", "a", "c"]);
+  assert.deepEqual(Array.from(v.counts), [4, 2, 2]);
+  const ws = run([
+    "vocab",
+    join(dir, "c.txt"),
+    "--mode",
+    "whitespace",
+    "--min-count",
+    "1",
+    "--specials",
+    "<unk>",
+    "--json",
+    "-q",
+  ]);
+  assert.equal(JSON.parse(ws.out.trim()).size, 5);
+});
+
+test("bad input: missing file, dir without text, binary file, empty corpus, unknown option, bad values", async () => {
+  const dir = await tmp();
+  const out = join(dir, "out.txt");
+  let r = run(["vocab", join(dir, "missing.txt"), "-o", out]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /embedlm: error: .*missing\.txt: no such file or directory/);
+  await mkdir(join(dir, "nothing"));
+  r = run(["vocab", join(dir, "nothing"), "-o", out]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /nothing: the directory holds no text files/);
+  await writeFile(join(dir, "x.bin"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1]));
+  r = run(["tokenize", join(dir, "x.bin"), "-o", out]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /x\.bin: this is a binary file/);
+  await writeFile(join(dir, "empty.txt"), "  \n\n");
+  r = run(["vocab", join(dir, "empty.txt"), "-o", out]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /empty\.txt: the corpus holds no words/);
+  r = run(["vocab", join(dir, "empty.txt"), "--bogus"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown option '--bogus'/);
+  r = run(["vocab", join(dir, "empty.txt"), "--min-count", "many"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--min-count: expected an integer, got 'many'/);
+  r = run(["tokenize", "--numbers", "drop"], "x");
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--numbers: expected one of keep, token, spell/);
+  r = run(["vocab", join(dir, "empty.txt"), "--stopwords", "xx"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /unknown stopword language 'xx'/);
+  await writeFile(join(dir, "rare.txt"), "a b c\n");
+  r = run(["vocab", join(dir, "rare.txt"), "-o", out]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /no word occurs --min-count 5 times/);
+  assert.ok(!existsSync(out), "no output file after a failure");
+});
+
+test("invalid UTF-8 is a warning naming file and line; the run succeeds", async () => {
+  const dir = await tmp();
+  const p = join(dir, "latin1.txt");
+  await writeFile(
+    p,
+    Buffer.concat([Buffer.from("fine line\ncaf"), Buffer.from([0xe9]), Buffer.from(" au lait\n")]),
+  );
+  const r = run(["tokenize", "--mode", "whitespace", p]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, "fine line\ncaf\ufffd au lait\n");
+  assert.match(r.err, /warning: .*latin1\.txt: line 2: 1 invalid UTF-8 sequence\(s\) replaced with U\+FFFD/);
+});
+
+test("quickstart runs its tokenization step on the bundled corpus", () => {
+  const r = run(["quickstart", "--steps", "tokenization", "--json"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /嵌入 \| 技术/);
+  const res = JSON.parse(r.out.trim().split("\n").pop()!);
+  const zh = res.tokenization.examples.find((e: { text: string }) => e.text.startsWith("嵌入"));
+  assert.ok(zh.tokens.includes("语言"));
+  const bad = run(["quickstart", "--steps", "nope"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /unknown step 'nope'/);
+});

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+
+const cli = join(process.cwd(), "dist", "src", "cli", "main.js");
+const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-cli-"));
+const corpus = join(dir, "train.txt");
+await writeFile(
+  corpus,
+  [
+    "the cat sat on the mat",
+    "the dog sat on the log",
+    "a cat saw the dog",
+    "the dog saw a cat on the mat",
+    "",
+    "a bird sang",
+  ].join("\n"),
+);
+const heldOut = join(dir, "test.txt");
+await writeFile(heldOut, "the cat sat on the log\nthe zebra sang\n");
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+  const lines = r.stdout.trim().split("\n");
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(lines[lines.length - 1]);
+  } catch {}
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+const model = join(dir, "toy.arpa");
+
+test("lm train writes an ARPA model; eval, predict and generate use it", () => {
+  const t = run("--json", "lm", "train", "--order", "3", corpus, "-o", model, "--eval", heldOut);
+  assert.equal(t.status, 0, t.stderr);
+  assert.ok(existsSync(model));
+  // 11 words + <unk> <s> </s>
+  assert.equal((t.json.ngrams as number[])[0], 14);
+  assert.equal((t.json.ngrams as number[]).length, 3);
+  const e = run("--json", "lm", "eval", model, heldOut, "--per-sentence");
+  assert.equal(e.status, 0, e.stderr);
+  assert.equal(e.json.sentences, 2);
+  assert.equal(e.json.tokens, 7 + 4); // words + </s> per sentence
+  assert.equal(e.json.oov, 1); // zebra
+  // The model's own evaluation after training and the one from the ARPA file agree.
+  const fromTrain = (t.json.eval as { perplexity: number }).perplexity;
+  assert.ok(Math.abs((e.json.perplexity as number) - fromTrain) < 1e-4 * fromTrain);
+  assert.equal((e.json.perSentence as unknown[]).length, 2);
+  const p = run("--json", "lm", "predict", model, "the dog", "--topk", "3");
+  assert.equal(p.status, 0, p.stderr);
+  const preds = p.json.predictions as { word: string; prob: number }[];
+  assert.equal(preds.length, 3);
+  // "the dog" was followed by sat, saw and </s>, once each.
+  assert.deepEqual(preds.map((x) => x.word).sort(), ["</s>", "sat", "saw"]);
+  assert.ok(preds[0].prob >= preds[1].prob && preds[1].prob >= preds[2].prob);
+  const g1 = run("--json", "lm", "generate", model, "the", "--seed", "3", "--max-tokens", "8");
+  const g2 = run("--json", "lm", "generate", model, "the", "--seed", "3", "--max-tokens", "8");
+  assert.equal(g1.status, 0, g1.stderr);
+  assert.equal(g1.json.generated, g2.json.generated);
+  assert.ok((g1.json.tokens as number) <= 8);
+  const greedy = run("--json", "lm", "generate", model, "a", "--temperature", "0");
+  assert.equal(greedy.status, 0, greedy.stderr);
+});
+
+test("lm train: closed vocabulary from a file, --min-count, --max-size, --prune", async () => {
+  const vocabFile = join(dir, "vocab.txt");
+  await writeFile(vocabFile, "the 7\ncat 3\ndog 3\n");
+  const closed = run(
+    "--json",
+    "lm",
+    "train",
+    "--order",
+    "2",
+    corpus,
+    "--vocab",
+    vocabFile,
+    "-o",
+    join(dir, "v.arpa"),
+  );
+  assert.equal(closed.status, 0, closed.stderr);
+  assert.equal(closed.json.vocab, 6); // <unk> <s> </s> the cat dog
+  const min2 = run("--json", "lm", "train", "--order", "2", corpus, "--min-count", "2", "--eval", heldOut);
+  assert.equal(min2.status, 0, min2.stderr);
+  // Seen twice or more: the cat sat on mat dog a saw (8 words) + 3 specials.
+  assert.equal(min2.json.vocab, 11);
+  const max5 = run("--json", "lm", "train", "--order", "2", corpus, "--max-size", "5", "--eval", heldOut);
+  assert.equal(max5.json.vocab, 5);
+  const pruned = run("--json", "lm", "train", "--order", "3", corpus, "--prune", "0,1", "--eval", heldOut);
+  const full = run("--json", "lm", "train", "--order", "3", corpus, "--eval", heldOut);
+  const [p, f] = [pruned.json.ngrams as number[], full.json.ngrams as number[]];
+  assert.equal(p[0], f[0]);
+  assert.ok(p[1] < f[1] && p[2] < f[2], `${p} vs ${f}`);
+  const bad = run("lm", "train", corpus, "--prune", "1,1", "--eval", heldOut);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /unigrams cannot be pruned/);
+});
+
+test("a context longer than the order is truncated (KenLM): same predictions as its last n-1 words", () => {
+  const long = run("--json", "lm", "predict", model, "a cat saw the dog sat on the", "--topk", "4");
+  const short = run("--json", "lm", "predict", model, "on the", "--topk", "4");
+  assert.equal(long.status, 0, long.stderr);
+  // "on the" after <s> is a different context from "on the" mid-sentence only for orders > 3.
+  assert.deepEqual(long.json.predictions, short.json.predictions);
+});
+
+test("bad input: order 0, empty corpus, malformed ARPA, missing files exit non-zero with clear errors", async () => {
+  const zero = run("lm", "train", "--order", "0", corpus, "-o", join(dir, "zero.arpa"));
+  assert.notEqual(zero.status, 0);
+  assert.match(zero.stderr, /order: expected an integer in \[1, 16\], got 0/);
+  assert.ok(!existsSync(join(dir, "zero.arpa")));
+
+  const empty = join(dir, "empty.txt");
+  await writeFile(empty, "\n\n  \n");
+  const e = run("lm", "train", empty, "-o", join(dir, "empty.arpa"));
+  assert.notEqual(e.status, 0);
+  assert.match(e.stderr, /corpus is empty/);
+  assert.ok(!existsSync(join(dir, "empty.arpa")));
+
+  const bad = join(dir, "bad.arpa");
+  await writeFile(bad, "\\data\\\nngram 1=2\n\n\\1-grams:\n-1\t<s>\n-x\t</s>\n\n\\end\\\n");
+  const b = run("lm", "eval", bad, heldOut);
+  assert.notEqual(b.status, 0);
+  assert.match(b.stderr, /bad\.arpa: line 6: log10 probability is not a number: '-x'/);
+
+  const notModel = run("lm", "predict", corpus, "the");
+  assert.notEqual(notModel.status, 0);
+  assert.match(notModel.stderr, /not a language model/);
+
+  const missing = run("lm", "eval", join(dir, "nope.arpa"), heldOut);
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /nope\.arpa: cannot read the model: ENOENT/);
+
+  const type = run("lm", "train", "--type", "lstm", corpus, "-o", join(dir, "x.arpa"));
+  assert.notEqual(type.status, 0);
+});

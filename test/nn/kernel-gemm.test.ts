@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { wasmGemm } from "../../src/kernels/gemm.js";
+import { createRuntime, type KernelRuntime } from "../../src/kernels/index.js";
+import { gemm as reference } from "../../src/nn/gemm.js";
+import { Rng } from "../../src/util/rng.js";
+
+let rt: KernelRuntime;
+before(async () => {
+  rt = await createRuntime({ threads: 1 });
+});
+after(async () => {
+  await rt.close();
+});
+
+const rng = new Rng(17);
+
+function check(
+  gemm: ReturnType<typeof wasmGemm>,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+  alpha: number,
+  beta: number,
+): void {
+  const pad = 5;
+  const lda = (transA ? m : k) + 3;
+  const ldb = (transB ? k : n) + 1;
+  const ldc = n + 2;
+  const a = rt.arena.f32(pad + (transA ? k : m) * lda);
+  const b = rt.arena.f32(pad + (transB ? n : k) * ldb);
+  const c = rt.arena.f32(pad + m * ldc);
+  for (const x of [a, b, c]) for (let i = 0; i < x.length; i++) x[i] = rng.uniform(-1, 1);
+  const want = Float64Array.from(c);
+  reference(
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    alpha,
+    Float64Array.from(a),
+    pad,
+    lda,
+    Float64Array.from(b),
+    pad,
+    ldb,
+    beta,
+    want,
+    pad,
+    ldc,
+  );
+  gemm(transA, transB, m, n, k, alpha, a, pad, lda, b, pad, ldb, beta, c, pad, ldc);
+  for (let i = 0; i < c.length; i++) {
+    const tol = 1e-5 * (1 + Math.sqrt(k)) * (1 + Math.abs(want[i]));
+    assert.ok(
+      Math.abs(c[i] - want[i]) <= tol,
+      `${m}x${n}x${k} ${transA} ${transB} [${i}]: ${c[i]} vs ${want[i]}`,
+    );
+  }
+}
+
+test("WebAssembly sgemm equals the reference: transposes, alpha/beta, strides, edge tiles, k > block", () => {
+  const g = wasmGemm(rt, { threads: 1 });
+  for (const [m, n, k] of [
+    [1, 1, 1],
+    [5, 8, 3],
+    [7, 13, 5],
+    [13, 29, 300],
+    [150, 530, 20],
+  ])
+    for (const transA of [false, true])
+      for (const transB of [false, true])
+        for (const [alpha, beta] of [
+          [1, 0],
+          [0.5, 1],
+          [-1.5, 0.25],
+        ])
+          check(g, m, n, k, transA, transB, alpha, beta);
+});
+
+test("WebAssembly sgemm split across the calling thread and a worker, by columns and by rows", () => {
+  const g = wasmGemm(rt, { threads: 2, parallelThreshold: 0, chunk: 4096 });
+  for (const [m, n, k] of [
+    [9, 203, 17],
+    [203, 9, 17],
+    [64, 64, 64],
+  ])
+    for (const transA of [false, true])
+      for (const transB of [false, true]) check(g, m, n, k, transA, transB, 1.25, 0.5);
+});
+
+test("WebAssembly sgemm rejects buffers outside the kernel memory", () => {
+  const g = wasmGemm(rt, { threads: 1 });
+  const x = new Float32Array(4);
+  assert.throws(() => g(false, false, 2, 2, 1, 1, x, 0, 1, x, 0, 2, 0, x, 0, 2), TypeError);
+});
+
+test("WebAssembly sgemm with beta 0 overwrites C without reading it (NaN does not propagate)", () => {
+  const g = wasmGemm(rt, { threads: 1 });
+  const a = rt.arena.f32(7 * 300);
+  const b = rt.arena.f32(300 * 9);
+  a.fill(0.5);
+  b.fill(2);
+  const c = rt.arena.f32(7 * 9).fill(Number.NaN);
+  g(false, false, 7, 9, 300, 1, a, 0, 300, b, 0, 9, 0, c, 0, 9);
+  assert.ok(c.every((v) => v === 300));
+});

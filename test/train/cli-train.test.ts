@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const cli = join(root, "dist", "src", "cli", "main.js");
+const dir = mkdtempSync(join(tmpdir(), "embedlm-cli-train-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const corpus = join(dir, "corpus.txt");
+const words = "the cat sat on the mat while the dog ate the bone near the cat".split(" ");
+writeFileSync(corpus, Array.from({ length: 200 }, (_, i) => words.slice(i % 5).join(" ")).join("\n"));
+
+function run(...args: string[]) {
+  return spawnSync(process.execPath, [cli, "train", ...args], { encoding: "utf8" });
+}
+
+test("trains with word2vec.c option names and writes word2vec text", () => {
+  const out = join(dir, "v.txt");
+  const r = run(
+    "-train",
+    corpus,
+    "-output",
+    out,
+    "-size",
+    "8",
+    "-iter",
+    "2",
+    "-cbow",
+    "1",
+    "-threads",
+    "1",
+    "--json",
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const header = readFileSync(out, "utf8").split("\n")[0];
+  assert.equal(header, "10 8");
+  const json = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assert.equal(json.model, "cbow");
+  assert.equal(json.epochs.length, 2);
+  assert.ok(!existsSync(`${out}.ckpt`), "the default checkpoint is removed after a successful run");
+});
+
+test("bad input: clear error, non-zero exit, no output file", () => {
+  const out = join(dir, "bad.bin");
+  const cases: [string[], RegExp][] = [
+    [["--dim", "0"], /--dim: expected an integer in \[1, 10000\], got 0/],
+    [["--window", "-1"], /--window: expected an integer/],
+    [["--threads", "0"], /--threads: expected an integer/],
+    [["--dim", "abc"], /dim: expected an integer, got 'abc'/],
+    [["--min-count", "1000"], /min_count=1000 .*2,?\d* words/],
+    [["--model", "glove"], /--model: expected skipgram or cbow/],
+  ];
+  for (const [args, message] of cases) {
+    const r = run(corpus, "-o", out, ...args);
+    assert.notEqual(r.status, 0, args.join(" "));
+    assert.match(r.stderr, message);
+  }
+  const missing = run(join(dir, "nope.txt"), "-o", out);
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /nope\.txt: no such file/);
+  const unwritable = run(corpus, "-o", dir);
+  assert.notEqual(unwritable.status, 0);
+  assert.match(unwritable.stderr, /is a directory/);
+  assert.ok(!existsSync(out));
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith("bad") || f.endsWith(".tmp")),
+    [],
+    "no partial files",
+  );
+});
