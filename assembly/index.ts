@@ -10,4 +10,4 @@ export { heapBase } from "./layout";
 export { lstmStepBackward, lstmStepForward } from "./lstm";
 export { skipgramBatch } from "./skipgram";
 export { softmaxCrossEntropyRows } from "./softmax_ce";
-export { vecScaledDotRows } from "./vectors";
+export { vecFirstNonFinite, vecInverseNorms, vecScaledDotRows } from "./vectors";
