@@ -52,7 +52,8 @@ export function cbowBatch(m: usize, t: usize, tokens: usize, n: i32, alpha: f32)
       const scale = f32x4.splat(mean ? <f32>1 / <f32>nc : <f32>1);
       for (let j: usize = 0; j < rowBytes; j += 16) {
         let acc = f32x4.splat(0);
-        for (let q = 0; q < nc; q++) acc = f32x4.add(acc, v128.load(load<usize>(ctx + ((<usize>q) << 2)) + j));
+        for (let q = 0; q < nc; q++)
+          acc = f32x4.add(acc, v128.load(load<usize>(ctx + ((<usize>q) << 2)) + j));
         v128.store(neu1 + j, mean ? f32x4.mul(acc, scale) : acc);
         v128.store(neu1e + j, f32x4.splat(0));
       }

@@ -4,8 +4,10 @@
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
 export { sgemm, sgemmWorkspace } from "./gemm";
+export { gruStepBackward, gruStepForward } from "./gru";
+export { layerNormBackward, layerNormForward } from "./layernorm";
 export { heapBase } from "./layout";
 export { lstmStepBackward, lstmStepForward } from "./lstm";
 export { skipgramBatch } from "./skipgram";
 export { softmaxCrossEntropyRows } from "./softmax_ce";
-export { vecScaledDotRows } from "./vectors";
+export { vecFirstNonFinite, vecInverseNorms, vecScaledDotRows } from "./vectors";

@@ -51,7 +51,7 @@ export function logF64(x: f64): f64 {
   const bits = reinterpret<u64>(x);
   let e = <i32>((bits >> 52) & 0x7ff) - 1023;
   let m = reinterpret<f64>((bits & 0x000fffffffffffff) | 0x3ff0000000000000);
-  if (m > 1.4142135623730951) {
+  if (m > Math.SQRT2) {
     m *= 0.5;
     e++;
   }
@@ -63,5 +63,5 @@ export function logF64(x: f64): f64 {
     term *= s2;
     sum += term / <f64>k;
   }
-  return <f64>e * 0.6931471805599453 + 2 * sum;
+  return <f64>e * Math.LN2 + 2 * sum;
 }

@@ -32,8 +32,8 @@ import {
 } from "./w2v_model";
 
 /**
- * Trains one example: h (stride floats) predicts `word`. The error for h is added to `err`
- * (err == h for skip-gram, which updates its input row in place; a separate buffer for CBOW).
+ * Trains one example: h (stride floats) predicts `word`. With err == h (skip-gram) the error is
+ * added to h in place; otherwise (CBOW) it is written to err.
  * Adds the example's loss and number of scored outputs to the thread's tallies.
  */
 export function trainOutput(
@@ -150,41 +150,84 @@ export function trainOutput(
     loss -= <f64>(weight * load<f32>(logsig + (tableIndex(label > 0 ? f : -f) << 2)));
   }
 
-  // Pass 2: row += g * h and e += g * row (each row before its own update), three rows per sweep;
-  // e collects in the thread's error buffer and is added to err at the end, since h must stay
-  // unchanged until every row has been updated (err may be h itself).
+  // Pass 2: row += g * h and e += g * row (each row before its own update), three rows per sweep.
+  // Partial sums of e go to the thread's error buffer between sweeps; the last sweep finishes e and
+  // writes it out: h += e for skip-gram (err == h: h must stay unchanged until every row has been
+  // updated, and only the last sweep changes it), err = e otherwise.
   const e = load<usize>(t + T_NEU1E);
-  if (e !== err) for (let j: usize = 0; j < rowBytes; j += 16) v128.store(e + j, f32x4.splat(0));
-  for (k = 0; k + 3 <= n; k += 3) {
+  const inPlace = err === h;
+  for (k = 0; k < n; k += 3) {
+    const m3 = n - k >= 3;
     const r0 = load<usize>(rows + ((<usize>k) << 2));
-    const r1 = load<usize>(rows + ((<usize>k) << 2), 4);
-    const r2 = load<usize>(rows + ((<usize>k) << 2), 8);
+    const r1 = m3 ? load<usize>(rows + ((<usize>k) << 2), 4) : r0;
+    const r2 = m3 ? load<usize>(rows + ((<usize>k) << 2), 8) : r0;
     const g0 = f32x4.splat(load<f32>(grad + ((<usize>k) << 2)));
-    const g1 = f32x4.splat(load<f32>(grad + ((<usize>k) << 2), 4));
-    const g2 = f32x4.splat(load<f32>(grad + ((<usize>k) << 2), 8));
-    for (let j: usize = 0; j < rowBytes; j += 16) {
-      const hv = v128.load(h + j);
-      const v0 = v128.load(r0 + j);
-      const v1 = v128.load(r1 + j);
-      const v2 = v128.load(r2 + j);
-      v128.store(e + j, madd(g2, v2, madd(g1, v1, madd(g0, v0, v128.load(e + j)))));
-      v128.store(r0 + j, madd(g0, hv, v0));
-      v128.store(r1 + j, madd(g1, hv, v1));
-      v128.store(r2 + j, madd(g2, hv, v2));
+    if (m3) sweep3(h, e, err, r0, r1, r2, g0, k, n, inPlace, grad, rowBytes);
+    else {
+      sweep1(h, e, err, r0, g0, k === 0, k + 1 === n, inPlace, rowBytes);
+      if (k + 1 < n) {
+        const g1 = f32x4.splat(load<f32>(grad + ((<usize>(k + 1)) << 2)));
+        sweep1(h, e, err, load<usize>(rows + ((<usize>(k + 1)) << 2)), g1, false, true, inPlace, rowBytes);
+      }
     }
   }
-  for (; k < n; k++) {
-    const r0 = load<usize>(rows + ((<usize>k) << 2));
-    const g0 = f32x4.splat(load<f32>(grad + ((<usize>k) << 2)));
-    for (let j: usize = 0; j < rowBytes; j += 16) {
-      const v0 = v128.load(r0 + j);
-      v128.store(e + j, madd(g0, v0, v128.load(e + j)));
-      v128.store(r0 + j, madd(g0, v128.load(h + j), v0));
-    }
-  }
-  if (e !== err)
-    for (let j: usize = 0; j < rowBytes; j += 16)
-      v128.store(err + j, f32x4.add(v128.load(err + j), v128.load(e + j)));
   store<f64>(t + T_LOSS, load<f64>(t + T_LOSS) + loss);
   store<f64>(t + T_PREDICTIONS, load<f64>(t + T_PREDICTIONS) + <f64>scored);
+}
+
+/** One sweep over three output rows (see pass 2); k is the block's first row, n the row count. */
+function sweep3(
+  h: usize,
+  e: usize,
+  err: usize,
+  r0: usize,
+  r1: usize,
+  r2: usize,
+  g0: v128,
+  k: i32,
+  n: i32,
+  inPlace: bool,
+  grad: usize,
+  rowBytes: usize,
+): void {
+  const g1 = f32x4.splat(load<f32>(grad + ((<usize>k) << 2), 4));
+  const g2 = f32x4.splat(load<f32>(grad + ((<usize>k) << 2), 8));
+  const first = k === 0;
+  const last = k + 3 === n;
+  for (let j: usize = 0; j < rowBytes; j += 16) {
+    const hv = v128.load(h + j);
+    const v0 = v128.load(r0 + j);
+    const v1 = v128.load(r1 + j);
+    const v2 = v128.load(r2 + j);
+    const ev = madd(g2, v2, madd(g1, v1, madd(g0, v0, first ? f32x4.splat(0) : v128.load(e + j))));
+    v128.store(r0 + j, madd(g0, hv, v0));
+    v128.store(r1 + j, madd(g1, hv, v1));
+    v128.store(r2 + j, madd(g2, hv, v2));
+    if (!last) v128.store(e + j, ev);
+    else if (inPlace) v128.store(h + j, f32x4.add(hv, ev));
+    else v128.store(err + j, ev);
+  }
+}
+
+/** One sweep over one output row (see pass 2). */
+function sweep1(
+  h: usize,
+  e: usize,
+  err: usize,
+  r0: usize,
+  g0: v128,
+  first: bool,
+  last: bool,
+  inPlace: bool,
+  rowBytes: usize,
+): void {
+  for (let j: usize = 0; j < rowBytes; j += 16) {
+    const hv = v128.load(h + j);
+    const v0 = v128.load(r0 + j);
+    const ev = madd(g0, v0, first ? f32x4.splat(0) : v128.load(e + j));
+    v128.store(r0 + j, madd(g0, hv, v0));
+    if (!last) v128.store(e + j, ev);
+    else if (inPlace) v128.store(h + j, f32x4.add(hv, ev));
+    else v128.store(err + j, ev);
+  }
 }

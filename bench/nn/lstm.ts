@@ -25,7 +25,10 @@ for (const line of readFileSync(file, "utf8").split("\n")) {
   if (line.trim() === "" && ids.length > 0) continue;
   for (const w of [...line.split(/\s+/).filter((x) => x !== ""), "<eos>"]) {
     let id = vocab.get(w);
-    if (id === undefined) vocab.set(w, (id = vocab.size));
+    if (id === undefined) {
+      id = vocab.size;
+      vocab.set(w, id);
+    }
     ids.push(id);
   }
 }

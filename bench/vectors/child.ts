@@ -33,15 +33,18 @@ const out: Record<string, number> = {
 };
 if (mode === "ann") {
   const t1 = performance.now();
-  const index = AnnIndex.build(kv, {
+  const built = AnnIndex.build(kv, {
     connectivity: 16,
     expansionAdd: 64,
     expansionSearch: 64,
     quantization: "f32",
   });
   out.annBuildSeconds = (performance.now() - t1) / 1000;
-  for (const ef of [64, 128, 256]) {
-    index.expansionSearch = ef;
+  // usearch fixes ef when an index is made: try each through a save and load.
+  const saved = `${file}.usearch`;
+  built.save(saved);
+  for (const ef of [64, 128, 256, 512]) {
+    const index = AnnIndex.load(saved, kv, { expansionSearch: ef, quantization: "f32" });
     kv.mostSimilar({ positive: [words[0]], indexer: index });
     let hits = 0;
     const annMs: number[] = [];

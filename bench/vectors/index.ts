@@ -43,7 +43,7 @@ const n = nat.json as { loadSeconds: number };
 const a = ann.json as Record<string, number>;
 const matrixMiB = o.matrixBytes / 2 ** 20;
 // The smallest ef whose recall reaches 0.95 (else the best recall) stands for the index.
-const efs = [64, 128, 256];
+const efs = [64, 128, 256, 512];
 const ef =
   efs.find((e) => a[`ef${e}_recallAt10`] >= 0.95) ??
   efs.reduce((b, e) => (a[`ef${e}_recallAt10`] > a[`ef${b}_recallAt10`] ? e : b));

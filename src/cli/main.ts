@@ -2,14 +2,20 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { EmbedlmError } from "../util/errors.js";
-import { commands } from "./commands/index.js";
-import { normalizeTrainArgs } from "./commands/train.js";
+import { type CommandModule, commandModules } from "./commands/index.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
 
-export function buildProgram(): Command {
+/** The command named in argv (the first word that is not a global option), if it is one of ours. */
+function commandName(argv: readonly string[]): string | undefined {
+  const first = argv.slice(2).find((a) => !a.startsWith("-"));
+  return first !== undefined && first in commandModules ? first : undefined;
+}
+
+/** The program with `modules` registered (all of them for help or an unknown command). */
+export function buildProgram(modules: readonly CommandModule[]): Command {
   const program = new Command("embedlm")
     .description(
       "Word embeddings and language models: tokenize, build vocabularies, train and query vectors, train and use language models.",
@@ -19,14 +25,19 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "no progress bar and no human-readable output")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of commands) register(program);
+  for (const m of modules) m.register(program);
   return program;
 }
 
 async function main(): Promise<void> {
-  const program = buildProgram();
+  const name = commandName(process.argv);
+  const loaders = name !== undefined ? [commandModules[name]] : Object.values(commandModules);
+  const modules = await Promise.all(loaders.map((load) => load()));
+  let argv: readonly string[] = process.argv;
+  for (const m of modules) argv = m.normalizeArgs?.(argv) ?? argv;
+  const program = buildProgram(modules);
   try {
-    await program.parseAsync(normalizeTrainArgs(process.argv));
+    await program.parseAsync(argv as string[]);
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are "errors" with exit code 0 to commander; the message is already printed.

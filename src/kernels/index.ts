@@ -36,6 +36,13 @@ export interface KernelRuntime {
 
 /** Creates the shared memory, instantiates the kernels on it and starts `threads` workers. */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<KernelRuntime> {
+  // Browsers hide SharedArrayBuffer on pages that are not cross-origin isolated; say how to fix it
+  // instead of failing later on a missing global.
+  if (typeof SharedArrayBuffer === "undefined")
+    throw new Error(
+      "the kernel runtime needs SharedArrayBuffer: serve the page with the headers " +
+        "Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp",
+    );
   const mod = await loadKernelModule({ relaxed: options.relaxed });
   const arena = new Arena(options);
   const kernels = instantiateKernels(mod.module, arena.memory);

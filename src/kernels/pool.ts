@@ -35,6 +35,22 @@ const waitAsync = (
 
 const isNode = typeof process !== "undefined" && process.versions?.node !== undefined;
 
+// Atomics.wait throws on threads that may not block (a browser's main thread). start() checks this
+// up front: otherwise join() would fail or not depending on whether the worker happened to be done,
+// and leave that worker marked busy.
+let blockingAllowed: boolean | undefined;
+function canBlock(): boolean {
+  if (blockingAllowed === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blockingAllowed = true;
+    } catch {
+      blockingAllowed = false;
+    }
+  }
+  return blockingAllowed;
+}
+
 async function spawn(data: unknown): Promise<WorkerLike> {
   const url = new URL("./worker.js", import.meta.url);
   if (isNode) {
@@ -128,6 +144,11 @@ export class KernelPool {
     const k = this.names.get(name);
     if (k === undefined) throw new Error(`no kernel named ${name}`);
     if (this.closed) throw new Error("the kernel pool is closed");
+    if (!canBlock())
+      throw new Error(
+        "KernelPool.start/join wait in Atomics.wait, which this thread may not (a browser's main thread): " +
+          "run synchronous multi-threaded kernels (e.g. GEMM) in a Worker, or use the pool's call/run",
+      );
     if (this.pending[worker] !== 0) throw new Error(`worker ${worker} is busy`);
     this.pending[worker]++;
     const c = this.controls[worker];

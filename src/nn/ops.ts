@@ -1,4 +1,6 @@
 import { type GemmFn, gemm } from "./gemm.js";
+import { gruStepBackward, gruStepForward } from "./layers/gru.js";
+import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
 import { lstmStepBackward, lstmStepForward } from "./layers/lstm.js";
 import { softmaxCrossEntropy } from "./loss.js";
 import type { Buf } from "./tensor.js";
@@ -11,6 +13,10 @@ export interface NnOps {
   gemm: GemmFn;
   lstmStepForward: typeof lstmStepForward;
   lstmStepBackward: typeof lstmStepBackward;
+  gruStepForward: typeof gruStepForward;
+  gruStepBackward: typeof gruStepBackward;
+  layerNormForward: typeof layerNormForward;
+  layerNormBackward: typeof layerNormBackward;
   softmaxCrossEntropy: typeof softmaxCrossEntropy;
   /** sum of x[i] y[i] over n elements (optimizers, clipping). */
   dot(n: number, x: Buf, xOff: number, y: Buf, yOff: number): number;
@@ -32,6 +38,10 @@ export const referenceOps: NnOps = {
   gemm,
   lstmStepForward,
   lstmStepBackward,
+  gruStepForward,
+  gruStepBackward,
+  layerNormForward,
+  layerNormBackward,
   softmaxCrossEntropy,
   dot,
   axpy,

@@ -2,6 +2,8 @@ import { availableParallelism } from "node:os";
 import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { EmbedlmError } from "../util/errors.js";
+import { gruStepBackward, gruStepForward } from "./layers/gru.js";
+import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
 import { lstmStepBackward, lstmStepForward } from "./layers/lstm.js";
 import type { NnOps } from "./ops.js";
 import { Arena } from "./tensor.js";
@@ -32,7 +34,8 @@ export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<N
     arena: new Arena("float32", (n) => kernels.arena.f32(n)),
     gemm: wasmGemm(kernels, { threads }),
     softmaxCrossEntropy: wasmSoftmaxCrossEntropy(kernels, threads),
-    ...wasmLstmSteps(kernels),
+    ...wasmRecurrentSteps(kernels),
+    ...wasmLayerNorm(kernels),
     dot: (n, x, xOff, y, yOff) => kernels.kernels.sdot(n, kernelPointer(x, xOff), kernelPointer(y, yOff)),
     axpy: (n, a, x, xOff, y, yOff) => {
       kernels.kernels.saxpy(n, a, kernelPointer(x, xOff), kernelPointer(y, yOff));
@@ -79,7 +82,9 @@ function wasmSoftmaxCrossEntropy(rt: KernelRuntime, threads: number): NnOps["sof
   };
 }
 
-function wasmLstmSteps(rt: KernelRuntime): Pick<NnOps, "lstmStepForward" | "lstmStepBackward"> {
+function wasmRecurrentSteps(
+  rt: KernelRuntime,
+): Pick<NnOps, "lstmStepForward" | "lstmStepBackward" | "gruStepForward" | "gruStepBackward"> {
   const p = kernelPointer;
   const k = rt.kernels;
   return {
@@ -105,6 +110,30 @@ function wasmLstmSteps(rt: KernelRuntime): Pick<NnOps, "lstmStepForward" | "lstm
         p(dh),
         p(dc),
       );
+    },
+    gruStepForward: (B, H, gx, gh, gOff, gS, hp, h, hOff, hS) => {
+      if (H % 4 !== 0) return gruStepForward(B, H, gx, gh, gOff, gS, hp, h, hOff, hS);
+      k.gruStepForward(B, H, p(gx, gOff), p(gh, gOff), gS, p(hp, hOff), p(h, hOff), hS);
+    },
+    gruStepBackward: (B, H, gx, gh, gOff, gS, hp, dy, hOff, hS, dh) => {
+      if (H % 4 !== 0) return gruStepBackward(B, H, gx, gh, gOff, gS, hp, dy, hOff, hS, dh);
+      k.gruStepBackward(B, H, p(gx, gOff), p(gh, gOff), gS, p(hp, hOff), p(dy, hOff), hS, p(dh));
+    },
+  };
+}
+
+function wasmLayerNorm(rt: KernelRuntime): Pick<NnOps, "layerNormForward" | "layerNormBackward"> {
+  const p = kernelPointer;
+  const k = rt.kernels;
+  return {
+    // The kernels take whole vectors of 4 features; other sizes use the reference.
+    layerNormForward: (rows, D, x, w, b, eps, y, stats) => {
+      if (D % 4 !== 0) return layerNormForward(rows, D, x, w, b, eps, y, stats);
+      k.layerNormForward(rows, D, p(x), p(w), p(b), eps, p(y), p(stats));
+    },
+    layerNormBackward: (rows, D, x, dy, w, stats, dx, gw, gb) => {
+      if (D % 4 !== 0) return layerNormBackward(rows, D, x, dy, w, stats, dx, gw, gb);
+      k.layerNormBackward(rows, D, p(x), p(dy), p(w), p(stats), p(dx), p(gw), p(gb));
     },
   };
 }

@@ -16,9 +16,13 @@ export interface AnnOptions {
   connectivity?: number;
   /** Candidates kept while inserting (HNSW efConstruction). Default 64. */
   expansionAdd?: number;
-  /** Candidates kept while searching (HNSW ef): higher is slower and more exact. Default 64. */
+  /**
+   * Candidates kept while searching (HNSW ef): higher is slower and more exact. Default 64. Fixed
+   * for the index's life (usearch's JS binding cannot change it): to try another, save the index
+   * and load it with this option.
+   */
   expansionSearch?: number;
-  /** How the index stores its copy of the vectors: f32, f16 (half the memory) or i8. Default f16. */
+  /** How the index stores its copy of the vectors: f32, f16 (half the memory) or i8. Default f32. */
   quantization?: "f32" | "f16" | "i8";
   /** Threads for building (0: all cores). Default 0. */
   threads?: number;
@@ -36,7 +40,7 @@ export class AnnIndex {
     const index = new Index({
       dimensions: kv.dim,
       metric: "cos" as never,
-      quantization: (opts.quantization ?? "f16") as ScalarKind,
+      quantization: (opts.quantization ?? "f32") as ScalarKind,
       connectivity: opts.connectivity ?? 16,
       expansion_add: opts.expansionAdd ?? 64,
       expansion_search: opts.expansionSearch ?? 64,
@@ -47,13 +51,6 @@ export class AnnIndex {
     for (let i = 0; i < n; i++) keys[i] = BigInt(i);
     if (n > 0) index.add(keys, kv.vectors, opts.threads ?? 0);
     return new AnnIndex(index, n, kv.dim);
-  }
-
-  /** Candidates kept while searching (HNSW ef). */
-  set expansionSearch(ef: number) {
-    if (!Number.isInteger(ef) || ef < 1)
-      throw new EmbedlmError(`expected an integer >= 1, got ${ef}`, { field: "expansionSearch" });
-    (this.index as unknown as { expansion_search: number }).expansion_search = ef;
   }
 
   /**
@@ -88,9 +85,21 @@ export class AnnIndex {
     this.index.save(path);
   }
 
-  /** Loads a graph saved for `kv` (the same rows in the same order). */
-  static load(path: string, kv: Rows): AnnIndex {
-    const index = new Index(kv.dim);
+  /** Loads a graph saved for `kv` (the same rows in the same order), built with the same `quantization`. */
+  static load(
+    path: string,
+    kv: Rows,
+    opts: Pick<AnnOptions, "expansionSearch" | "quantization"> = {},
+  ): AnnIndex {
+    const index = new Index({
+      dimensions: kv.dim,
+      metric: "cos" as never,
+      quantization: (opts.quantization ?? "f32") as ScalarKind,
+      connectivity: 0,
+      expansion_add: 0,
+      expansion_search: opts.expansionSearch ?? 64,
+      multi: false,
+    });
     try {
       index.load(path);
     } catch (e) {

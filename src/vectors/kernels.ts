@@ -4,6 +4,7 @@
 import { createRuntime, type KernelRuntime, kernelNames, loadKernelModule } from "../kernels/index.js";
 import { controlBlock, controlBuffer, DONE, KERNEL, NARGS, SEQ, STATUS, STOP } from "../kernels/protocol.js";
 import { EmbedlmError } from "../util/errors.js";
+import { firstNonFinite } from "./formats/data.js";
 import type { RowScanner } from "./keyed-vectors.js";
 
 /** Rows per kernel call: a few ms of work, so V8 tiers the module up and calls stay cheap. */
@@ -32,7 +33,7 @@ class SyncHelper {
     const control = controlBuffer();
     const { Worker } = await import("node:worker_threads");
     const w = new Worker(new URL("../kernels/worker.js", import.meta.url), {
-      workerData: { module: mod.module, memory, control, relaxed: mod.relaxed },
+      workerData: { module: mod.module, memory, control, experimental: mod.experimental },
     });
     w.unref();
     await new Promise<void>((resolve, reject) => {
@@ -182,6 +183,27 @@ export class VectorKernels {
     }
     for (const h of helpers) h.finish();
   };
+
+  /** Index of the first NaN or infinite value, or -1 (SIMD for arrays allocated here). */
+  readonly firstNonFinite = (values: Float32Array): number => {
+    if (!this.owns(values)) return firstNonFinite(values);
+    const kernel = this.runtime.kernels.vecFirstNonFinite;
+    const step = 1 << 24;
+    for (let i = 0; i < values.length; i += step) {
+      const n = Math.min(step, values.length - i);
+      const bad = kernel(values.byteOffset + 4 * i, n);
+      if (bad !== -1) return i + bad;
+    }
+    return -1;
+  };
+
+  /** out[r] = 1 / ‖row r‖ (0 for all-zero rows); both arrays allocated here. */
+  inverseNorms(vectors: Float32Array, dim: number, out: Float32Array): void {
+    const kernel = this.runtime.kernels.vecInverseNorms;
+    for (let r = 0; r < out.length; r += ROWS_PER_CALL) {
+      kernel(vectors.byteOffset, dim, r, Math.min(out.length, r + ROWS_PER_CALL), out.byteOffset);
+    }
+  }
 
   /** A scores buffer in the kernel memory, reused while it is big enough (the scan then writes straight into it). */
   scores(length: number): Float32Array {

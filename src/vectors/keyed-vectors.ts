@@ -103,7 +103,9 @@ export class KeyedVectors implements VectorData {
     const kernels = which === true ? await sharedVectorKernels() : which === false ? undefined : which;
     const { format: _format, ...data } = readVectors(
       file,
-      kernels ? { allocate: kernelAllocator(kernels), ...rest } : rest,
+      kernels
+        ? { allocate: kernelAllocator(kernels), firstNonFinite: kernels.firstNonFinite, ...rest }
+        : rest,
     );
     const kv = new KeyedVectors(data);
     if (kernels?.owns(kv.vectors)) kv.attach(kernels);
@@ -179,6 +181,11 @@ export class KeyedVectors implements VectorData {
     const dim = this.dim;
     // In the kernels' memory when they scan, since the kernel reads the norms too.
     const inv = this.kernels ? this.kernels.allocate(n) : new Float32Array(n);
+    if (this.kernels) {
+      this.kernels.inverseNorms(this.vectors, this.dim, inv);
+      this.invNorms = inv;
+      return inv;
+    }
     const v = this.vectors;
     for (let r = 0; r < n; r++) {
       let s = 0;

@@ -96,7 +96,56 @@ test("a foreign ARPA file scores with exact backoff (hand-computed), tabs or spa
   }
 });
 
+test("an n-gram whose context was pruned away gets a blank context, as in KenLM", async () => {
+  const path = join(dir, "pruned-context.arpa");
+  // The trigram "b a b" extends "b a", which the file lacks.
+  await writeFile(
+    path,
+    FOREIGN.replace("ngram 3=1", "ngram 3=2").replace("-0.1\t<s> a b", "-0.1\t<s> a b\n-0.3\tb a b"),
+  );
+  const m = await readArpa(path);
+  const id = (w: string) => m.vocab.id(w);
+  const log10 = (w: string, ctx: string[]) => m.logProb(id(w), ctx.map(id)) / Math.LN10;
+  const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-6, `${a} vs ${b}`);
+  assert.deepEqual(m.counts(), [0, 5, 4, 2]);
+  near(log10("b", ["b", "a"]), -0.3); // the trigram
+  near(log10("a", ["b"]), -0.2 - 0.7); // the blank "b a": what backing off gave, bo(b) + P(a)
+  near(log10("</s>", ["b", "a"]), -0.3 - 0.5); // blank's backoff 0, then bo(a) + P(</s>)
+  near(log10("b", ["<s>", "a"]), -0.1);
+  // Written out, the blank is an ordinary bigram and the scores stay the same.
+  await writeArpa(m, join(dir, "pruned-context-out.arpa"));
+  const back = await readArpa(join(dir, "pruned-context-out.arpa"));
+  near(back.logProb(back.vocab.id("a"), [back.vocab.id("b")]) / Math.LN10, -0.9);
+});
+
+const FOUR = `\\data\\
+ngram 1=3
+ngram 2=1
+ngram 3=0
+ngram 4=1
+
+\\1-grams:
+-99\t<s>\t-0.5
+-0.5\t</s>\t-0.5
+-0.5\ta\t-0.5
+
+\\2-grams:
+-0.2\t<s> a\t-0.1
+
+\\3-grams:
+
+\\4-grams:
+-0.1\ta a a a
+
+\\end\\
+`;
+
 const BAD: [string, string, RegExp][] = [
+  [
+    "context and its prefix missing",
+    FOUR,
+    /line 18: context 'a a a' of this 4-gram is not in the model, nor its prefix/,
+  ],
   ["no header", "hello\nworld\n", /line 2: no \\data\\ header/],
   [
     "wrong count",
@@ -118,11 +167,6 @@ const BAD: [string, string, RegExp][] = [
     "unknown word",
     FOREIGN.replace("-0.6\tb </s>", "-0.6\tb c"),
     /line 18: word 'c' is not among the unigrams/,
-  ],
-  [
-    "missing context",
-    FOREIGN.replace("-0.1\t<s> a b", "-0.1\tb a b"),
-    /line 21: context 'b a' of this 3-gram is not in the model/,
   ],
   ["positive probability", FOREIGN.replace("-0.9\tb", "0.9\tb"), /line 12: log10 probability 0.9 > 0/],
   ["missing end", FOREIGN.replace("\\end\\\n", ""), /missing \\end\\/],

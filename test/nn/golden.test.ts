@@ -61,7 +61,8 @@ after(async () => {
 async function checkGolden(file: string, layers: Layer[], wasm: boolean): Promise<void> {
   const { tensors: g, metadata } = await loadSafetensors(join(fixtures, file));
   const vocab = Number(metadata.vocab);
-  const rt = wasm ? await (runtime ??= createNnRuntime({ threads: 2 })) : undefined;
+  if (wasm && runtime === undefined) runtime = createNnRuntime({ threads: 2 });
+  const rt = wasm ? await runtime : undefined;
   const model: Model = sequential(layers, { inputShape: [null], arena: rt?.arena, ops: rt });
   const names = Object.keys(g)
     .filter((k) => k.startsWith("grad."))

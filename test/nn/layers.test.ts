@@ -134,3 +134,19 @@ test("layer outputs have the declared shapes (returnSequences false gives the la
   const y = m.forward({ shape: [2, 7], data: new Int32Array(14) });
   assert.deepEqual(y.shape, [2, 3]);
 });
+
+test("LSTM dropout between layers is active in training only and backpropagates", () => {
+  const m = sequential([lstm({ units: 6, numLayers: 2, returnSequences: true, dropout: 0.5 })], {
+    inputShape: [null, 3],
+    dtype: "float64",
+  });
+  const x = randomTensor([2, 4, 3], rng);
+  const eval1 = Float64Array.from(m.forward(x, false).data);
+  assert.deepEqual([...m.forward(x, false).data], [...eval1]);
+  const train = Float64Array.from(m.forward(x, true).data);
+  assert.ok(train.some((v, i) => Math.abs(v - eval1[i]) > 1e-9));
+  m.zeroGrad();
+  const dx = m.net.backward({ shape: [2, 4, 6], data: new Float64Array(48).fill(1) })!;
+  assert.deepEqual(dx.shape, [2, 4, 3]);
+  assert.ok(m.params.grads.some((v) => v !== 0));
+});

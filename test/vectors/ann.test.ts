@@ -22,7 +22,7 @@ function clustered(n: number, dim: number, clusters: number, noise: number): Key
 
 test("recall@10 against exact search, input words left out, save and load", () => {
   const kv = clustered(3000, 24, 60, 0.5);
-  const index = AnnIndex.build(kv, { expansionSearch: 100, quantization: "f32" });
+  const index = AnnIndex.build(kv, { expansionSearch: 100 });
   let hits = 0;
   const queries = 60;
   for (let i = 0; i < queries; i++) {
@@ -40,8 +40,21 @@ test("recall@10 against exact search, input words left out, save and load", () =
   assert.ok(recall >= 0.95, `recall@10 ${recall}`);
   const file = join(dir, "index.usearch");
   index.save(file);
-  const back = AnnIndex.load(file, kv);
+  const back = AnnIndex.load(file, kv, { expansionSearch: 100 });
   assert.deepEqual(back.search(kv.get("w5"), 5), index.search(kv.get("w5"), 5));
+  // A tiny search beam finds fewer true neighbours than a wide one.
+  const narrow = AnnIndex.load(file, kv, { expansionSearch: 1 });
+  const wide = AnnIndex.load(file, kv, { expansionSearch: 400 });
+  let narrowHits = 0;
+  let wideHits = 0;
+  for (let i = 0; i < 100; i++) {
+    const q = kv.get(`w${i * 29}`);
+    const want = new Set(kv.nearest(q, { topn: 10 }).indices);
+    narrowHits += narrow.search(q, 10).indices.filter((x) => want.has(x)).length;
+    wideHits += wide.search(q, 10).indices.filter((x) => want.has(x)).length;
+  }
+  assert.ok(wideHits >= narrowHits, `ef 400 ${wideHits} vs ef 1 ${narrowHits}`);
+  assert.ok(wideHits >= 990, `ef 400 recall ${wideHits / 1000}`);
   assert.throws(
     () => AnnIndex.load(file, clustered(10, 24, 2, 0.5)),
     /the index holds 3000 vectors but the model has 10/,

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { firstNonFinite } from "../../src/vectors/formats/data.js";
 import { KeyedVectors, scaledDotRows, writeVectors } from "../../src/vectors/index.js";
 import { VectorKernels } from "../../src/vectors/kernels.js";
 import { randomVectors, tempDir } from "./fixtures.js";
@@ -66,6 +67,30 @@ test("a long scan split between the caller and a helper thread equals the refere
     }
   } finally {
     await k.close();
+  }
+});
+
+test("vecInverseNorms and vecFirstNonFinite equal their references", async () => {
+  kernels ??= await VectorKernels.create();
+  const data = randomVectors(301, 7, 12);
+  data.vectors.fill(0, 14, 21); // an all-zero row
+  const m = kernels.adopt(data.vectors);
+  const inv = kernels.allocate(301);
+  kernels.inverseNorms(m, 7, inv);
+  const ref = new KeyedVectors({ ...data, vectors: Float32Array.from(data.vectors) }).inverseNorms();
+  assert.equal(inv[2], 0);
+  for (let i = 0; i < 301; i++) assert.ok(Math.abs(inv[i] - ref[i]) <= 1e-6 * ref[i], `row ${i}`);
+  assert.equal(kernels.firstNonFinite(m), -1);
+  for (const [at, bad] of [
+    [0, Number.NaN],
+    [1000, Number.POSITIVE_INFINITY],
+    [2106, Number.NEGATIVE_INFINITY],
+    [2100, Number.NaN],
+  ] as const) {
+    const v = kernels.adopt(Float32Array.from(data.vectors));
+    v[at] = bad;
+    assert.equal(kernels.firstNonFinite(v), at);
+    assert.equal(firstNonFinite(v), at);
   }
 });
 

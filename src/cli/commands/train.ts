@@ -30,7 +30,7 @@ const WORD2VEC_FLAGS = new Set([
 ]);
 
 /** Rewrites `embedlm train -size 100 -iter 5 ...` (word2vec.c style) to double-dash options. */
-export function normalizeTrainArgs(argv: readonly string[]): string[] {
+export function normalizeArgs(argv: readonly string[]): string[] {
   const at = argv.indexOf("train");
   if (at < 0) return [...argv];
   return argv.map((a, i) =>

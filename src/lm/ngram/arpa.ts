@@ -4,7 +4,7 @@ import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
 import { ByteTable } from "../../vocab/byte-table.js";
 import { Vocab } from "../../vocab/vocab.js";
-import { ARPA_ZERO, NgramModel } from "./model.js";
+import { ARPA_ZERO, backoffScore, NgramModel } from "./model.js";
 import { NgramTrie, permute, sortEntries } from "./trie.js";
 
 /**
@@ -185,6 +185,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
       );
     }
     const n = entries.n;
+    if (blanks.length > 0) insertBlanks();
     if (k === 1) {
       words.push(Int32Array.from({ length: n }, (_, i) => i));
       logp.push(entries.logp.slice(0, n));
@@ -209,6 +210,53 @@ export async function readArpa(path: string): Promise<NgramModel> {
     entries = new OrderEntries(0);
     lastContext = "";
     lastContextBytes = -1;
+  };
+
+  // Contexts a pruning step removed while keeping their extensions (SRILM can): each missing
+  // (k-1)-gram gets a blank entry, as in KenLM, with the backed-off probability and backoff 0. Until
+  // the section ends they have ids n(k-1), n(k-1) + 1, ...
+  let blanks: { prefix: number; word: number; logp: number }[] = [];
+  const blankIds = new Map<string, number>();
+  const blankContext = (context: string): number => {
+    const known = blankIds.get(context);
+    if (known !== undefined) return known;
+    const m = k - 1;
+    const prefix = (trie as NgramTrie).find(ids, 0, m - 1);
+    if (prefix < 0)
+      fail(lineNo, `context '${context}' of this ${k}-gram is not in the model, nor its prefix`);
+    const id = words[m].length + blanks.length;
+    const lp = backoffScore(trie as NgramTrie, logp, backoff, ids[m - 1], ids, 0, m - 1);
+    blanks.push({ prefix, word: ids[m - 1], logp: lp });
+    blankIds.set(context, id);
+    return id;
+  };
+  /** Inserts the blank (k-1)-grams into their order and renumbers the k-grams' contexts. */
+  const insertBlanks = (): void => {
+    const m = k - 1;
+    const old = words[m].length;
+    const n = old + blanks.length;
+    const ctxAll = new Int32Array(n);
+    const wordAll = new Int32Array(n);
+    const lp = new Float32Array(n);
+    const bo = new Float32Array(n);
+    const starts = childStart[m - 1];
+    for (let c = 0; c + 1 < starts.length; c++) ctxAll.fill(c, starts[c], starts[c + 1]);
+    wordAll.set(words[m]);
+    lp.set(logp[m]);
+    bo.set(backoff[m]);
+    blanks.forEach((b, i) => {
+      ctxAll[old + i] = b.prefix;
+      wordAll[old + i] = b.word;
+      lp[old + i] = b.logp;
+    });
+    const sorted = sortEntries(ctxAll, wordAll, n, words[m - 1].length, vocab.size);
+    words[m] = permute(wordAll, sorted.position, n);
+    logp[m] = permute(lp, sorted.position, n);
+    backoff[m] = permute(bo, sorted.position, n);
+    childStart[m - 1] = sorted.childStart;
+    for (let e = 0; e < entries.n; e++) entries.ctx[e] = sorted.position[entries.ctx[e]];
+    blanks = [];
+    blankIds.clear();
   };
 
   const ids = new Int32Array(64);
@@ -313,7 +361,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
         ids[j] = id;
       }
       ctx = (trie as NgramTrie).find(ids, 0, k - 1);
-      if (ctx < 0) fail(lineNo, `context '${context}' of this ${k}-gram is not in the model`);
+      if (ctx < 0) ctx = blankContext(context);
       lastContext = context;
       lastContextNode = ctx;
       lastContextBytes = -1;

@@ -64,18 +64,8 @@ export class NgramModel implements LanguageModel {
    * Unnormalised for stupid backoff.
    */
   score10(word: number, ids: ArrayLike<number>, from: number, to: number): number {
-    const trie = this.trie;
     if (to - from > this.contextSize) from = to - this.contextSize;
-    let acc = 0;
-    for (let s = from; s < to; s++) {
-      const node = trie.find(ids, s, to);
-      if (node < 0) continue;
-      const len = to - s;
-      const child = trie.child(len, node, word);
-      if (child >= 0) return acc + this.logp[len + 1][child];
-      acc += this.backoff[len][node];
-    }
-    return acc + this.logp[1][word];
+    return backoffScore(this.trie, this.logp, this.backoff, word, ids, from, to);
   }
 
   logProb(word: number, context: ArrayLike<number>): number {
@@ -181,6 +171,31 @@ export class NgramModel implements LanguageModel {
     }
     return this.rootNormalizer;
   }
+}
+
+/**
+ * log10 P(word | ids[from..to)) by the ARPA backoff rule over the orders the arrays hold (the context
+ * must be no longer than the highest order minus one).
+ */
+export function backoffScore(
+  trie: NgramTrie,
+  logp: Float32Array[],
+  backoff: Float32Array[],
+  word: number,
+  ids: ArrayLike<number>,
+  from: number,
+  to: number,
+): number {
+  let acc = 0;
+  for (let s = from; s < to; s++) {
+    const node = trie.find(ids, s, to);
+    if (node < 0) continue;
+    const len = to - s;
+    const child = trie.child(len, node, word);
+    if (child >= 0) return acc + logp[len + 1][child];
+    acc += backoff[len][node];
+  }
+  return acc + logp[1][word];
 }
 
 function required(vocab: LmVocab, word: string): number {

@@ -2,6 +2,7 @@ import { sigmoid } from "../activations.js";
 import type { GemmFn } from "../gemm.js";
 import { uniform } from "../init.js";
 import type { BuildContext } from "../layer.js";
+import type { NnOps } from "../ops.js";
 import type { Param } from "../params.js";
 import { type Buf, Scratch, type Tensor } from "../tensor.js";
 import { Recurrent, type RecurrentCell, type RecurrentOptions } from "./recurrent.js";
@@ -22,6 +23,7 @@ export class GruCell implements RecurrentCell {
   private bhh!: Param;
   private x!: Tensor;
   private gemm!: GemmFn;
+  private ops!: NnOps;
   /** Input projections, then activated gates r, z, n [B, T, 3H]; in backward their gradients. */
   private gx!: Scratch;
   /** Recurrent projections h W_hh^T + b_hh [B, T, 3H]; in backward their gradients. */
@@ -32,6 +34,7 @@ export class GruCell implements RecurrentCell {
   private dh!: Scratch;
 
   build(inDim: number, ctx: BuildContext, l: number, opts: RecurrentOptions): void {
+    this.ops = ctx.ops;
     this.gemm = ctx.ops.gemm;
     const h = opts.units;
     this.h = h;
@@ -86,19 +89,7 @@ export class GruCell implements RecurrentCell {
         hp.set(src, (b * T + t) * H);
       }
       this.gemm(false, true, B, G3, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, gh, t * G3, T * G3);
-      for (let b = 0; b < B; b++) {
-        const gi = (b * T + t) * G3;
-        const hi = (b * T + t) * H;
-        for (let j = 0; j < H; j++) {
-          const r = sigmoid(gx[gi + j] + gh[gi + j]);
-          const z = sigmoid(gx[gi + H + j] + gh[gi + H + j]);
-          const n = Math.tanh(gx[gi + 2 * H + j] + r * gh[gi + 2 * H + j]);
-          gx[gi + j] = r;
-          gx[gi + H + j] = z;
-          gx[gi + 2 * H + j] = n;
-          y[hi + j] = (1 - z) * n + z * hp[hi + j];
-        }
-      }
+      this.ops.gruStepForward(B, H, gx, gh, t * G3, T * G3, hp, y, t * H, T * H);
     }
     if (carry)
       for (let b = 0; b < B; b++) state[0].set(y.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
@@ -117,26 +108,7 @@ export class GruCell implements RecurrentCell {
     const dh = this.dh.get([B, H]).data;
     dh.fill(0);
     for (let t = T - 1; t >= 0; t--) {
-      for (let b = 0; b < B; b++) {
-        const gi = (b * T + t) * G3;
-        const hi = (b * T + t) * H;
-        for (let j = 0; j < H; j++) {
-          const r = gx[gi + j];
-          const z = gx[gi + H + j];
-          const n = gx[gi + 2 * H + j];
-          const dhv = dy[hi + j] + dh[b * H + j];
-          const dnp = dhv * (1 - z) * (1 - n * n);
-          const drp = dnp * gh[gi + 2 * H + j] * r * (1 - r);
-          const dzp = dhv * (hp[hi + j] - n) * z * (1 - z);
-          gx[gi + j] = drp;
-          gx[gi + H + j] = dzp;
-          gx[gi + 2 * H + j] = dnp;
-          gh[gi + j] = drp;
-          gh[gi + H + j] = dzp;
-          gh[gi + 2 * H + j] = dnp * r;
-          dh[b * H + j] = dhv * z;
-        }
-      }
+      this.ops.gruStepBackward(B, H, gx, gh, t * G3, T * G3, hp, dy, t * H, T * H, dh);
       this.gemm(false, false, B, H, G3, 1, gh, t * G3, T * G3, this.whh.value.data, 0, H, 1, dh, 0, H);
     }
     this.gemm(true, false, G3, I, B * T, 1, gx, 0, G3, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
@@ -156,3 +128,77 @@ export class GruCell implements RecurrentCell {
 
 /** GRU (multi-layer, batch-first): x [B, T, I] -> [B, T, H] (returnSequences) or [B, H]. */
 export const gru = (opts: RecurrentOptions): Recurrent => new Recurrent(opts, () => new GruCell(), "gru");
+
+/**
+ * One forward step (the readable twin of the kernel in assembly/gru.ts): gx holds the input
+ * projections [B, 3H] (r, z, n) and receives the activated gates; gh the recurrent projections
+ * h W_hh^T + b_hh. hp [B, H] is h_{t-1}, h [B, H] receives h_t. gx and gh share offset and stride
+ * (they are [B, T, 3H] at one step), as do hp and h.
+ */
+export function gruStepForward(
+  B: number,
+  H: number,
+  gx: Buf,
+  gh: Buf,
+  gOff: number,
+  gStride: number,
+  hp: Buf,
+  h: Buf,
+  hOff: number,
+  hStride: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const gi = gOff + b * gStride;
+    const hi = hOff + b * hStride;
+    for (let j = 0; j < H; j++) {
+      const r = sigmoid(gx[gi + j] + gh[gi + j]);
+      const z = sigmoid(gx[gi + H + j] + gh[gi + H + j]);
+      const n = Math.tanh(gx[gi + 2 * H + j] + r * gh[gi + 2 * H + j]);
+      gx[gi + j] = r;
+      gx[gi + H + j] = z;
+      gx[gi + 2 * H + j] = n;
+      h[hi + j] = (1 - z) * n + z * hp[hi + j];
+    }
+  }
+}
+
+/**
+ * One backward step: gx (activated gates) receives dLoss/d(input projections), gh (recurrent
+ * projections) dLoss/d(recurrent projections); dy [B, H] is this step's output gradient; dh [B, H]
+ * (contiguous) holds dLoss/dh_t from later steps in and the direct part dLoss/dh_{t-1} = dh_t z out
+ * (the caller adds the part through W_hh).
+ */
+export function gruStepBackward(
+  B: number,
+  H: number,
+  gx: Buf,
+  gh: Buf,
+  gOff: number,
+  gStride: number,
+  hp: Buf,
+  dy: Buf,
+  hOff: number,
+  hStride: number,
+  dh: Buf,
+): void {
+  for (let b = 0; b < B; b++) {
+    const gi = gOff + b * gStride;
+    const hi = hOff + b * hStride;
+    for (let j = 0; j < H; j++) {
+      const r = gx[gi + j];
+      const z = gx[gi + H + j];
+      const n = gx[gi + 2 * H + j];
+      const dhv = dy[hi + j] + dh[b * H + j];
+      const dnp = dhv * (1 - z) * (1 - n * n);
+      const drp = dnp * gh[gi + 2 * H + j] * r * (1 - r);
+      const dzp = dhv * (hp[hi + j] - n) * z * (1 - z);
+      gx[gi + j] = drp;
+      gx[gi + H + j] = dzp;
+      gx[gi + 2 * H + j] = dnp;
+      gh[gi + j] = drp;
+      gh[gi + H + j] = dzp;
+      gh[gi + 2 * H + j] = dnp * r;
+      dh[b * H + j] = dhv * z;
+    }
+  }
+}

@@ -27,6 +27,8 @@ export interface ReadOptions {
   duplicates?: "error" | "first";
   /** Where the matrix is allocated (e.g. inside a WebAssembly memory); default a plain Float32Array. */
   allocate?: (length: number) => Float32Array;
+  /** How the loaded values are checked for NaN and infinity (the kernels pass a SIMD scan); default firstNonFinite. */
+  firstNonFinite?: (values: Float32Array) => number;
 }
 
 export const defaultAllocate = (length: number): Float32Array => new Float32Array(length);
@@ -121,16 +123,4 @@ export function firstNonFinite(values: Float32Array): number {
     if (v - v !== 0) return i;
   }
   return -1;
-}
-
-/** Throws with the location of the first NaN or infinite value in `row`, if any. */
-export function checkFinite(
-  row: Float32Array,
-  file: string,
-  where: (column: number) => { line?: number; offset?: number; field?: string },
-): void {
-  for (let j = 0; j < row.length; j++) {
-    const v = row[j];
-    if (v - v !== 0) throw new EmbedlmError(`value ${v} is not finite`, { file, ...where(j) });
-  }
 }

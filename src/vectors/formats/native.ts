@@ -129,7 +129,7 @@ export function readNative(file: string, opts: ReadOptions = {}): VectorData {
     const bytes = new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
     if (dtype === "float32") readFully(fd, bytes, dataAt, file);
     else readConverted(fd, file, dtype, dataAt, rows, count, dim, vectors);
-    const bad = firstNonFinite(vectors);
+    const bad = (opts.firstNonFinite ?? firstNonFinite)(vectors);
     if (bad !== -1) {
       const r = Math.floor(bad / dim);
       const j = bad % dim;

@@ -6,7 +6,8 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { EmbedlmError } from "../../util/errors.js";
 import { applyDtype, defaultAllocate, type ReadOptions, type VectorData, WordTable } from "./data.js";
 
-const CHUNK = 8 << 20;
+/** Read size: large enough for few system calls, small next to the matrix. */
+const CHUNK = 2 << 20;
 const NL = 10;
 const CR = 13;
 const SPACE = 32;
@@ -162,6 +163,12 @@ class LineSource {
   }
 }
 
+/** ASCII bytes only: valid UTF-8 without allocating a view to ask isUtf8 (most words of most files). */
+function isAscii(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] >= 0x80) return false;
+  return true;
+}
+
 function isBlank(buf: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (buf[i] !== SPACE && buf[i] !== TAB) return false;
   return true;
@@ -289,7 +296,7 @@ export function readTextVectors(file: string, layout: TextLayout, opts: ReadOpti
         throw new EmbedlmError("empty line where a row was expected", { file, line: src.lineNo });
       }
       const wordEnd = wordEndOf(src);
-      if (!isUtf8(src.buf.subarray(src.lineStart, wordEnd))) {
+      if (!isAscii(src.buf, src.lineStart, wordEnd) && !isUtf8(src.buf.subarray(src.lineStart, wordEnd))) {
         throw new EmbedlmError(BINARY_HINT, { file, line: src.lineNo });
       }
       const word = src.buf.toString("utf8", src.lineStart, wordEnd);

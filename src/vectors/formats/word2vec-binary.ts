@@ -7,8 +7,8 @@ import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
 import {
   applyDtype,
-  checkFinite,
   defaultAllocate,
+  firstNonFinite,
   type ReadOptions,
   type VectorData,
   WordTable,
@@ -48,6 +48,8 @@ export function readWord2vecBinary(file: string, opts: ReadOptions = {}): Vector
     const vectors = (opts.allocate ?? defaultAllocate)(rows * dim);
     const bytes = new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
     const table = new WordTable(file, opts.duplicates ?? "error");
+    // File offset of each kept row's values, to point at a NaN found after the whole matrix is read.
+    const rowOffsets = new Float64Array(rows);
     let pos = nl + 1;
     let eof = filled < buf.length;
     // Makes at least `need` bytes available from `pos`; false if the file ends first.
@@ -127,11 +129,7 @@ export function readWord2vecBinary(file: string, opts: ReadOptions = {}): Vector
       }
       const at = row * dim;
       bytes.set(buf.subarray(pos, pos + rowBytes), at * 4);
-      const rowStart = base + pos;
-      checkFinite(vectors.subarray(at, at + dim), file, (j) => ({
-        offset: rowStart + 4 * j,
-        field: `'${word}' value ${j + 1}`,
-      }));
+      rowOffsets[row] = base + pos;
       pos += rowBytes;
       if (table.add(word, { offset: wordStart })) row++;
     }
@@ -149,6 +147,16 @@ export function readWord2vecBinary(file: string, opts: ReadOptions = {}): Vector
       }
     }
     const out = row === rows ? vectors : vectors.subarray(0, row * dim);
+    const bad = (opts.firstNonFinite ?? firstNonFinite)(out);
+    if (bad !== -1) {
+      const r = Math.floor(bad / dim);
+      const j = bad % dim;
+      throw new EmbedlmError(`value ${out[bad]} is not finite`, {
+        file,
+        offset: rowOffsets[r] + 4 * j,
+        field: `'${table.words[r]}' value ${j + 1}`,
+      });
+    }
     applyDtype(out, 0, out.length, opts.dtype ?? "float32");
     return { words: table.words, dim, vectors: out, wordIndex: table.index };
   } finally {

@@ -8,8 +8,11 @@ export function readWord2vecText(file: string, opts: ReadOptions = {}): VectorDa
   return readTextVectors(file, { header: "header" }, opts);
 }
 
-/** Rows per write: big enough to amortise the stream, small enough to keep the string short. */
-const ROWS_PER_CHUNK = 2048;
+/**
+ * Rows per write (about 128 KB at dim 100): enough to amortise the stream. Larger chunks cost memory:
+ * with 2048 rows, saving 14k x 100 vectors as text raised word2vec training's peak RSS from 109 to 140 MB.
+ */
+const ROWS_PER_CHUNK = 128;
 
 /**
  * Writes the text lines "word v1 v2 ...\n" (with `header`, first "COUNT DIM\n") atomically; values

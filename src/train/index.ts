@@ -1,0 +1,2 @@
+// Embedding trainers. word2vec today; each trainer returns a KeyedVectors.
+export * from "./word2vec/index.js";
