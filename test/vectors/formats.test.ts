@@ -158,7 +158,7 @@ describe("bad input", () => {
     expectError("1 2\na 1 1e999\n", /line 2: value 2: value '1e999' is not finite/);
   });
   test("text: duplicate word (and the gensim policy keeps the first)", () => {
-    expectError("3 1\na 1\nb 2\na 3\n", /line 4: duplicate word 'a' \(first seen as row 1\)/);
+    expectError("3 1\na 1\nb 2\na 3\n", /line 4: duplicate word 'a' in row 3 \(first seen as row 1\)/);
     const file = join(dir, "dup.txt");
     writeFileSync(file, "3 1\na 1\nb 2\na 3\n");
     const back = readVectors(file, { duplicates: "first" });

@@ -51,7 +51,7 @@ export class WordTable {
     if (first !== undefined) {
       if (this.policy === "first") return false;
       throw new EmbedlmError(
-        `duplicate word '${word}' (first seen as row ${first + 1}); pass duplicates: "first" (CLI --duplicates first) to keep the first as gensim does`,
+        `duplicate word '${word}' in row ${this.words.length + 1} (first seen as row ${first + 1}); pass duplicates: "first" (CLI --duplicates first) to keep the first as gensim does`,
         { file: this.file, ...where },
       );
     }
