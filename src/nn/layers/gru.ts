@@ -5,7 +5,7 @@ import type { BuildContext } from "../layer.js";
 import type { NnOps } from "../ops.js";
 import type { Param } from "../params.js";
 import { type Buf, Scratch, type Tensor } from "../tensor.js";
-import { Recurrent, type RecurrentCell, type RecurrentOptions } from "./recurrent.js";
+import { Recurrent, type RecurrentCell, type RecurrentOptions, recurrentWeightGrads } from "./recurrent.js";
 
 /**
  * One GRU layer, PyTorch's equations and layout (gates r, z, n):
@@ -111,17 +111,20 @@ export class GruCell implements RecurrentCell {
       this.ops.gruStepBackward(B, H, gx, gh, t * G3, T * G3, hp, dy, t * H, T * H, dh);
       this.gemm(false, false, B, H, G3, 1, gh, t * G3, T * G3, this.whh.value.data, 0, H, 1, dh, 0, H);
     }
-    this.gemm(true, false, G3, I, B * T, 1, gx, 0, G3, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
-    this.gemm(true, false, G3, H, B * T, 1, gh, 0, G3, hp, 0, H, 1, this.whh.grad.data, 0, H);
-    const gbi = this.bih.grad.data;
-    const gbh = this.bhh.grad.data;
-    for (let r = 0; r < B * T; r++)
-      for (let j = 0; j < G3; j++) {
-        gbi[j] += gx[r * G3 + j];
-        gbh[j] += gh[r * G3 + j];
-      }
     const dx = this.dx.get(this.x.shape);
-    this.gemm(false, false, B * T, I, G3, 1, gx, 0, G3, this.wih.value.data, 0, I, 0, dx.data, 0, I);
+    recurrentWeightGrads(
+      this.gemm,
+      B * T,
+      G3,
+      I,
+      H,
+      gx,
+      gh,
+      this.x.data,
+      hp,
+      { wih: this.wih, whh: this.whh, bih: this.bih, bhh: this.bhh },
+      dx.data,
+    );
     return dx;
   }
 }

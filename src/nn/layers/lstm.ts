@@ -5,7 +5,7 @@ import type { BuildContext } from "../layer.js";
 import type { NnOps } from "../ops.js";
 import type { Param } from "../params.js";
 import { type Buf, Scratch, type Tensor } from "../tensor.js";
-import { Recurrent, type RecurrentCell, type RecurrentOptions } from "./recurrent.js";
+import { Recurrent, type RecurrentCell, type RecurrentOptions, recurrentWeightGrads } from "./recurrent.js";
 
 /**
  * One LSTM layer, PyTorch's equations and layout (gates i, f, g, o):
@@ -159,17 +159,20 @@ export class LstmCell implements RecurrentCell {
     }
     // g now holds dLoss/dgates for every step.
     const hp = this.hprev.get([B, T, H]).data;
-    this.gemm(true, false, G4, I, B * T, 1, g, 0, G4, this.x.data, 0, I, 1, this.wih.grad.data, 0, I);
-    this.gemm(true, false, G4, H, B * T, 1, g, 0, G4, hp, 0, H, 1, this.whh.grad.data, 0, H);
-    const gbi = this.bih.grad.data;
-    const gbh = this.bhh.grad.data;
-    for (let r = 0; r < B * T; r++)
-      for (let j = 0; j < G4; j++) {
-        gbi[j] += g[r * G4 + j];
-        gbh[j] += g[r * G4 + j];
-      }
     const dx = this.dx.get(this.x.shape);
-    this.gemm(false, false, B * T, I, G4, 1, g, 0, G4, this.wih.value.data, 0, I, 0, dx.data, 0, I);
+    recurrentWeightGrads(
+      this.gemm,
+      B * T,
+      G4,
+      I,
+      H,
+      g,
+      g,
+      this.x.data,
+      hp,
+      { wih: this.wih, whh: this.whh, bih: this.bih, bhh: this.bhh },
+      dx.data,
+    );
     return dx;
   }
 }

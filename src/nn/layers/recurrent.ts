@@ -1,5 +1,7 @@
+import type { GemmFn } from "../gemm.js";
 import type { Initializer } from "../init.js";
 import { type BuildContext, type Layer, lastDim } from "../layer.js";
+import type { Param } from "../params.js";
 import { type Arena, type Buf, type IdTensor, Scratch, type Tensor } from "../tensor.js";
 import { Dropout } from "./dropout.js";
 
@@ -119,4 +121,36 @@ export class Recurrent implements Layer {
     }
     return d;
   }
+}
+
+/**
+ * The part of a recurrent cell's backward that follows the time loop, shared by LSTM and GRU once
+ * the gate gradients of every step are known. Rows r = B*T, G gates x H:
+ *   gIn [r, G] dLoss/d(x W_ih^T + b_ih), gRec [r, G] dLoss/d(h_{t-1} W_hh^T + b_hh) (the same buffer
+ *   for LSTM, whose gates sum both); x [r, I]; hp [r, H] the h_{t-1} of each row.
+ * Accumulates the weight and bias gradients and writes dx [r, I].
+ */
+export function recurrentWeightGrads(
+  gemm: GemmFn,
+  rows: number,
+  G: number,
+  I: number,
+  H: number,
+  gIn: Buf,
+  gRec: Buf,
+  x: Buf,
+  hp: Buf,
+  w: { wih: Param; whh: Param; bih: Param; bhh: Param },
+  dx: Buf,
+): void {
+  gemm(true, false, G, I, rows, 1, gIn, 0, G, x, 0, I, 1, w.wih.grad.data, 0, I);
+  gemm(true, false, G, H, rows, 1, gRec, 0, G, hp, 0, H, 1, w.whh.grad.data, 0, H);
+  const gbi = w.bih.grad.data;
+  const gbh = w.bhh.grad.data;
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < G; j++) {
+      gbi[j] += gIn[r * G + j];
+      gbh[j] += gRec[r * G + j];
+    }
+  gemm(false, false, rows, I, G, 1, gIn, 0, G, w.wih.value.data, 0, I, 0, dx, 0, I);
 }
