@@ -117,10 +117,10 @@ async function train(
 export const register: Register = (program) => {
   const lm = program
     .command("lm")
-    .description("language models: train, evaluate (perplexity), predict the next word, generate text");
+    .description("Language models: train, evaluate (perplexity), predict the next word, generate text");
 
   lm.command("train")
-    .description("train a language model on a tokenized corpus (one sentence per line)")
+    .description("Train a language model on a tokenized corpus (one sentence per line)")
     .argument("<corpus...>", "text files, whitespace-tokenized, one sentence per line")
     .option("-o, --output <path>", "model file to write (ARPA for n-gram models)")
     .option("--eval <text...>", "also report the perplexity on these files (held-out text)")
@@ -153,7 +153,7 @@ export const register: Register = (program) => {
     .action(action(async (ctx, corpus: string[], o: TrainOptions) => train(ctx, corpus, o)));
 
   lm.command("eval")
-    .description("perplexity of a model on a text (per sentence and total)")
+    .description("Perplexity of a model on a text (per sentence and total)")
     .argument("<model>", "model file (ARPA)")
     .argument("<text...>", "text files, whitespace-tokenized, one sentence per line")
     .option("--per-sentence", "print each sentence's log10 probability, tokens, OOVs and perplexity")
@@ -193,7 +193,7 @@ export const register: Register = (program) => {
     );
 
   lm.command("predict")
-    .description("the most probable next words after a context")
+    .description("The most probable next words after a context")
     .argument("<model>", "model file (ARPA)")
     .argument("[context]", "the words so far (the sentence start <s> is added)", "")
     .option("--topk <k>", "how many words", intOption("--topk"), 5)
@@ -213,7 +213,7 @@ export const register: Register = (program) => {
     );
 
   lm.command("generate")
-    .description("sample text from a model, optionally continuing a prompt")
+    .description("Sample text from a model, optionally continuing a prompt")
     .argument("<model>", "model file (ARPA)")
     .argument("[prompt]", "words to continue (the sentence start <s> is added)", "")
     .option("--max-tokens <n>", "words to generate at most (stops at </s>)", intOption("--max-tokens"), 20)

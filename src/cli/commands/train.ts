@@ -131,7 +131,7 @@ export const register: Register = (program: Command) => {
   };
   program
     .command("train")
-    .description("train word vectors (word2vec skip-gram or CBOW) on text files")
+    .description("Train word vectors (word2vec skip-gram or CBOW) on text files")
     .argument(
       "[corpus...]",
       "text files, directories, .gz files or - for stdin (one pass per epoch: use files)",
