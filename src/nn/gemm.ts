@@ -1,4 +1,7 @@
-import type { Buf } from "./tensor.js";
+import type { SgemmFn } from "../kernels/gemm.js";
+
+/** The signature every GEMM implementation (reference or WebAssembly) shares. */
+export type GemmFn = SgemmFn;
 
 /**
  * Reference single-matrix multiply, BLAS sgemm semantics on row-major storage:
@@ -7,27 +10,24 @@ import type { Buf } from "./tensor.js";
  * Matrices start at aOff/bOff/cOff. beta = 0 overwrites C (NaNs in C do not propagate).
  * Plain loops: the readable twin of the WebAssembly kernel and the float64 path of gradient checks.
  */
-/** The signature every GEMM implementation (reference or WebAssembly) shares. */
-export type GemmFn = typeof gemm;
-
-export function gemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: Buf,
-  aOff: number,
-  lda: number,
-  b: Buf,
-  bOff: number,
-  ldb: number,
-  beta: number,
-  c: Buf,
-  cOff: number,
-  ldc: number,
-): void {
+export const gemm: GemmFn = (
+  transA,
+  transB,
+  m,
+  n,
+  k,
+  alpha,
+  a,
+  aOff,
+  lda,
+  b,
+  bOff,
+  ldb,
+  beta,
+  c,
+  cOff,
+  ldc,
+) => {
   for (let i = 0; i < m; i++) {
     const ci = cOff + i * ldc;
     if (beta === 0) c.fill(0, ci, ci + n);
@@ -42,4 +42,4 @@ export function gemm(
       }
     }
   }
-}
+};
