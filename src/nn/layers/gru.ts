@@ -1,11 +1,16 @@
 import { sigmoid } from "../activations.js";
 import type { GemmFn } from "../gemm.js";
-import { uniform } from "../init.js";
 import type { BuildContext } from "../layer.js";
 import type { NnOps } from "../ops.js";
-import type { Param } from "../params.js";
 import { type Buf, Scratch, type Tensor } from "../tensor.js";
-import { Recurrent, type RecurrentCell, type RecurrentOptions, recurrentWeightGrads } from "./recurrent.js";
+import {
+  Recurrent,
+  type RecurrentCell,
+  type RecurrentOptions,
+  type RecurrentWeights,
+  recurrentWeightGrads,
+  recurrentWeights,
+} from "./recurrent.js";
 
 /**
  * One GRU layer, PyTorch's equations and layout (gates r, z, n):
@@ -17,10 +22,7 @@ export class GruCell implements RecurrentCell {
   readonly stateCount = 1;
   private h = 0;
   private inDim = 0;
-  private wih!: Param;
-  private whh!: Param;
-  private bih!: Param;
-  private bhh!: Param;
+  private w!: RecurrentWeights;
   private x!: Tensor;
   private gemm!: GemmFn;
   private ops!: NnOps;
@@ -39,13 +41,7 @@ export class GruCell implements RecurrentCell {
     const h = opts.units;
     this.h = h;
     this.inDim = inDim;
-    const k = 1 / Math.sqrt(h);
-    const def = uniform(-k, k);
-    const p = ctx.params;
-    this.wih = p.add(`${ctx.prefix}weight_ih_l${l}`, [3 * h, inDim], opts.kernelInitializer ?? def);
-    this.whh = p.add(`${ctx.prefix}weight_hh_l${l}`, [3 * h, h], opts.recurrentInitializer ?? def);
-    this.bih = p.add(`${ctx.prefix}bias_ih_l${l}`, [3 * h], opts.biasInitializer ?? def);
-    this.bhh = p.add(`${ctx.prefix}bias_hh_l${l}`, [3 * h], opts.biasInitializer ?? def);
+    this.w = recurrentWeights(ctx, l, opts, inDim, 3);
     for (const name of ["gx", "gh", "y", "hprev", "dx", "dh"] as const) this[name] = new Scratch(ctx.arena);
   }
 
@@ -58,8 +54,8 @@ export class GruCell implements RecurrentCell {
     const gh = this.gh.get([B, T, G3]).data;
     const y = this.y.get([B, T, H]).data;
     const hp = this.hprev.get([B, T, H]).data;
-    const bih = this.bih.value.data;
-    const bhh = this.bhh.value.data;
+    const bih = this.w.bih.value.data;
+    const bhh = this.w.bhh.value.data;
     for (let r = 0; r < B * T; r++) {
       gx.set(bih, r * G3);
       gh.set(bhh, r * G3);
@@ -74,7 +70,7 @@ export class GruCell implements RecurrentCell {
       x.data,
       0,
       this.inDim,
-      this.wih.value.data,
+      this.w.wih.value.data,
       0,
       this.inDim,
       1,
@@ -88,7 +84,24 @@ export class GruCell implements RecurrentCell {
           t === 0 ? state[0].subarray(b * H, (b + 1) * H) : y.subarray((b * T + t - 1) * H, (b * T + t) * H);
         hp.set(src, (b * T + t) * H);
       }
-      this.gemm(false, true, B, G3, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, gh, t * G3, T * G3);
+      this.gemm(
+        false,
+        true,
+        B,
+        G3,
+        H,
+        1,
+        hp,
+        t * H,
+        T * H,
+        this.w.whh.value.data,
+        0,
+        H,
+        1,
+        gh,
+        t * G3,
+        T * G3,
+      );
       this.ops.gruStepForward(B, H, gx, gh, t * G3, T * G3, hp, y, t * H, T * H);
     }
     if (carry)
@@ -109,22 +122,10 @@ export class GruCell implements RecurrentCell {
     dh.fill(0);
     for (let t = T - 1; t >= 0; t--) {
       this.ops.gruStepBackward(B, H, gx, gh, t * G3, T * G3, hp, dy, t * H, T * H, dh);
-      this.gemm(false, false, B, H, G3, 1, gh, t * G3, T * G3, this.whh.value.data, 0, H, 1, dh, 0, H);
+      this.gemm(false, false, B, H, G3, 1, gh, t * G3, T * G3, this.w.whh.value.data, 0, H, 1, dh, 0, H);
     }
     const dx = this.dx.get(this.x.shape);
-    recurrentWeightGrads(
-      this.gemm,
-      B * T,
-      G3,
-      I,
-      H,
-      gx,
-      gh,
-      this.x.data,
-      hp,
-      { wih: this.wih, whh: this.whh, bih: this.bih, bhh: this.bhh },
-      dx.data,
-    );
+    recurrentWeightGrads(this.gemm, B * T, G3, I, H, gx, gh, this.x.data, hp, this.w, dx.data);
     return dx;
   }
 }

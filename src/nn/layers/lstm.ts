@@ -1,11 +1,16 @@
 import { sigmoid } from "../activations.js";
 import type { GemmFn } from "../gemm.js";
-import { uniform } from "../init.js";
 import type { BuildContext } from "../layer.js";
 import type { NnOps } from "../ops.js";
-import type { Param } from "../params.js";
 import { type Buf, Scratch, type Tensor } from "../tensor.js";
-import { Recurrent, type RecurrentCell, type RecurrentOptions, recurrentWeightGrads } from "./recurrent.js";
+import {
+  Recurrent,
+  type RecurrentCell,
+  type RecurrentOptions,
+  type RecurrentWeights,
+  recurrentWeightGrads,
+  recurrentWeights,
+} from "./recurrent.js";
 
 /**
  * One LSTM layer, PyTorch's equations and layout (gates i, f, g, o):
@@ -18,10 +23,7 @@ export class LstmCell implements RecurrentCell {
   readonly stateCount = 2;
   private h = 0;
   private inDim = 0;
-  private wih!: Param;
-  private whh!: Param;
-  private bih!: Param;
-  private bhh!: Param;
+  private w!: RecurrentWeights;
   private x!: Tensor;
   private gemm!: GemmFn;
   private ops!: NnOps;
@@ -42,13 +44,7 @@ export class LstmCell implements RecurrentCell {
     const h = opts.units;
     this.h = h;
     this.inDim = inDim;
-    const k = 1 / Math.sqrt(h);
-    const def = uniform(-k, k);
-    const p = ctx.params;
-    this.wih = p.add(`${ctx.prefix}weight_ih_l${l}`, [4 * h, inDim], opts.kernelInitializer ?? def);
-    this.whh = p.add(`${ctx.prefix}weight_hh_l${l}`, [4 * h, h], opts.recurrentInitializer ?? def);
-    this.bih = p.add(`${ctx.prefix}bias_ih_l${l}`, [4 * h], opts.biasInitializer ?? def);
-    this.bhh = p.add(`${ctx.prefix}bias_hh_l${l}`, [4 * h], opts.biasInitializer ?? def);
+    this.w = recurrentWeights(ctx, l, opts, inDim, 4);
     for (const name of ["gates", "c", "y", "hprev", "c0", "dx", "dh", "dc"] as const)
       this[name] = new Scratch(ctx.arena);
   }
@@ -64,8 +60,8 @@ export class LstmCell implements RecurrentCell {
     const hp = this.hprev.get([B, T, H]).data;
     const c0 = this.c0.get([B, H]).data;
     c0.set(state[1]);
-    const bih = this.bih.value.data;
-    const bhh = this.bhh.value.data;
+    const bih = this.w.bih.value.data;
+    const bhh = this.w.bhh.value.data;
     for (let r = 0; r < B * T; r++) for (let j = 0; j < G4; j++) g[r * G4 + j] = bih[j] + bhh[j];
     this.gemm(
       false,
@@ -77,7 +73,7 @@ export class LstmCell implements RecurrentCell {
       x.data,
       0,
       this.inDim,
-      this.wih.value.data,
+      this.w.wih.value.data,
       0,
       this.inDim,
       1,
@@ -93,7 +89,24 @@ export class LstmCell implements RecurrentCell {
             : y.data.subarray((b * T + t - 1) * H, (b * T + t) * H);
         hp.set(src, (b * T + t) * H);
       }
-      this.gemm(false, true, B, G4, H, 1, hp, t * H, T * H, this.whh.value.data, 0, H, 1, g, t * G4, T * G4);
+      this.gemm(
+        false,
+        true,
+        B,
+        G4,
+        H,
+        1,
+        hp,
+        t * H,
+        T * H,
+        this.w.whh.value.data,
+        0,
+        H,
+        1,
+        g,
+        t * G4,
+        T * G4,
+      );
       if (t === 0) this.ops.lstmStepForward(B, H, g, 0, T * G4, c0, 0, H, c, 0, T * H, y.data, 0, T * H);
       else
         this.ops.lstmStepForward(
@@ -155,24 +168,12 @@ export class LstmCell implements RecurrentCell {
         dh,
         dc,
       );
-      this.gemm(false, false, B, H, G4, 1, g, t * G4, T * G4, this.whh.value.data, 0, H, 0, dh, 0, H);
+      this.gemm(false, false, B, H, G4, 1, g, t * G4, T * G4, this.w.whh.value.data, 0, H, 0, dh, 0, H);
     }
     // g now holds dLoss/dgates for every step.
     const hp = this.hprev.get([B, T, H]).data;
     const dx = this.dx.get(this.x.shape);
-    recurrentWeightGrads(
-      this.gemm,
-      B * T,
-      G4,
-      I,
-      H,
-      g,
-      g,
-      this.x.data,
-      hp,
-      { wih: this.wih, whh: this.whh, bih: this.bih, bhh: this.bhh },
-      dx.data,
-    );
+    recurrentWeightGrads(this.gemm, B * T, G4, I, H, g, g, this.x.data, hp, this.w, dx.data);
     return dx;
   }
 }

@@ -1,5 +1,5 @@
 import type { GemmFn } from "../gemm.js";
-import type { Initializer } from "../init.js";
+import { type Initializer, uniform } from "../init.js";
 import { type BuildContext, type Layer, lastDim } from "../layer.js";
 import type { Param } from "../params.js";
 import { type Arena, type Buf, type IdTensor, Scratch, type Tensor } from "../tensor.js";
@@ -123,6 +123,37 @@ export class Recurrent implements Layer {
   }
 }
 
+/** One recurrent layer's parameters in PyTorch's names and layout: weight_ih [G, I], weight_hh [G, H], biases [G]. */
+export interface RecurrentWeights {
+  wih: Param;
+  whh: Param;
+  bih: Param;
+  bhh: Param;
+}
+
+/**
+ * Registers layer l's weights with G = gates x units rows, initialised U(-1/sqrt(units), 1/sqrt(units))
+ * as PyTorch unless the options name initialisers.
+ */
+export function recurrentWeights(
+  ctx: BuildContext,
+  l: number,
+  opts: RecurrentOptions,
+  inDim: number,
+  gates: number,
+): RecurrentWeights {
+  const h = opts.units;
+  const k = 1 / Math.sqrt(h);
+  const def = uniform(-k, k);
+  const p = ctx.params;
+  return {
+    wih: p.add(`${ctx.prefix}weight_ih_l${l}`, [gates * h, inDim], opts.kernelInitializer ?? def),
+    whh: p.add(`${ctx.prefix}weight_hh_l${l}`, [gates * h, h], opts.recurrentInitializer ?? def),
+    bih: p.add(`${ctx.prefix}bias_ih_l${l}`, [gates * h], opts.biasInitializer ?? def),
+    bhh: p.add(`${ctx.prefix}bias_hh_l${l}`, [gates * h], opts.biasInitializer ?? def),
+  };
+}
+
 /**
  * The part of a recurrent cell's backward that follows the time loop, shared by LSTM and GRU once
  * the gate gradients of every step are known. Rows r = B*T, G gates x H:
@@ -140,7 +171,7 @@ export function recurrentWeightGrads(
   gRec: Buf,
   x: Buf,
   hp: Buf,
-  w: { wih: Param; whh: Param; bih: Param; bhh: Param },
+  w: RecurrentWeights,
   dx: Buf,
 ): void {
   gemm(true, false, G, I, rows, 1, gIn, 0, G, x, 0, I, 1, w.wih.grad.data, 0, I);
