@@ -116,8 +116,16 @@ function trainOutput(
   th.tallies[1] += scored;
 }
 
-/** Reference of skipgramBatch: tokens are word ids, -1 ends a sentence. Returns kept words. */
-export function skipgramBatchRef(m: ModelViews, th: RefThread, tokens: Int32Array, alpha: number): number {
+/**
+ * The sentence and window walk both models share: subsampled sentences from `tokens` (-1 ends one),
+ * and for each position the shrunk window [lo, hi] drawn as word2vec does. Returns kept words.
+ */
+function forEachWindow(
+  m: ModelViews,
+  th: RefThread,
+  tokens: Int32Array,
+  visit: (sent: number[], pos: number, lo: number, hi: number) => void,
+): number {
   let kept = 0;
   let i = 0;
   while (i < tokens.length) {
@@ -126,44 +134,38 @@ export function skipgramBatchRef(m: ModelViews, th: RefThread, tokens: Int32Arra
     kept += sent.length;
     for (let pos = 0; pos < sent.length; pos++) {
       const b = nextBelow(th.rng, m.window);
-      const lo = Math.max(pos - m.window + b, 0);
-      const hi = Math.min(pos + m.window - b, sent.length - 1);
-      for (let c = lo; c <= hi; c++) {
-        if (c === pos) continue;
-        const h = sent[c] * m.stride;
-        trainOutput(m, th, m.syn0, h, m.syn0, h, sent[pos], alpha);
-      }
+      visit(sent, pos, Math.max(pos - m.window + b, 0), Math.min(pos + m.window - b, sent.length - 1));
     }
   }
   return kept;
 }
 
+/** Reference of skipgramBatch: tokens are word ids, -1 ends a sentence. Returns kept words. */
+export function skipgramBatchRef(m: ModelViews, th: RefThread, tokens: Int32Array, alpha: number): number {
+  return forEachWindow(m, th, tokens, (sent, pos, lo, hi) => {
+    for (let c = lo; c <= hi; c++) {
+      if (c === pos) continue;
+      const h = sent[c] * m.stride;
+      trainOutput(m, th, m.syn0, h, m.syn0, h, sent[pos], alpha);
+    }
+  });
+}
+
 /** Reference of cbowBatch. Returns kept words. */
 export function cbowBatchRef(m: ModelViews, th: RefThread, tokens: Int32Array, alpha: number): number {
-  let kept = 0;
-  let i = 0;
-  while (i < tokens.length) {
-    const [sent, next] = readSentence(m, th, tokens, i);
-    i = next;
-    kept += sent.length;
-    for (let pos = 0; pos < sent.length; pos++) {
-      const b = nextBelow(th.rng, m.window);
-      const lo = Math.max(pos - m.window + b, 0);
-      const hi = Math.min(pos + m.window - b, sent.length - 1);
-      if (hi - lo < 1) continue;
-      const neu1 = new Float32Array(m.stride);
-      const neu1e = new Float32Array(m.stride);
-      for (let c = lo; c <= hi; c++) {
-        if (c === pos) continue;
-        for (let j = 0; j < m.stride; j++) neu1[j] += m.syn0[sent[c] * m.stride + j];
-      }
-      if (m.cbowMean) for (let j = 0; j < m.stride; j++) neu1[j] *= f32(1 / (hi - lo));
-      trainOutput(m, th, neu1, 0, neu1e, 0, sent[pos], alpha);
-      for (let c = lo; c <= hi; c++) {
-        if (c === pos) continue;
-        for (let j = 0; j < m.stride; j++) m.syn0[sent[c] * m.stride + j] += neu1e[j];
-      }
+  return forEachWindow(m, th, tokens, (sent, pos, lo, hi) => {
+    if (hi - lo < 1) return;
+    const neu1 = new Float32Array(m.stride);
+    const neu1e = new Float32Array(m.stride);
+    for (let c = lo; c <= hi; c++) {
+      if (c === pos) continue;
+      for (let j = 0; j < m.stride; j++) neu1[j] += m.syn0[sent[c] * m.stride + j];
     }
-  }
-  return kept;
+    if (m.cbowMean) for (let j = 0; j < m.stride; j++) neu1[j] *= f32(1 / (hi - lo));
+    trainOutput(m, th, neu1, 0, neu1e, 0, sent[pos], alpha);
+    for (let c = lo; c <= hi; c++) {
+      if (c === pos) continue;
+      for (let j = 0; j < m.stride; j++) m.syn0[sent[c] * m.stride + j] += neu1e[j];
+    }
+  });
 }
