@@ -11,7 +11,7 @@ import {
   spearman,
 } from "../../src/eval/index.js";
 import { KeyedVectors, writeVectors } from "../../src/vectors/index.js";
-import { gensim, skipWithoutGensim } from "../helpers/gensim.js";
+import { type GensimEval, gensim, skipWithoutGensim } from "../helpers/gensim.js";
 import { tempDir } from "../vectors/fixtures.js";
 import { analogyWorld, writeAnalogyFile, writePairsFile } from "./fixtures.js";
 
@@ -133,14 +133,7 @@ describe("evaluations against gensim", { skip: skipWithoutGensim() }, () => {
 
   test("evaluateWordPairs and evaluateWordAnalogies give gensim's numbers and lists", async () => {
     await writeVectors(file, world.data, { format: "word2vec-binary" });
-    type G = {
-      pairs: Array<{ pearson: number; spearman: number; oov_ratio: number }>;
-      analogies: Array<{
-        score: number;
-        sections: Array<{ section: string; correct: string[][]; incorrect: string[][] }>;
-      }>;
-    };
-    const g = gensim<G>({
+    const g = gensim<GensimEval>({
       op: "eval",
       file,
       binary: true,

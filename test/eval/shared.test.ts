@@ -7,7 +7,7 @@ import { after, describe, test } from "node:test";
 import { evaluateWordAnalogies, evaluateWordPairs, readWordPairs } from "../../src/eval/index.js";
 import { Rng } from "../../src/util/rng.js";
 import { KeyedVectors, writeVectors } from "../../src/vectors/index.js";
-import { gensim, skipWithoutGensim } from "../helpers/gensim.js";
+import { type GensimEval, gensim, skipWithoutGensim } from "../helpers/gensim.js";
 import { sharedData, skipUnless } from "../helpers/shared.js";
 import { tempDir } from "../vectors/fixtures.js";
 
@@ -49,14 +49,7 @@ describe("evaluation files from ../shared/data", { skip }, () => {
     await writeVectors(file, kv, { format: "word2vec-binary" });
     // A restricted vocabulary keeps gensim quick (the full one is covered by eval.test.ts).
     const restricts = [600];
-    type G = {
-      pairs: Array<{ pearson: number; spearman: number; oov_ratio: number }>;
-      analogies: Array<{
-        score: number;
-        sections: Array<{ section: string; correct: string[][]; incorrect: string[][] }>;
-      }>;
-    };
-    const g = gensim<G>({
+    const g = gensim<GensimEval>({
       op: "eval",
       file,
       binary: true,

@@ -30,3 +30,12 @@ export function gensim<T>(request: Record<string, unknown>): T {
   if (r.status !== 0) throw new Error(`gensim_ref.py failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
+
+/** gensim_ref.py's answer to an "eval" request: one entry per pairs file and per analogies file. */
+export interface GensimEval {
+  pairs: Array<{ pearson: number; spearman: number; oov_ratio: number }>;
+  analogies: Array<{
+    score: number;
+    sections: Array<{ section: string; correct: string[][]; incorrect: string[][] }>;
+  }>;
+}
