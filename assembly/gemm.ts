@@ -43,11 +43,73 @@ export function sgemm(
   ldc: i32,
   work: usize,
 ): void {
+  blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, beta, c, ldc, work);
+}
+
+/** Floats sgemmPackB writes for op(B) [k, n]. */
+export function sgemmPackedSize(k: i32, n: i32): i32 {
+  return k * ((n + NR - 1) & ~(NR - 1));
+}
+
+/**
+ * Packs op(B) [k, n] (B at byte pointer b, row stride ldb; B^T when transB != 0) once into `dst`
+ * (sgemmPackedSize(k, n) floats), for sgemmPacked to multiply by many A without packing B again
+ * (e.g. the recurrent weights, used by every time step). Blocks follow sgemm's loop order: for each
+ * NC column block, its KC row blocks, each as 8-column strips.
+ */
+export function sgemmPackB(transB: i32, k: i32, n: i32, b: usize, ldb: i32, dst: usize): void {
+  for (let jc = 0; jc < n; jc += NC) {
+    const nb = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC)
+      packB(transB, b, ldb, pc, jc, min(KC, k - pc), nb, packedBlock(dst, k, jc, pc, nb));
+  }
+}
+
+/** sgemm with op(B) [k, n] already packed by sgemmPackB (`packed`); `work` as sgemm's. */
+export function sgemmPacked(
+  transA: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: usize,
+  lda: i32,
+  packed: usize,
+  beta: f32,
+  c: usize,
+  ldc: i32,
+  work: usize,
+): void {
+  blocked(transA, 0, m, n, k, alpha, a, lda, 0, 0, packed, beta, c, ldc, work);
+}
+
+/** Where block (jc, pc) of a packed op(B) starts: whole column blocks hold k x NC floats each. */
+function packedBlock(packed: usize, k: i32, jc: i32, pc: i32, nb: i32): usize {
+  return packed + ((<usize>(jc * k + pc * ((nb + NR - 1) & ~(NR - 1)))) << 2);
+}
+
+/** The blocked loops of sgemm; op(B) comes from `packed` (sgemmPackB's layout) when it is not 0. */
+function blocked(
+  transA: i32,
+  transB: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: usize,
+  lda: i32,
+  b: usize,
+  ldb: i32,
+  packed: usize,
+  beta: f32,
+  c: usize,
+  ldc: i32,
+  work: usize,
+): void {
   if (k <= 0 || alpha === 0) {
     scaleC(m, n, beta, c, ldc);
     return;
   }
-  const bp = work;
   const ap = work + ((<usize>(KC * NC)) << 2);
   const tile = ap + ((<usize>(MC * KC)) << 2);
   const ldcB = (<usize>ldc) << 2;
@@ -55,7 +117,9 @@ export function sgemm(
     const nb = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kb = min(KC, k - pc);
-      packB(transB, b, ldb, pc, jc, kb, nb, bp);
+      let bp = work;
+      if (packed !== 0) bp = packedBlock(packed, k, jc, pc, nb);
+      else packB(transB, b, ldb, pc, jc, kb, nb, bp);
       for (let ic = 0; ic < m; ic += MC) {
         const mb = min(MC, m - ic);
         packA(transA, a, lda, ic, pc, mb, kb, ap);
@@ -153,6 +217,15 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
       let src = a + ((<usize>(pc * lda + ic + ir)) << 2);
       const step = (<usize>lda) << 2;
       let o = d;
+      if (MR === 4 && rows === MR) {
+        // One vector per k.
+        for (let p = 0; p < kb; p++) {
+          v128.store(o, v128.load(src));
+          src += step;
+          o += rowStep;
+        }
+        continue;
+      }
       for (let p = 0; p < kb; p++) {
         for (let r = 0; r < MR; r++)
           store<f32>(o + ((<usize>r) << 2), r < rows ? load<f32>(src + ((<usize>r) << 2)) : 0);

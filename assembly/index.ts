@@ -3,11 +3,11 @@
 
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
-export { sgemm, sgemmWorkspace } from "./gemm";
+export { sgemm, sgemmPackB, sgemmPacked, sgemmPackedSize, sgemmWorkspace } from "./gemm";
 export { gruStepBackward, gruStepForward } from "./gru";
 export { layerNormBackward, layerNormForward } from "./layernorm";
 export { heapBase } from "./layout";
-export { lstmStepBackward, lstmStepForward } from "./lstm";
+export { lstmSequenceBackward, lstmSequenceForward, lstmStepBackward, lstmStepForward } from "./lstm";
 export { skipgramBatch } from "./skipgram";
 export { softmaxCrossEntropyRows } from "./softmax_ce";
 export { vecFirstNonFinite, vecInverseNorms, vecScaledDotRows } from "./vectors";

@@ -1,7 +1,12 @@
 import { type GemmFn, gemm } from "./gemm.js";
 import { gruStepBackward, gruStepForward } from "./layers/gru.js";
 import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
-import { lstmStepBackward, lstmStepForward } from "./layers/lstm.js";
+import {
+  lstmSequenceBackward,
+  lstmSequenceForward,
+  lstmStepBackward,
+  lstmStepForward,
+} from "./layers/lstm.js";
 import { softmaxCrossEntropy } from "./loss.js";
 import type { Buf } from "./tensor.js";
 
@@ -13,6 +18,9 @@ export interface NnOps {
   gemm: GemmFn;
   lstmStepForward: typeof lstmStepForward;
   lstmStepBackward: typeof lstmStepBackward;
+  /** A whole LSTM layer's recurrence (all steps); the runtime splits the batch across threads. */
+  lstmSequenceForward: typeof lstmSequenceForward;
+  lstmSequenceBackward: typeof lstmSequenceBackward;
   gruStepForward: typeof gruStepForward;
   gruStepBackward: typeof gruStepBackward;
   layerNormForward: typeof layerNormForward;
@@ -38,6 +46,8 @@ export const referenceOps: NnOps = {
   gemm,
   lstmStepForward,
   lstmStepBackward,
+  lstmSequenceForward,
+  lstmSequenceBackward,
   gruStepForward,
   gruStepBackward,
   layerNormForward,

@@ -4,9 +4,14 @@ import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { EmbedlmError } from "../util/errors.js";
 import { gruStepBackward, gruStepForward } from "./layers/gru.js";
 import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
-import { lstmStepBackward, lstmStepForward } from "./layers/lstm.js";
+import {
+  lstmSequenceBackward,
+  lstmSequenceForward,
+  lstmStepBackward,
+  lstmStepForward,
+} from "./layers/lstm.js";
 import type { NnOps } from "./ops.js";
-import { Arena } from "./tensor.js";
+import { Arena, type Buf } from "./tensor.js";
 
 export interface NnRuntimeOptions {
   /** Threads for large matrix products, the calling thread included (default: CPU cores, at most 4). */
@@ -35,6 +40,7 @@ export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<N
     gemm: wasmGemm(kernels, { threads }),
     softmaxCrossEntropy: wasmSoftmaxCrossEntropy(kernels, threads),
     ...wasmRecurrentSteps(kernels),
+    ...wasmLstmSequence(kernels, threads),
     ...wasmLayerNorm(kernels),
     dot: (n, x, xOff, y, yOff) => kernels.kernels.sdot(n, kernelPointer(x, xOff), kernelPointer(y, yOff)),
     axpy: (n, a, x, xOff, y, yOff) => {
@@ -120,6 +126,93 @@ function wasmRecurrentSteps(
       k.gruStepBackward(B, H, p(gx, gOff), p(gh, gOff), gS, p(hp, hOff), p(dy, hOff), hS, p(dh));
     },
   };
+}
+
+/**
+ * The LSTM recurrence on the kernels: W_hh is packed once per call (not once per step), and the
+ * batch rows are split across the calling thread and the pool's workers, each running all T steps of
+ * its rows in one kernel call (rows are independent, so the threads meet once per layer, not per step).
+ */
+function wasmLstmSequence(
+  rt: KernelRuntime,
+  threads: number,
+): Pick<NnOps, "lstmSequenceForward" | "lstmSequenceBackward"> {
+  const k = rt.kernels;
+  const p = kernelPointer;
+  const parts = Math.min(threads, (rt.pool?.size ?? 0) + 1);
+  const work = Array.from({ length: parts }, () => rt.arena.f32(k.sgemmWorkspace()).byteOffset);
+  let packed = rt.arena.f32(0);
+  // op(W_hh) [kk, n] packed; W_hh is stored [4H, H] either way (transposed for the forward).
+  const pack = (trans: boolean, kk: number, n: number, whh: Buf, H: number): number => {
+    const size = k.sgemmPackedSize(kk, n);
+    if (packed.length < size) packed = rt.arena.f32(size);
+    k.sgemmPackB(trans ? 1 : 0, kk, n, p(whh), H, packed.byteOffset);
+    return packed.byteOffset;
+  };
+  // Rows [0, share) on the calling thread, the next shares on workers; small problems on one thread.
+  const shares = (B: number, T: number, H: number) => Math.min(B, B * T * H * 4 * H < 1 << 19 ? 1 : parts);
+  return {
+    lstmSequenceForward: (B, T, H, g, hp, c0, c, y, whh) => {
+      if (H % 4 !== 0) return lstmSequenceForward(B, T, H, g, hp, c0, c, y, whh);
+      const wp = pack(true, H, 4 * H, whh, H);
+      const args = (b0: number, rows: number, w: number) => [
+        rows,
+        T,
+        H,
+        p(g, b0 * T * 4 * H),
+        p(hp, b0 * T * H),
+        p(c0, b0 * H),
+        p(c, b0 * T * H),
+        p(y, b0 * T * H),
+        wp,
+        work[w],
+      ];
+      const n = shares(B, T, H);
+      const share = Math.ceil(B / n);
+      const started = startShares(rt, "lstmSequenceForward", B, n, share, args);
+      k.lstmSequenceForward(...args(0, Math.min(share, B), 0));
+      for (let w = 0; w < started; w++) rt.pool!.join(w);
+    },
+    lstmSequenceBackward: (B, T, H, g, c, c0, dy, dh, dc, whh) => {
+      if (H % 4 !== 0) return lstmSequenceBackward(B, T, H, g, c, c0, dy, dh, dc, whh);
+      const wp = pack(false, 4 * H, H, whh, H);
+      const args = (b0: number, rows: number, w: number) => [
+        rows,
+        T,
+        H,
+        p(g, b0 * T * 4 * H),
+        p(c, b0 * T * H),
+        p(c0, b0 * H),
+        p(dy, b0 * T * H),
+        p(dh, b0 * H),
+        p(dc, b0 * H),
+        wp,
+        work[w],
+      ];
+      const n = shares(B, T, H);
+      const share = Math.ceil(B / n);
+      const started = startShares(rt, "lstmSequenceBackward", B, n, share, args);
+      k.lstmSequenceBackward(...args(0, Math.min(share, B), 0));
+      for (let w = 0; w < started; w++) rt.pool!.join(w);
+    },
+  };
+}
+
+/** Starts shares 1.. of `n` (rows [w * share, ...)) on the pool's workers; returns how many started. */
+function startShares(
+  rt: KernelRuntime,
+  kernel: string,
+  B: number,
+  n: number,
+  share: number,
+  args: (b0: number, rows: number, w: number) => number[],
+): number {
+  let started = 0;
+  for (let w = 1; w < n && w * share < B; w++) {
+    rt.pool!.start(w - 1, kernel, args(w * share, Math.min(share, B - w * share), w));
+    started++;
+  }
+  return started;
 }
 
 function wasmLayerNorm(rt: KernelRuntime): Pick<NnOps, "layerNormForward" | "layerNormBackward"> {
