@@ -46,6 +46,61 @@ export function sgemm(
   blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, beta, c, ldc, work);
 }
 
+/**
+ * One thread's part of a product shared by several threads: takes blocks of `size` rows (or
+ * columns) of C from the counter in the descriptor until none is left, so a thread that runs late
+ * (e.g. descheduled on a busy machine) takes fewer blocks instead of holding the others up.
+ * desc: i32 slots transA, transB, m, n, k, alpha (f32), a, lda, b, ldb, beta (f32), c, ldc,
+ * byCols (0 splits rows), size, next (the counter, 0 before the first thread starts).
+ */
+export function sgemmShared(desc: usize, work: usize): void {
+  const transA = load<i32>(desc);
+  const transB = load<i32>(desc, 4);
+  const m = load<i32>(desc, 8);
+  const n = load<i32>(desc, 12);
+  const k = load<i32>(desc, 16);
+  const alpha = load<f32>(desc, 20);
+  const a = <usize>load<u32>(desc, 24);
+  const lda = load<i32>(desc, 28);
+  const b = <usize>load<u32>(desc, 32);
+  const ldb = load<i32>(desc, 36);
+  const beta = load<f32>(desc, 40);
+  const c = <usize>load<u32>(desc, 44);
+  const ldc = load<i32>(desc, 48);
+  const byCols = load<i32>(desc, 52);
+  const size = load<i32>(desc, 56);
+  const len = byCols !== 0 ? n : m;
+  for (;;) {
+    const start = atomic.add<i32>(desc + 60, 1) * size;
+    if (start >= len) return;
+    const cnt = min(size, len - start);
+    if (byCols !== 0) {
+      const bOff = (<usize>(transB !== 0 ? start * ldb : start)) << 2;
+      blocked(
+        transA,
+        transB,
+        m,
+        cnt,
+        k,
+        alpha,
+        a,
+        lda,
+        b + bOff,
+        ldb,
+        0,
+        beta,
+        c + ((<usize>start) << 2),
+        ldc,
+        work,
+      );
+    } else {
+      const aOff = (<usize>(transA !== 0 ? start : start * lda)) << 2;
+      const cOff = (<usize>(start * ldc)) << 2;
+      blocked(transA, transB, cnt, n, k, alpha, a + aOff, lda, b, ldb, 0, beta, c + cOff, ldc, work);
+    }
+  }
+}
+
 /** Floats sgemmPackB writes for op(B) [k, n]. */
 export function sgemmPackedSize(k: i32, n: i32): i32 {
   return k * ((n + NR - 1) & ~(NR - 1));

@@ -3,7 +3,14 @@
 
 export { saxpy, sdot } from "./blas1";
 export { cbowBatch } from "./cbow";
-export { sgemm, sgemmPackB, sgemmPacked, sgemmPackedSize, sgemmWorkspace } from "./gemm";
+export {
+  sgemm,
+  sgemmPackB,
+  sgemmPacked,
+  sgemmPackedSize,
+  sgemmShared,
+  sgemmWorkspace,
+} from "./gemm";
 export { gruStepBackward, gruStepForward } from "./gru";
 export { layerNormBackward, layerNormForward } from "./layernorm";
 export { heapBase } from "./layout";
