@@ -1,4 +1,8 @@
+import { activate, activateBackward } from "./activations.js";
+import { addBias, columnSums } from "./bias.js";
 import { type GemmFn, gemm } from "./gemm.js";
+import { causalSoftmaxBackward, causalSoftmaxForward } from "./layers/attention.js";
+import { gatherRows, scatterAddRows } from "./layers/embedding.js";
 import { gruStepBackward, gruStepForward } from "./layers/gru.js";
 import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
 import {
@@ -26,6 +30,18 @@ export interface NnOps {
   layerNormForward: typeof layerNormForward;
   layerNormBackward: typeof layerNormBackward;
   softmaxCrossEntropy: typeof softmaxCrossEntropy;
+  /** Embedding lookup and its sparse gradient (row gather, row scatter-add). */
+  gatherRows: typeof gatherRows;
+  scatterAddRows: typeof scatterAddRows;
+  /** Bias broadcast over rows, and the bias gradient (column sums). */
+  addBias: typeof addBias;
+  columnSums: typeof columnSums;
+  /** Elementwise activations (relu, tanh, sigmoid, gelu), forward and backward. */
+  activate: typeof activate;
+  activateBackward: typeof activateBackward;
+  /** Causal attention softmax over [T, T] score matrices, forward and backward. */
+  causalSoftmaxForward: typeof causalSoftmaxForward;
+  causalSoftmaxBackward: typeof causalSoftmaxBackward;
   /** sum of x[i] y[i] over n elements (optimizers, clipping). */
   dot(n: number, x: Buf, xOff: number, y: Buf, yOff: number): number;
   /** y[i] += a x[i] over n elements; x may be y. */
@@ -53,6 +69,14 @@ export const referenceOps: NnOps = {
   layerNormForward,
   layerNormBackward,
   softmaxCrossEntropy,
+  gatherRows,
+  scatterAddRows,
+  addBias,
+  columnSums,
+  activate,
+  activateBackward,
+  causalSoftmaxForward,
+  causalSoftmaxBackward,
   dot,
   axpy,
 };

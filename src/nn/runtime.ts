@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { EmbedlmError } from "../util/errors.js";
+import { ACTIVATION_KINDS, activate, activateBackward } from "./activations.js";
 import { gruStepBackward, gruStepForward } from "./layers/gru.js";
 import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
 import {
@@ -41,6 +42,7 @@ export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<N
     softmaxCrossEntropy: wasmSoftmaxCrossEntropy(kernels, threads),
     ...wasmRecurrentSteps(kernels),
     ...wasmLstmSequence(kernels, threads),
+    ...wasmElementwise(kernels, threads),
     ...wasmLayerNorm(kernels),
     dot: (n, x, xOff, y, yOff) => kernels.kernels.sdot(n, kernelPointer(x, xOff), kernelPointer(y, yOff)),
     axpy: (n, a, x, xOff, y, yOff) => {
@@ -213,6 +215,70 @@ function startShares(
     started++;
   }
   return started;
+}
+
+/**
+ * Embedding rows, bias, activations and the causal attention softmax on the kernels. Bias add and
+ * column sums of large matrices are split by columns across threads; ids are copied into the kernel
+ * memory (the layers' ids may be ordinary Int32Arrays).
+ */
+function wasmElementwise(
+  rt: KernelRuntime,
+  threads: number,
+): Pick<
+  NnOps,
+  | "gatherRows"
+  | "scatterAddRows"
+  | "addBias"
+  | "columnSums"
+  | "activate"
+  | "activateBackward"
+  | "causalSoftmaxForward"
+  | "causalSoftmaxBackward"
+> {
+  const k = rt.kernels;
+  const p = kernelPointer;
+  const parts = Math.min(threads, (rt.pool?.size ?? 0) + 1);
+  let idsBuf = rt.arena.i32(0);
+  const ids = (x: Int32Array): number => {
+    if (idsBuf.length < x.length) idsBuf = rt.arena.i32(x.length);
+    idsBuf.set(x);
+    return idsBuf.byteOffset;
+  };
+  // Columns [0, share) on the calling thread, further shares (multiples of 4) on workers.
+  const byColumns = (
+    rows: number,
+    n: number,
+    kernel: string,
+    args: (j0: number, cols: number) => number[],
+  ) => {
+    const np = rows * n < 1 << 18 ? 1 : Math.min(parts, Math.ceil(n / 64));
+    const share = Math.ceil(n / np / 4) * 4;
+    let started = 0;
+    for (let w = 1; w < np && w * share < n; w++, started++)
+      rt.pool!.start(w - 1, kernel, args(w * share, Math.min(share, n - w * share)));
+    k[kernel](...args(0, Math.min(share, n)));
+    for (let w = 0; w < started; w++) rt.pool!.join(w);
+  };
+  return {
+    gatherRows: (n, d, idx, w, y) => k.gatherRows(n, d, ids(idx), p(w), p(y)),
+    scatterAddRows: (n, d, idx, dy, g) => k.scatterAddRows(n, d, ids(idx), p(dy), p(g)),
+    addBias: (rows, n, bias, y) =>
+      byColumns(rows, n, "addBias", (j0, cols) => [rows, cols, p(bias, j0), p(y, j0), n]),
+    columnSums: (rows, n, x, g) =>
+      byColumns(rows, n, "columnSums", (j0, cols) => [rows, cols, p(x, j0), n, p(g, j0)]),
+    activate: (act, z, y, n) => {
+      if (act === "linear") return activate(act, z, y, n);
+      k.activationForward(ACTIVATION_KINDS[act], n, p(z), p(y));
+    },
+    activateBackward: (act, z, y, dy, dz, n) => {
+      if (act === "linear") return activateBackward(act, z, y, dy, dz, n);
+      k.activationBackward(ACTIVATION_KINDS[act], n, p(z), p(y), p(dy), p(dz));
+    },
+    causalSoftmaxForward: (count, T, pm, off) => k.causalSoftmaxForward(count, T, p(pm, off)),
+    causalSoftmaxBackward: (count, T, pm, pOff, dp, dpOff) =>
+      k.causalSoftmaxBackward(count, T, p(pm, pOff), p(dp, dpOff)),
+  };
 }
 
 function wasmLayerNorm(rt: KernelRuntime): Pick<NnOps, "layerNormForward" | "layerNormBackward"> {

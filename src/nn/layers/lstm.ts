@@ -61,9 +61,6 @@ export class LstmCell implements RecurrentCell {
     const hp = this.hprev.get([B, T, H]).data;
     const c0 = this.c0.get([B, H]).data;
     c0.set(state[1]);
-    const bih = this.w.bih.value.data;
-    const bhh = this.w.bhh.value.data;
-    for (let r = 0; r < B * T; r++) for (let j = 0; j < G4; j++) g[r * G4 + j] = bih[j] + bhh[j];
     this.gemm(
       false,
       true,
@@ -77,11 +74,13 @@ export class LstmCell implements RecurrentCell {
       this.w.wih.value.data,
       0,
       this.inDim,
-      1,
+      0,
       g,
       0,
       G4,
     );
+    this.ops.addBias(B * T, G4, this.w.bih.value.data, g);
+    this.ops.addBias(B * T, G4, this.w.bhh.value.data, g);
     for (let b = 0; b < B; b++) hp.set(state[0].subarray(b * H, (b + 1) * H), b * T * H);
     this.ops.lstmSequenceForward(B, T, H, g, hp, c0, c, y.data, this.w.whh.value.data);
     if (carry)
@@ -110,7 +109,7 @@ export class LstmCell implements RecurrentCell {
     // g now holds dLoss/dgates for every step.
     const hp = this.hprev.get([B, T, H]).data;
     const dx = this.dx.get(this.x.shape);
-    recurrentWeightGrads(this.gemm, B * T, G4, I, H, g, g, this.x.data, hp, this.w, dx.data);
+    recurrentWeightGrads(this.ops, B * T, G4, I, H, g, g, this.x.data, hp, this.w, dx.data);
     return dx;
   }
 }
