@@ -239,8 +239,13 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kb: i32, nb: i
           d += 32;
         }
       }
+    } else if (cols === NR) {
+      // B stored [n, k]: column j of op(B) is row j of B; 4x4 transposes of two 4-row groups.
+      for (let g = 0; g < NR; g += 4) {
+        const src = b + ((<usize>((jc + jr + g) * ldb + pc)) << 2);
+        transpose4(src, (<usize>ldb) << 2, kb, d + ((<usize>g) << 2), 32);
+      }
     } else {
-      // B stored [n, k]: column j of op(B) is row j of B.
       for (let j = 0; j < NR; j++) {
         let o = d + ((<usize>j) << 2);
         if (j < cols) {
@@ -289,6 +294,10 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
       }
       continue;
     }
+    if (MR === 4 && rows === MR) {
+      transpose4(a + ((<usize>((ic + ir) * lda + pc)) << 2), (<usize>lda) << 2, kb, d, rowStep);
+      continue;
+    }
     for (let r = 0; r < MR; r++) {
       let o = d + ((<usize>r) << 2);
       if (r >= rows) {
@@ -305,6 +314,41 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
         }
       }
     }
+  }
+}
+
+/**
+ * Four rows of kb floats (at src, rowBytes apart) stored k-major: for each p < kb, the four
+ * elements [p] of the rows as one vector at dst + p * step. 4x4 transposes, then a scalar tail.
+ */
+function transpose4(src: usize, rowBytes: usize, kb: i32, dst: usize, step: usize): void {
+  const r1 = src + rowBytes;
+  const r2 = r1 + rowBytes;
+  const r3 = r2 + rowBytes;
+  let p = 0;
+  for (; p + 4 <= kb; p += 4) {
+    const o = (<usize>p) << 2;
+    const v0 = v128.load(src + o);
+    const v1 = v128.load(r1 + o);
+    const v2 = v128.load(r2 + o);
+    const v3 = v128.load(r3 + o);
+    const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+    const t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+    const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+    const d = dst + <usize>p * step;
+    v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+    v128.store(d + step, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+    v128.store(d + 2 * step, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+    v128.store(d + 3 * step, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+  }
+  for (; p < kb; p++) {
+    const o = (<usize>p) << 2;
+    const d = dst + <usize>p * step;
+    store<f32>(d, load<f32>(src + o));
+    store<f32>(d, load<f32>(r1 + o), 4);
+    store<f32>(d, load<f32>(r2 + o), 8);
+    store<f32>(d, load<f32>(r3 + o), 12);
   }
 }
 

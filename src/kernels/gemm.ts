@@ -128,7 +128,15 @@ export function wasmGemm(rt: KernelRuntime, options: GemmOptions = {}): SgemmFn 
       return;
     }
     // Shared: every thread takes blocks from one counter until none is left.
-    const blocks = Math.min(maxBlocks, Math.max(parts * perThread, Math.ceil(flops / chunk)));
+    // ... but no more blocks than keep that repacking small beside the product (it reads memory at
+    // a small fraction of the multiply-add rate): e.g. (400 x 10000) x (10000 x 200) gets one block
+    // per thread, each packing the 10000 x 200 operand once.
+    const other = byCols ? m * k : k * n;
+    const blocks = Math.min(
+      maxBlocks,
+      Math.max(parts, Math.floor(flops / (256 * other))),
+      Math.max(parts * perThread, Math.ceil(flops / chunk)),
+    );
     const size = Math.ceil(len / blocks / align) * align;
     desc.set([ta, tb, m, n, k, 0, pa, lda, pb, ldb, 0, pc, ldc, byCols ? 1 : 0, size, 0]);
     descF[5] = alpha;
