@@ -11,9 +11,8 @@ import {
   type PresetName,
   zarembaPresets,
 } from "../../lm/neural/config.js";
-import type { NeuralLanguageModel } from "../../lm/neural/model.js";
+import { configTokenizer, type NeuralLanguageModel } from "../../lm/neural/model.js";
 import { createNnRuntime, type NnRuntime } from "../../nn/runtime.js";
-import { Tokenizer } from "../../text/tokenizer.js";
 import { encodeTokens, readTokens } from "../../train/lm/data.js";
 import { type EpochRecord, trainNeuralLm } from "../../train/lm/train.js";
 import { EmbedlmError } from "../../util/errors.js";
@@ -103,8 +102,9 @@ export function neuralTrainOptions(cmd: Command): Command {
     .option("--resume", "neural: continue the training checkpointed in the -o directory")
     .option(
       "--checkpoint-minutes <x>",
-      "neural: also checkpoint every x minutes",
+      "neural: also checkpoint every x minutes within an epoch (0: at epoch ends only)",
       floatOption("--checkpoint-minutes"),
+      10,
     )
     .option(
       "--patience <n>",
@@ -137,6 +137,7 @@ export function neuralSettings(o: NeuralTrainFlags): { config: NeuralLmConfig; t
     freezeEmbeddings: o.freezeEmbeddings ?? false,
     context: o.bptt ?? preset.model.context,
     initRange: o.initRange ?? preset.model.initRange,
+    ...(o.rawText ? { tokenizer: "unicode" as const } : {}),
   };
   const train: NeuralTrainConfig = {
     epochs: o.epochs ?? preset.train.epochs,
@@ -184,7 +185,6 @@ export async function trainNeural(
         resume: o.resume,
         checkpointMinutes: o.checkpointMinutes,
         maxSteps: o.maxSteps,
-        tokenizer: o.rawText ? new Tokenizer() : undefined,
         onStep: (s) => {
           if (s.segment === 1 || bar === undefined) {
             bar?.stop();
@@ -277,10 +277,9 @@ export async function openModel(
 export async function streamPerplexity(
   model: NeuralLanguageModel,
   files: string[],
-  rawText: boolean,
 ): Promise<Record<string, unknown>> {
   const tokens: string[] = [];
-  const tokenizer = rawText ? new Tokenizer() : undefined;
+  const tokenizer = configTokenizer(model.config);
   for (const f of files) for (const t of await readTokens(f, tokenizer)) tokens.push(t);
   const { ids, oov } = encodeTokens(tokens, model.vocab);
   if (ids.length < 2) throw new EmbedlmError("fewer than 2 tokens to score", { file: files.join(", ") });
