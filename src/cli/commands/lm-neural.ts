@@ -167,6 +167,15 @@ export async function trainNeural(
     });
   const { config, train } = neuralSettings(o);
   const runtime = await createNnRuntime({ threads: o.threads });
+  // Ctrl-C or a kill (TERM): finish the step, checkpoint, stop; a second signal exits at once.
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(130);
+    ctx.warn(`${sig}: stopping after this step with a checkpoint (continue with --resume)`);
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   let bar: ProgressBar | undefined;
   const epochLine = (r: EpochRecord) =>
     `epoch ${r.epoch}: lr ${r.lr.toPrecision(4)}, train ppl ${r.trainPerplexity.toFixed(2)}, valid ppl ${r.validPerplexity.toFixed(2)}, ${Math.round(r.tokensPerSecond)} tokens/s, ${r.seconds.toFixed(1)} s`;
@@ -185,6 +194,7 @@ export async function trainNeural(
         resume: o.resume,
         checkpointMinutes: o.checkpointMinutes,
         maxSteps: o.maxSteps,
+        signal: abort.signal,
         onStep: (s) => {
           if (s.segment === 1 || bar === undefined) {
             bar?.stop();
@@ -206,6 +216,7 @@ export async function trainNeural(
     bar?.stop();
     const last = r.epochs[r.epochs.length - 1];
     if (r.stopped === "max-steps") ctx.log(`stopped after ${r.steps} steps as asked; continue with --resume`);
+    if (r.stopped === "interrupted") ctx.log(`interrupted after ${r.steps} steps; continue with --resume`);
     if (r.stopped === "early")
       ctx.log(`stopped early: no better validation perplexity for ${o.patience} epochs`);
     if (r.bestEpoch > 0)
@@ -238,6 +249,8 @@ export async function trainNeural(
       ...(r.resumedFrom ? { resumedFrom: r.resumedFrom } : {}),
     };
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     bar?.stop();
     await runtime.close();
   }

@@ -40,6 +40,8 @@ export interface TrainLmOptions extends NeuralTrainConfig {
    * (`resume` continues; for tests and short measurements). Default: no limit.
    */
   maxSteps?: number;
+  /** When aborted (e.g. on Ctrl-C), training stops after the current step with a checkpoint. */
+  signal?: AbortSignal;
   /** Steps between metrics lines (default 100). */
   logEvery?: number;
   /** Initial embedding rows [V, embeddingDim] by the training vocabulary's ids (e.g. from KeyedVectors). */
@@ -75,8 +77,11 @@ export interface EpochRecord {
 }
 
 export interface TrainLmResult {
-  /** "done" (all epochs), "early" (patience ran out), "max-steps" (stopped by maxSteps, resumable). */
-  stopped: "done" | "early" | "max-steps";
+  /**
+   * "done" (all epochs), "early" (patience ran out), "max-steps" (stopped by maxSteps) or
+   * "interrupted" (the signal); the last two are resumable.
+   */
+  stopped: "done" | "early" | "max-steps" | "interrupted";
   epochs: EpochRecord[];
   steps: number;
   vocabSize: number;
@@ -405,7 +410,14 @@ export async function trainNeuralLm(
         logTokens = 0;
         logMs = 0;
       }
-      const stop = o.maxSteps !== undefined && st.step >= o.maxSteps;
+      // Let signal handlers (Ctrl-C) run: the step itself never yields to the event loop.
+      if (o.signal) await new Promise<void>((resolve) => setImmediate(resolve));
+      const stop =
+        o.signal?.aborted === true
+          ? "interrupted"
+          : o.maxSteps !== undefined && st.step >= o.maxSteps
+            ? "max-steps"
+            : undefined;
       if (stop || (checkpointMs > 0 && performance.now() - lastCheckpoint >= checkpointMs)) {
         await checkpoint();
         lastCheckpoint = performance.now();
@@ -413,7 +425,7 @@ export async function trainNeuralLm(
       if (stop) {
         runTrainMs += epochMs;
         runTokens += epochTokens;
-        stopped = "max-steps";
+        stopped = stop;
         break epochs;
       }
     }
@@ -466,7 +478,7 @@ export async function trainNeuralLm(
   }
 
   let test: { testPerplexity: number; testTokens: number } | undefined;
-  if (testFile !== undefined && stopped !== "max-steps" && st.bestEpoch > 0) {
+  if (testFile !== undefined && (stopped === "done" || stopped === "early") && st.bestEpoch > 0) {
     await loadWeights(join(dir, WEIGHTS_FILE), net.params);
     const ids = encodeTokens(await readTokens(testFile, tokenizer), vocab).ids;
     const s = lm.scoreStream(ids);
