@@ -187,6 +187,13 @@ test("bad input: short corpus, another model's checkpoint, other vocabulary, non
     trainNeuralLm(trainFile, validFile, { ...o, resume: true, lr: 0.5 }),
     /trained with other settings/,
   );
+  // More epochs continue the finished run.
+  const more = await trainNeuralLm(trainFile, validFile, { ...o, resume: true, epochs: 2 });
+  assert.deepEqual(more.resumedFrom, { epoch: 2, segment: 0, step: 11 });
+  assert.deepEqual(
+    more.epochs.map((e) => e.epoch),
+    [1, 2],
+  );
 });
 
 test("a diverging run stops with a clear error and keeps the last good checkpoint", async () => {

@@ -230,7 +230,8 @@ export async function trainNeuralLm(
   const key = JSON.stringify({
     config: o.config,
     vocabSize: V,
-    train: [o.optimizer, o.lr, o.lrDecay, o.decayAfter, o.clip, o.batchSize, o.epochs, o.weightDecay ?? null],
+    // Not the epochs: a finished run can be resumed with more of them (the schedule is the same).
+    train: [o.optimizer, o.lr, o.lrDecay, o.decayAfter, o.clip, o.batchSize, o.weightDecay ?? null],
     seed: o.seed ?? 1,
   });
 
