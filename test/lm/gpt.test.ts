@@ -5,7 +5,10 @@ import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { buildGpt, GPT_PRESETS, gptLayers, gptPreset } from "../../src/lm/neural/gpt.js";
+import type { BuildOptions } from "../../src/lm/neural/io-layers.js";
+import { buildNplm } from "../../src/lm/neural/nplm.js";
 import { softmaxCrossEntropy } from "../../src/nn/loss.js";
+import { createNnRuntime } from "../../src/nn/runtime.js";
 import { loadSafetensors } from "../../src/nn/safetensors.js";
 import type { IdTensor, Tensor } from "../../src/nn/tensor.js";
 import { Rng } from "../../src/util/rng.js";
@@ -112,4 +115,40 @@ test("GPT presets carry minGPT's sizes under nanoGPT-style names", () => {
   const d = 48;
   const perBlock = 12 * d * d + 13 * d; // qkv+out+mlp weights; their biases (3d+d+4d+d) and 2 LayerNorms (4d)
   assert.equal(m.params.size, 3 * perBlock + 100 * d + 64 * d + 2 * d + 100);
+});
+
+test("GPT and NPLM (tied) on the WebAssembly kernels equal the float64 reference", async () => {
+  const rt = await createNnRuntime({ threads: 2 });
+  try {
+    const V = 11;
+    const rng = new Rng(4);
+    const x = { shape: [2, 5], data: Int32Array.from({ length: 10 }, () => rng.int(V)) };
+    const targets = Int32Array.from({ length: 10 }, () => rng.int(V));
+    const builds = [
+      (o: BuildOptions) =>
+        buildGpt({ vocabSize: V, numLayers: 2, numHeads: 2, hiddenSize: 8, blockSize: 5, seed: 3 }, o),
+      (o: BuildOptions) =>
+        buildNplm(
+          { vocabSize: V, order: 3, embeddingDim: 4, hiddenSize: 6, tie: true, directConnections: true },
+          o,
+        ),
+    ];
+    for (const build of builds) {
+      const results = [{ dtype: "float64" as const }, { ops: rt, arena: rt.arena }].map((o) => {
+        const m = build(o);
+        m.zeroGrad();
+        const logits = m.forward(x, false);
+        const dl = m.arena.alloc(logits.data.length);
+        const loss = softmaxCrossEntropy(logits.data, targets, V, dl);
+        m.backward({ shape: logits.shape, data: dl });
+        return { logits: Float64Array.from(logits.data), loss, grads: Float64Array.from(m.params.grads) };
+      });
+      const [ref, wasm] = results;
+      close(wasm.logits, ref.logits, "logits");
+      close([wasm.loss], [ref.loss], "loss");
+      close(wasm.grads, ref.grads, "gradients");
+    }
+  } finally {
+    await rt.close();
+  }
 });
