@@ -86,19 +86,13 @@ export function matchVectors(
         });
     } else if (uncovered.length < examples) uncovered.push(word);
   }
-  if (covered === 0 && vocab.length > 0)
+  if (covered === 0 && vocab.length > 0) {
+    const hint = opts.caseInsensitive ? "" : " (or try the case-insensitive match)";
     throw new EmbedlmError(
-      `none of the ${vocab.length} vocabulary words has a vector (e.g. ${vocab
-        .slice(0, 5)
-        .map((w) => `'${w}'`)
-        .join(", ")}; the vectors start with ${words
-        .slice(0, 5)
-        .map((w) => `'${w}'`)
-        .join(
-          ", ",
-        )}): the vectors were trained on another vocabulary${opts.caseInsensitive ? "" : " (try caseInsensitive / --init-vectors-lowercase)"}`,
+      `none of the ${vocab.length} vocabulary words has a vector (vocabulary: ${firstFew(vocab)}; vectors: ${firstFew(words)}): they were trained on another vocabulary${hint}`,
       { file: opts.source, field: "init vectors" },
     );
+  }
   const total = vocab.length;
   return {
     dim,
@@ -107,6 +101,13 @@ export function matchVectors(
     coverage: { covered, caseFolded, total, ratio: total === 0 ? 0 : covered / total, uncovered },
     source: opts.source,
   };
+}
+
+function firstFew(words: readonly string[]): string {
+  return `${words
+    .slice(0, 5)
+    .map((w) => `'${w}'`)
+    .join(", ")}${words.length > 5 ? ", ..." : ""}`;
 }
 
 /** Reads a vectors file of any supported format (detected unless `format` is given) and matches it. */
