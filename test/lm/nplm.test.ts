@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
 import { buildNplm, NgramContext, nplmLayers } from "../../src/lm/neural/nplm.js";
 import { softmaxCrossEntropy } from "../../src/nn/loss.js";
 import { adam } from "../../src/nn/optim.js";
+import { loadSafetensors } from "../../src/nn/safetensors.js";
 import type { IdTensor, Tensor } from "../../src/nn/tensor.js";
+import { type TrainLmOptions, trainNeuralLm } from "../../src/train/lm/train.js";
 import { Rng } from "../../src/util/rng.js";
 import { gradCheck } from "../nn/gradcheck.js";
 
@@ -104,4 +109,48 @@ test("NPLM overfits a tiny deterministic stream fed in carried segments to near-
 test("NPLM configuration errors are clear", () => {
   assert.throws(() => buildNplm({ vocabSize: 5, order: 1 }), /order: expected an integer >= 2/);
   assert.throws(() => buildNplm({ vocabSize: 5 }, { bos: 5 }), /bos: expected an integer in \[0, 4\]/);
+});
+
+test("NPLM training resumed mid-epoch equals an uninterrupted run (the carried words are checkpointed)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "embedlm-nplm-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const trainFile = join(dir, "train.txt");
+  const validFile = join(dir, "valid.txt");
+  const lines = ["the cat sat on the mat", "a dog saw the cat", "the bird sang on the log"];
+  writeFileSync(trainFile, `${Array.from({ length: 5 }, () => lines.join("\n")).join("\n")}\n`);
+  writeFileSync(validFile, "the cat sang\n");
+  const options = (output: string): TrainLmOptions => ({
+    config: {
+      kind: "nplm",
+      embeddingDim: 6,
+      hiddenSize: 8,
+      numLayers: 1,
+      dropout: 0.2,
+      tie: true,
+      freezeEmbeddings: false,
+      context: 3,
+      initRange: 0,
+    },
+    output: join(dir, output),
+    epochs: 2,
+    optimizer: "adam",
+    lr: 0.01,
+    lrDecay: 1,
+    decayAfter: 0,
+    clip: 5,
+    batchSize: 3,
+  });
+  const a = await trainNeuralLm(trainFile, validFile, options("a"));
+  const cut = options("b");
+  assert.equal((await trainNeuralLm(trainFile, validFile, { ...cut, maxSteps: 5 })).stopped, "max-steps");
+  const b = await trainNeuralLm(trainFile, validFile, { ...cut, resume: true });
+  assert.deepEqual(b.resumedFrom, { epoch: 1, segment: 5, step: 5 });
+  assert.deepEqual(
+    b.epochs.map((e) => e.validPerplexity),
+    a.epochs.map((e) => e.validPerplexity),
+  );
+  const wa = await loadSafetensors(join(dir, "a", "weights.safetensors"));
+  const wb = await loadSafetensors(join(dir, "b", "weights.safetensors"));
+  for (const name of Object.keys(wa.tensors))
+    assert.deepEqual(wb.tensors[name].data, wa.tensors[name].data, name);
 });

@@ -91,6 +91,14 @@ export class NgramContext implements Layer {
   resetStates(): void {
     this.carried.fill(this.bos);
   }
+
+  /**
+   * The carried ids [B * (n-2)] as the layer's one state vector (Recurrent.state's shape of answer, so
+   * training checkpoints keep it); undefined before the first batch and for a bigram model.
+   */
+  state(l: number): Int32Array[] | undefined {
+    return l === 0 && this.batch >= 0 && this.carried.length > 0 ? [this.carried] : undefined;
+  }
 }
 
 /** [..., a, b] -> [..., a * b]: the n-1 context embeddings side by side (a view, nothing copied). */

@@ -5,6 +5,7 @@ import { checkConfig, type NeuralLmConfig, type NeuralTrainConfig } from "../../
 import type { VectorInit } from "../../lm/neural/embedding-init.js";
 import { readModelHeader, saveModelFiles, WEIGHTS_FILE, writeModelHeader } from "../../lm/neural/io.js";
 import { NeuralLanguageModel, NeuralVocab } from "../../lm/neural/model.js";
+import { NgramContext } from "../../lm/neural/nplm.js";
 import { loadWeights, saveWeights } from "../../nn/checkpoint.js";
 import { Recurrent } from "../../nn/layers/recurrent.js";
 import { adam, adamw, clipGradNorm, type Optimizer, sgd } from "../../nn/optim.js";
@@ -155,11 +156,11 @@ function checkOptions(o: TrainLmOptions): void {
   if (o.checkpointMinutes !== undefined) checkNumber("checkpointMinutes", o.checkpointMinutes, 0);
 }
 
-/** The recurrent layers' carried states, as checkpoint tensors "state.<layer>.<l>.<k>". */
+/** The carried states (recurrent layers, the NPLM's last words), as checkpoint tensors "state.<layer>.<l>.<k>". */
 function stateTensors(net: Model): Record<string, StTensor> {
   const out: Record<string, StTensor> = {};
   net.net.layers.forEach((layer, i) => {
-    if (!(layer instanceof Recurrent)) return;
+    if (!(layer instanceof Recurrent || layer instanceof NgramContext)) return;
     for (let l = 0; ; l++) {
       const s = layer.state(l);
       if (s === undefined) break;
@@ -173,7 +174,7 @@ function stateTensors(net: Model): Record<string, StTensor> {
 
 function restoreStates(net: Model, tensors: Record<string, StTensor>): void {
   net.net.layers.forEach((layer, i) => {
-    if (!(layer instanceof Recurrent)) return;
+    if (!(layer instanceof Recurrent || layer instanceof NgramContext)) return;
     for (let l = 0; ; l++) {
       const s = layer.state(l);
       if (s === undefined) break;
