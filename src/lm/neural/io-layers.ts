@@ -46,8 +46,9 @@ export interface IoConfig {
 
 export interface EmbeddingLayerOptions {
   /**
-   * The size the model body takes (an LSTM's input, GPT's n_embd). When E differs, a learned projection
-   * e = ReLU(W x + b) maps the embedding to it. Undefined: the embedding is passed on as it is (NPLM).
+   * The width the model body needs (GPT's n_embd). When E differs, a learned projection
+   * e = ReLU(W x + b) maps the embedding to it. Undefined: the embedding is passed on as it is (an
+   * LSTM's input weights and the NPLM's concatenation take any E).
    */
   modelDim?: number;
   /** Word vectors matched to the vocabulary (matchVectors / loadVectorInit); uncovered rows stay random. */
