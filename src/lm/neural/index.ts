@@ -11,3 +11,7 @@ export {
 export * from "./config.js";
 export * from "./io.js";
 export * from "./model.js";
+export * from "./embedding-init.js";
+export * from "./gpt.js";
+export * from "./io-layers.js";
+export * from "./nplm.js";
