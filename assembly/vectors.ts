@@ -6,7 +6,10 @@ import { hsum, madd } from "./simd";
 /**
  * out[r - from] = dot(row r, q) * scale[r] for rows r in [from, to).
  * vectors: [rows x dim] row-major float32 (rows need not be 16-byte aligned); q: [dim];
- * scale: [rows] (1 / row norms for cosines); out: [to - from]. Four rows share each load of q.
+ * scale: [rows] (1 / row norms for cosines); out: [to - from].
+ * One row at a time, read front to back with four accumulators (a cache line per step): on a matrix
+ * far larger than the caches this single sequential stream runs at nearly the memory's read speed,
+ * while interleaving four rows (four streams sharing each load of q) ran ~1.5x slower.
  */
 export function vecScaledDotRows(
   vectors: usize,
@@ -18,49 +21,23 @@ export function vecScaledDotRows(
   out: usize,
 ): void {
   const rowBytes = (<usize>dim) << 2;
+  const d16 = (<usize>(dim & ~15)) << 2;
   const d4 = (<usize>(dim & ~3)) << 2;
-  let r = from;
-  for (; r + 4 <= to; r += 4) {
-    const p0 = vectors + <usize>r * rowBytes;
-    const p1 = p0 + rowBytes;
-    const p2 = p1 + rowBytes;
-    const p3 = p2 + rowBytes;
+  for (let r = from; r < to; r++) {
+    const p = vectors + <usize>r * rowBytes;
     let a0 = f32x4.splat(0);
     let a1 = f32x4.splat(0);
     let a2 = f32x4.splat(0);
     let a3 = f32x4.splat(0);
     let j: usize = 0;
-    for (; j < d4; j += 16) {
-      const qv = v128.load(q + j);
-      a0 = madd(v128.load(p0 + j), qv, a0);
-      a1 = madd(v128.load(p1 + j), qv, a1);
-      a2 = madd(v128.load(p2 + j), qv, a2);
-      a3 = madd(v128.load(p3 + j), qv, a3);
+    for (; j < d16; j += 64) {
+      a0 = madd(v128.load(p + j), v128.load(q + j), a0);
+      a1 = madd(v128.load(p + j, 16), v128.load(q + j, 16), a1);
+      a2 = madd(v128.load(p + j, 32), v128.load(q + j, 32), a2);
+      a3 = madd(v128.load(p + j, 48), v128.load(q + j, 48), a3);
     }
-    let s0 = hsum(a0);
-    let s1 = hsum(a1);
-    let s2 = hsum(a2);
-    let s3 = hsum(a3);
-    for (; j < rowBytes; j += 4) {
-      const qs = load<f32>(q + j);
-      s0 += load<f32>(p0 + j) * qs;
-      s1 += load<f32>(p1 + j) * qs;
-      s2 += load<f32>(p2 + j) * qs;
-      s3 += load<f32>(p3 + j) * qs;
-    }
-    const o = out + ((<usize>(r - from)) << 2);
-    const c = scale + ((<usize>r) << 2);
-    store<f32>(o, s0 * load<f32>(c));
-    store<f32>(o, s1 * load<f32>(c, 4), 4);
-    store<f32>(o, s2 * load<f32>(c, 8), 8);
-    store<f32>(o, s3 * load<f32>(c, 12), 12);
-  }
-  for (; r < to; r++) {
-    const p = vectors + <usize>r * rowBytes;
-    let a = f32x4.splat(0);
-    let j: usize = 0;
-    for (; j < d4; j += 16) a = madd(v128.load(p + j), v128.load(q + j), a);
-    let s = hsum(a);
+    for (; j < d4; j += 16) a0 = madd(v128.load(p + j), v128.load(q + j), a0);
+    let s = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
     for (; j < rowBytes; j += 4) s += load<f32>(p + j) * load<f32>(q + j);
     store<f32>(out + ((<usize>(r - from)) << 2), s * load<f32>(scale + ((<usize>r) << 2)));
   }
