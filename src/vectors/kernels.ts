@@ -79,14 +79,29 @@ export class VectorKernels {
   private scratch?: { q: Float32Array; out: Float32Array };
   private scoreBuffer?: Float32Array;
 
+  /** The helper threads started so far (scans use these). */
+  private readonly helpers: SyncHelper[] = [];
+  private readonly starting: Promise<void>;
+
   private constructor(
     readonly runtime: KernelRuntime,
-    private readonly helpers: SyncHelper[],
-  ) {}
+    helpers: number,
+  ) {
+    const memory = runtime.arena.memory;
+    this.starting = Promise.all(
+      Array.from({ length: helpers }, async () => {
+        this.helpers.push(await SyncHelper.start(memory));
+      }),
+    ).then(() => undefined);
+    // A helper that fails to start leaves the scans to the other threads; ready() reports why.
+    this.starting.catch(() => {});
+  }
 
   /**
    * Starts a runtime and `threads - 1` helper threads (default: one per core, at most 4; in Node
-   * only). Long scans are split between the calling thread and the helpers.
+   * only). Long scans are split between the calling thread and the helpers. The helpers start in
+   * the background (a worker takes ~0.1-0.2 s to come up, which a load overlaps): each joins the
+   * scans once it is up; `await ready()` waits for all of them.
    */
   static async create(opts: { threads?: number } = {}): Promise<VectorKernels> {
     const runtime = await createRuntime({ threads: 0 });
@@ -96,13 +111,15 @@ export class VectorKernels {
       const { availableParallelism } = await import("node:os");
       threads = opts.threads ?? Math.min(4, availableParallelism());
     }
-    const helpers = await Promise.all(
-      Array.from({ length: Math.max(0, threads - 1) }, () => SyncHelper.start(runtime.arena.memory)),
-    );
-    return new VectorKernels(runtime, helpers);
+    return new VectorKernels(runtime, Math.max(0, threads - 1));
   }
 
-  /** Threads a long scan runs on (the caller's included). */
+  /** Resolves when every helper thread is up (rejects if one failed to start). */
+  ready(): Promise<void> {
+    return this.starting;
+  }
+
+  /** Threads a long scan runs on now (the caller's included). */
   get threads(): number {
     return this.helpers.length + 1;
   }
@@ -222,6 +239,7 @@ export class VectorKernels {
   }
 
   async close(): Promise<void> {
+    await this.starting.catch(() => {});
     await Promise.all(this.helpers.map((h) => h.stop()));
     await this.runtime.close();
   }

@@ -2,9 +2,10 @@
 import { EmbedlmError } from "../util/errors.js";
 import type { AnnIndex } from "./ann.js";
 import type { VectorData } from "./formats/data.js";
-import { type LoadOptions, readVectors, type SaveOptions, writeVectors } from "./io.js";
+import { type LoadOptions, loadVectors, type SaveOptions, writeVectors } from "./io.js";
 import { sharedVectorKernels, VectorKernels } from "./kernels.js";
 import { scaledDotRows, selectTop, TopK } from "./topk.js";
+import { WordIndex } from "./word-index.js";
 
 /** A query term: a word, a vector, or either with a weight (gensim's (key, weight) tuples). */
 export type Term = string | Float32Array | readonly [string | Float32Array, number];
@@ -52,7 +53,7 @@ export class KeyedVectors implements VectorData {
   readonly dim: number;
   private matrix: Float32Array;
   readonly counts?: Float64Array;
-  private readonly keyToIndex: Map<string, number>;
+  private readonly keyToIndex: WordIndex;
   private invNorms?: Float32Array;
   private unit?: Float32Array;
   private scanner: RowScanner = scaledDotRows;
@@ -71,23 +72,22 @@ export class KeyedVectors implements VectorData {
     if (counts !== undefined && counts.length !== words.length) {
       throw new EmbedlmError(`${words.length} words but ${counts.length} counts`, { field: "counts" });
     }
-    this.words = words;
     this.dim = dim;
     this.matrix = vectors;
     this.counts = counts;
-    if (data.wordIndex?.size === words.length) this.keyToIndex = data.wordIndex;
+    if (data.wordIndex?.words === words) this.keyToIndex = data.wordIndex;
     else {
-      this.keyToIndex = new Map();
+      this.keyToIndex = new WordIndex(words.length);
       for (let i = 0; i < words.length; i++) {
-        if (this.keyToIndex.has(words[i])) {
-          throw new EmbedlmError(
-            `duplicate word '${words[i]}' (rows ${this.keyToIndex.get(words[i])! + 1} and ${i + 1})`,
-            { field: "words" },
-          );
+        const first = this.keyToIndex.add(words[i]);
+        if (first !== -1) {
+          throw new EmbedlmError(`duplicate word '${words[i]}' (rows ${first + 1} and ${i + 1})`, {
+            field: "words",
+          });
         }
-        this.keyToIndex.set(words[i], i);
       }
     }
+    this.words = this.keyToIndex.words;
   }
 
   /**
@@ -101,7 +101,7 @@ export class KeyedVectors implements VectorData {
   ): Promise<KeyedVectors> {
     const { kernels: which = true, ...rest } = opts;
     const kernels = which === true ? await sharedVectorKernels() : which === false ? undefined : which;
-    const { format: _format, ...data } = readVectors(
+    const { format: _format, ...data } = await loadVectors(
       file,
       kernels
         ? { allocate: kernelAllocator(kernels), firstNonFinite: kernels.firstNonFinite, ...rest }
