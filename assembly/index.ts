@@ -10,4 +10,10 @@ export { heapBase } from "./layout";
 export { lstmStepBackward, lstmStepForward } from "./lstm";
 export { skipgramBatch } from "./skipgram";
 export { softmaxCrossEntropyRows } from "./softmax_ce";
-export { vecFirstNonFinite, vecInverseNorms, vecScaledDotRows } from "./vectors";
+export {
+  vecFirstNonFinite,
+  vecInt8DotRows,
+  vecInverseNorms,
+  vecQuantizeRows,
+  vecScaledDotRows,
+} from "./vectors";
