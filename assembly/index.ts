@@ -21,4 +21,10 @@ export { lstmSequenceBackward, lstmSequenceForward, lstmStepBackward, lstmStepFo
 export { gatherRows, scatterAddRows } from "./rows";
 export { skipgramBatch } from "./skipgram";
 export { softmaxCrossEntropyRows } from "./softmax_ce";
-export { vecFirstNonFinite, vecInverseNorms, vecScaledDotRows } from "./vectors";
+export {
+  vecFirstNonFinite,
+  vecInt8DotRows,
+  vecInverseNorms,
+  vecQuantizeRows,
+  vecScaledDotRows,
+} from "./vectors";
