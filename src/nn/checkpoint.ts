@@ -1,7 +1,7 @@
 import { EmbedlmError } from "../util/errors.js";
 import type { Optimizer } from "./optim.js";
 import type { ParamStore } from "./params.js";
-import { loadSafetensors, type StTensor, saveSafetensors } from "./safetensors.js";
+import { loadSafetensors, type StFile, type StTensor, saveSafetensors } from "./safetensors.js";
 import { sameShape } from "./tensor.js";
 
 const OPT = "optimizer.";
@@ -9,8 +9,15 @@ const OPT = "optimizer.";
 /**
  * Saves the parameters (float32, PyTorch names and layouts) and, when given, the optimizer state
  * under "optimizer.<param>.<state>" with its step and rate in the metadata, to one safetensors file.
+ * `extra` adds the caller's own tensors and metadata (e.g. a training loop's position and RNG state),
+ * so a whole checkpoint is one file, written atomically.
  */
-export async function saveWeights(path: string, store: ParamStore, optimizer?: Optimizer): Promise<void> {
+export async function saveWeights(
+  path: string,
+  store: ParamStore,
+  optimizer?: Optimizer,
+  extra: Partial<StFile> = {},
+): Promise<void> {
   const tensors: Record<string, StTensor> = {};
   const f32 = (d: StTensor["data"]) => (d instanceof Float32Array ? d : Float32Array.from(d));
   for (const p of store.params) tensors[p.name] = { shape: p.shape, data: f32(p.value.data) };
@@ -21,11 +28,16 @@ export async function saveWeights(path: string, store: ParamStore, optimizer?: O
       tensors[OPT + name] = { shape: t.shape, data: f32(t.data) };
     for (const [k, v] of Object.entries(st.meta)) metadata[OPT + k] = String(v);
   }
+  Object.assign(tensors, extra.tensors);
+  Object.assign(metadata, extra.metadata);
   await saveSafetensors(path, tensors, metadata);
 }
 
-/** Loads parameters (every parameter must be present, with its shape) and, when given, the optimizer state. */
-export async function loadWeights(path: string, store: ParamStore, optimizer?: Optimizer): Promise<void> {
+/**
+ * Loads parameters (every parameter must be present, with its shape) and, when given, the optimizer
+ * state; returns the whole file, for the caller's extra tensors and metadata.
+ */
+export async function loadWeights(path: string, store: ParamStore, optimizer?: Optimizer): Promise<StFile> {
   const { tensors, metadata } = await loadSafetensors(path);
   for (const p of store.params) {
     const t = tensors[p.name];
@@ -44,4 +56,5 @@ export async function loadWeights(path: string, store: ParamStore, optimizer?: O
       if (k.startsWith(OPT)) meta[k.slice(OPT.length)] = Number(v);
     optimizer.loadStateDict(st as Record<string, { shape: readonly number[]; data: Float32Array }>, meta);
   }
+  return { tensors, metadata };
 }

@@ -60,6 +60,8 @@ export class Model {
   readonly params: ParamStore;
   readonly arena: Arena;
   readonly outputShape: (number | null)[];
+  /** The generator of dropout masks (its state is saved with training checkpoints). */
+  readonly rng: Rng;
 
   constructor(net: Sequential, opts: ModelOptions) {
     this.net = net;
@@ -67,10 +69,11 @@ export class Model {
     const ops = opts.ops ?? referenceOps;
     this.params = new ParamStore(this.arena, ops);
     const seed = opts.seed ?? 1;
+    this.rng = new Rng(opts.dropoutSeed ?? seed + 1);
     this.outputShape = net.build(opts.inputShape, {
       params: this.params,
       arena: this.arena,
-      rng: new Rng(opts.dropoutSeed ?? seed + 1),
+      rng: this.rng,
       ops,
       prefix: "",
     });

@@ -57,16 +57,23 @@ export class Arena {
 }
 
 /**
- * A tensor kept by a layer for one input shape: reallocated only when the shape changes, so a
- * training loop at a fixed batch shape allocates nothing per step.
+ * A tensor kept by a layer per input shape: allocated the first time a shape is seen and reused after,
+ * so a training loop at a fixed batch shape allocates nothing per step, and alternating between a few
+ * shapes (training batches, batch-1 evaluation, a shorter last chunk) does not allocate again either
+ * (the WebAssembly arena never frees).
  */
 export class Scratch {
-  private cur: Tensor | undefined;
+  private readonly byShape = new Map<string, Tensor>();
 
   constructor(private readonly arena: Arena) {}
 
   get(shape: readonly number[]): Tensor {
-    if (this.cur === undefined || !sameShape(this.cur.shape, shape)) this.cur = this.arena.tensor(shape);
-    return this.cur;
+    const key = shape.join(",");
+    let t = this.byShape.get(key);
+    if (t === undefined) {
+      t = this.arena.tensor(shape);
+      this.byShape.set(key, t);
+    }
+    return t;
   }
 }

@@ -25,6 +25,17 @@ export class Rng {
     this.s3 = next();
   }
 
+  /** The generator's state, to save with a training checkpoint. */
+  getState(): number[] {
+    return [this.s0, this.s1, this.s2, this.s3, this.spare];
+  }
+
+  /** Restores a state from `getState`, so the sequence continues exactly where it was saved. */
+  setState(state: readonly number[]): void {
+    [this.s0, this.s1, this.s2, this.s3] = state.map((x) => x >>> 0);
+    this.spare = state[4] ?? Number.NaN;
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

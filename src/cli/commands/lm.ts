@@ -3,8 +3,8 @@ import { runInNewContext } from "node:vm";
 import { Option } from "commander";
 import { perplexity } from "../../lm/evaluate.js";
 import { generate } from "../../lm/generate.js";
-import { loadLanguageModel } from "../../lm/load.js";
 import { encodePrompt, type LanguageModel } from "../../lm/model.js";
+import { NeuralLanguageModel } from "../../lm/neural/model.js";
 import { writeArpa } from "../../lm/ngram/arpa.js";
 import { trainNgramOnCorpus } from "../../lm/ngram/train.js";
 import { topK } from "../../lm/predict.js";
@@ -15,6 +15,13 @@ import { EmbedlmError } from "../../util/errors.js";
 import { Vocab } from "../../vocab/vocab.js";
 import { action, type CommandContext, floatOption, intOption } from "../common.js";
 import type { Register } from "./index.js";
+import {
+  type NeuralTrainFlags,
+  neuralTrainOptions,
+  openModel,
+  streamPerplexity,
+  trainNeural,
+} from "./lm-neural.js";
 
 /** The sentences of text files, one per line, split on whitespace (PTB style); a fresh pass per call. */
 async function lineSentences(paths: readonly string[]): Promise<() => AsyncIterable<string[]>> {
@@ -43,7 +50,7 @@ function listOption(name: string): (value: string) => number[] {
   return (value) => value.split(/[,\s]+/).map(one);
 }
 
-interface TrainOptions {
+interface TrainOptions extends NeuralTrainFlags {
   type: string;
   order: number;
   smoothing: string;
@@ -61,6 +68,7 @@ async function train(
   corpus: string[],
   o: TrainOptions,
 ): Promise<Record<string, unknown>> {
+  if (o.type !== "ngram") return trainNeural(ctx, corpus, o);
   if (!o.output && !o.eval) {
     throw new EmbedlmError("nothing to do: give -o MODEL to save the model and/or --eval TEXT", {
       field: "-o",
@@ -114,17 +122,59 @@ async function train(
   };
 }
 
+/** Perplexity sentence by sentence (each `<s> words </s>`), optionally listing every sentence. */
+async function evalSentences(
+  ctx: CommandContext,
+  model: LanguageModel,
+  text: string[],
+  perSentenceWanted: boolean,
+): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  const r = await perplexity(model, (await lineSentences(text))(), { perSentence: perSentenceWanted });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.sentences === 0) throw new EmbedlmError("no sentence to score", { file: text.join(", ") });
+  r.perSentence?.forEach((s, i) => {
+    const ppl = Math.exp(-s.logProb / s.tokens);
+    ctx.log(
+      `${i + 1}\tlog10 ${(s.logProb / Math.LN10).toFixed(4)}\ttokens ${s.tokens}\tOOV ${s.oov}\tppl ${ppl.toFixed(2)}`,
+    );
+  });
+  ctx.log(
+    `${r.sentences} sentences, ${r.tokens} tokens (words + </s>), ${r.oov} OOV (scored as <unk>)\n` +
+      `log10 prob ${(r.logProb / Math.LN10).toFixed(2)}\nperplexity ${r.perplexity.toFixed(2)} (OOVs included)\n` +
+      `perplexity ${r.perplexityExcludingOov.toFixed(2)} (OOVs excluded)`,
+  );
+  const { perSentence, ...total } = r;
+  return {
+    ...total,
+    log10Prob: r.logProb / Math.LN10,
+    seconds,
+    tokensPerSecond: r.tokens / seconds,
+    ...(perSentence
+      ? { perSentence: perSentence.map((s) => ({ ...s, perplexity: Math.exp(-s.logProb / s.tokens) })) }
+      : {}),
+  };
+}
+
 export const register: Register = (program) => {
   const lm = program
     .command("lm")
     .description("Language models: train, evaluate (perplexity), predict the next word, generate text");
 
-  lm.command("train")
-    .description("Train a language model on a tokenized corpus (one sentence per line)")
-    .argument("<corpus...>", "text files, whitespace-tokenized, one sentence per line")
-    .option("-o, --output <path>", "model file to write (ARPA for n-gram models)")
-    .option("--eval <text...>", "also report the perplexity on these files (held-out text)")
-    .addOption(new Option("--type <type>", "model type").choices(["ngram"]).default("ngram"))
+  const trainCmd = lm
+    .command("train")
+    .description("Train a language model (n-gram, or neural: LSTM, GRU, NPLM, GPT) on a tokenized corpus")
+    .argument("<corpus...>", "text files, whitespace-tokenized, one sentence per line (neural: one file)")
+    .option(
+      "-o, --output <path>",
+      "model to write (an ARPA file for n-gram models, a directory for neural ones)",
+    )
+    .option("--eval <text...>", "n-gram: also report the perplexity on these files (held-out text)")
+    .addOption(
+      new Option("--type <type>", "model type")
+        .choices(["ngram", "lstm", "gru", "nplm", "gpt"])
+        .default("ngram"),
+    )
     .option("--order <n>", "n-gram order", intOption("--order"), 5)
     .addOption(
       new Option(
@@ -145,77 +195,87 @@ export const register: Register = (program) => {
       "closed vocabulary: a 'word count' file (as written by embedlm vocab); other words become <unk>",
     )
     .option("--min-count <n>", "words seen fewer times become <unk>", intOption("--min-count"))
-    .option("--max-size <n>", "keep at most this many words (the most frequent)", intOption("--max-size"))
+    .option("--max-size <n>", "keep at most this many words (the most frequent)", intOption("--max-size"));
+  neuralTrainOptions(trainCmd)
     .addHelpText(
       "after",
-      "\nExamples:\n  embedlm lm train --order 5 ptb.train.txt -o ptb5.arpa\n  embedlm lm train --order 5 ptb.train.txt --eval ptb.test.txt\n  embedlm lm train --order 3 --smoothing wb --prune 0,1 corpus.txt -o wb3.arpa",
+      "\nExamples:\n  embedlm lm train --order 5 ptb.train.txt -o ptb5.arpa\n  embedlm lm train --order 5 ptb.train.txt --eval ptb.test.txt\n  embedlm lm train --order 3 --smoothing wb --prune 0,1 corpus.txt -o wb3.arpa\n  embedlm lm train --type lstm --preset small ptb.train.txt --valid ptb.valid.txt --test ptb.test.txt -o ptb-lstm\n  embedlm lm train --type lstm --resume ptb.train.txt --valid ptb.valid.txt -o ptb-lstm\n  embedlm lm train --type gru --hidden 256 --optimizer adam --lr 0.002 --epochs 5 train.txt --valid valid.txt -o gru",
     )
     .action(action(async (ctx, corpus: string[], o: TrainOptions) => train(ctx, corpus, o)));
 
   lm.command("eval")
     .description("Perplexity of a model on a text (per sentence and total)")
-    .argument("<model>", "model file (ARPA)")
+    .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("<text...>", "text files, whitespace-tokenized, one sentence per line")
-    .option("--per-sentence", "print each sentence's log10 probability, tokens, OOVs and perplexity")
+    .option(
+      "--per-sentence",
+      "print each sentence's log10 probability, tokens, OOVs and perplexity (a neural model reads each sentence from a fresh state)",
+    )
+    .option("--threads <n>", "neural: compute threads", intOption("--threads"), 1)
+    .option(
+      "--raw-text",
+      "neural: tokenize with embedlm's tokenizer, as the model was trained with --raw-text",
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  embedlm lm eval ptb5.arpa ptb.test.txt\n  embedlm --json lm eval ptb5.arpa test.txt",
+      "\nA neural model is scored as lm_torch.py does: the files as one continuous stream, <eos> after every line, the state carried throughout (the usual PTB perplexity); --per-sentence scores each sentence on its own.\n\nExamples:\n  embedlm lm eval ptb5.arpa ptb.test.txt\n  embedlm --json lm eval ptb5.arpa test.txt\n  embedlm lm eval ptb-lstm/ ptb.test.txt",
     )
     .action(
-      action(async (ctx, modelPath: string, text: string[], o: { perSentence?: boolean }) => {
-        const model = await loadLanguageModel(modelPath);
-        const t0 = performance.now();
-        const r = await perplexity(model, (await lineSentences(text))(), { perSentence: o.perSentence });
-        const seconds = (performance.now() - t0) / 1000;
-        if (r.sentences === 0) throw new EmbedlmError("no sentence to score", { file: text.join(", ") });
-        r.perSentence?.forEach((s, i) => {
-          const ppl = Math.exp(-s.logProb / s.tokens);
-          ctx.log(
-            `${i + 1}\tlog10 ${(s.logProb / Math.LN10).toFixed(4)}\ttokens ${s.tokens}\tOOV ${s.oov}\tppl ${ppl.toFixed(2)}`,
-          );
-        });
-        ctx.log(
-          `${r.sentences} sentences, ${r.tokens} tokens (words + </s>), ${r.oov} OOV (scored as <unk>)\n` +
-            `log10 prob ${(r.logProb / Math.LN10).toFixed(2)}\nperplexity ${r.perplexity.toFixed(2)} (OOVs included)\n` +
-            `perplexity ${r.perplexityExcludingOov.toFixed(2)} (OOVs excluded)`,
-        );
-        const { perSentence, ...total } = r;
-        return {
-          ...total,
-          log10Prob: r.logProb / Math.LN10,
-          seconds,
-          tokensPerSecond: r.tokens / seconds,
-          ...(perSentence
-            ? { perSentence: perSentence.map((s) => ({ ...s, perplexity: Math.exp(-s.logProb / s.tokens) })) }
-            : {}),
-        };
-      }),
+      action(
+        async (
+          ctx,
+          modelPath: string,
+          text: string[],
+          o: { perSentence?: boolean; threads: number; rawText?: boolean },
+        ) => {
+          const { model, close } = await openModel(modelPath, o.threads);
+          try {
+            if (model instanceof NeuralLanguageModel && !o.perSentence) {
+              const r = await streamPerplexity(model, text, o.rawText === true);
+              ctx.log(
+                `${r.tokens} tokens predicted (one stream, <eos> after each line), ${r.oov} OOV (scored as <unk>)\n` +
+                  `perplexity ${(r.perplexity as number).toFixed(2)}`,
+              );
+              return r;
+            }
+            return await evalSentences(ctx, model, text, o.perSentence === true);
+          } finally {
+            await close();
+          }
+        },
+      ),
     );
 
   lm.command("predict")
     .description("The most probable next words after a context")
-    .argument("<model>", "model file (ARPA)")
+    .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("[context]", "the words so far (the sentence start <s> is added)", "")
     .option("--topk <k>", "how many words", intOption("--topk"), 5)
+    .option("--threads <n>", "neural: compute threads", intOption("--threads"), 1)
     .addHelpText("after", '\nExamples:\n  embedlm lm predict ptb5.arpa "the stock market" --topk 10')
     .action(
-      action(async (ctx, modelPath: string, context: string, o: { topk: number }) => {
+      action(async (ctx, modelPath: string, context: string, o: { topk: number; threads: number }) => {
         if (o.topk < 1)
           throw new EmbedlmError(`expected an integer >= 1, got ${o.topk}`, { field: "--topk" });
-        const model = await loadLanguageModel(modelPath);
-        const ids = encodePrompt(model, words(context));
-        const t0 = performance.now();
-        const predictions = topK(model, ids, o.topk);
-        const ms = performance.now() - t0;
-        for (const p of predictions) ctx.log(`${p.word}\t${p.prob.toFixed(6)}`);
-        return { context, predictions, milliseconds: ms, ...oovNote(model, context) };
+        const { model, close } = await openModel(modelPath, o.threads);
+        try {
+          const ids = encodePrompt(model, words(context));
+          const t0 = performance.now();
+          const predictions = topK(model, ids, o.topk);
+          const ms = performance.now() - t0;
+          for (const p of predictions) ctx.log(`${p.word}\t${p.prob.toFixed(6)}`);
+          return { context, predictions, milliseconds: ms, ...oovNote(model, context) };
+        } finally {
+          await close();
+        }
       }),
     );
 
   lm.command("generate")
     .description("Sample text from a model, optionally continuing a prompt")
-    .argument("<model>", "model file (ARPA)")
+    .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("[prompt]", "words to continue (the sentence start <s> is added)", "")
+    .option("--threads <n>", "neural: compute threads", intOption("--threads"), 1)
     .option("--max-tokens <n>", "words to generate at most (stops at </s>)", intOption("--max-tokens"), 20)
     .option("--temperature <t>", "< 1 sharper, > 1 flatter, 0 greedy", floatOption("--temperature"), 1)
     .option("--seed <n>", "random seed (same seed, same text)", intOption("--seed"), 1)
@@ -229,14 +289,18 @@ export const register: Register = (program) => {
           ctx,
           modelPath: string,
           prompt: string,
-          o: { maxTokens: number; temperature: number; seed: number },
+          o: { maxTokens: number; temperature: number; seed: number; threads: number },
         ) => {
-          const model = await loadLanguageModel(modelPath);
-          const ids = encodePrompt(model, words(prompt));
-          const out = generate(model, ids, o);
-          const text = out.map((id) => model.vocab.words[id]).join(" ");
-          ctx.log(prompt ? `${prompt} ${text}` : text);
-          return { prompt, generated: text, tokens: out.length, seed: o.seed, temperature: o.temperature };
+          const { model, close } = await openModel(modelPath, o.threads);
+          try {
+            const ids = encodePrompt(model, words(prompt));
+            const out = generate(model, ids, o);
+            const text = out.map((id) => model.vocab.words[id]).join(" ");
+            ctx.log(prompt ? `${prompt} ${text}` : text);
+            return { prompt, generated: text, tokens: out.length, seed: o.seed, temperature: o.temperature };
+          } finally {
+            await close();
+          }
         },
       ),
     );

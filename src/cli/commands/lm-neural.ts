@@ -1,0 +1,300 @@
+// The neural side of `embedlm lm`: training options and run (lm train --type lstm|gru|nplm|gpt), and
+// opening a model of either kind on the WebAssembly runtime. Not a command itself: lm.ts uses it.
+import { stat } from "node:fs/promises";
+import { type Command, Option } from "commander";
+import { type LoadOptions, loadLanguageModel } from "../../lm/load.js";
+import type { LanguageModel } from "../../lm/model.js";
+import {
+  type NeuralKind,
+  type NeuralLmConfig,
+  type NeuralTrainConfig,
+  type PresetName,
+  zarembaPresets,
+} from "../../lm/neural/config.js";
+import type { NeuralLanguageModel } from "../../lm/neural/model.js";
+import { createNnRuntime, type NnRuntime } from "../../nn/runtime.js";
+import { Tokenizer } from "../../text/tokenizer.js";
+import { encodeTokens, readTokens } from "../../train/lm/data.js";
+import { type EpochRecord, trainNeuralLm } from "../../train/lm/train.js";
+import { EmbedlmError } from "../../util/errors.js";
+import { type CommandContext, floatOption, intOption } from "../common.js";
+import type { ProgressBar } from "../progress.js";
+
+export interface NeuralTrainFlags {
+  type: string;
+  output?: string;
+  valid?: string;
+  test?: string;
+  preset?: PresetName;
+  initVectors?: string;
+  freezeEmbeddings?: boolean;
+  tie?: boolean;
+  epochs?: number;
+  lr?: number;
+  lrDecay?: number;
+  decayAfter?: number;
+  optimizer?: NeuralTrainConfig["optimizer"];
+  weightDecay?: number;
+  batchSize?: number;
+  bptt?: number;
+  hidden?: number;
+  layers?: number;
+  dropout?: number;
+  embDim?: number;
+  initRange?: number;
+  clip?: number;
+  threads?: number;
+  seed: number;
+  resume?: boolean;
+  checkpointMinutes?: number;
+  patience?: number;
+  maxSteps?: number;
+  rawText?: boolean;
+}
+
+/** Adds the neural training options to `lm train`. */
+export function neuralTrainOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--valid <file>",
+      "neural: validation text (perplexity after every epoch; the best epoch is kept)",
+    )
+    .option("--test <file>", "neural: test text, scored with the best weights at the end")
+    .addOption(
+      new Option("--preset <name>", "neural: Zaremba et al. 2014 configuration (default small)").choices([
+        "small",
+        "medium",
+        "large",
+      ]),
+    )
+    .option("--init-vectors <file>", "neural: initialise the embedding from a vectors file (KeyedVectors)")
+    .option("--freeze-embeddings", "neural: do not train the embedding")
+    .option("--tie", "neural: tie the output layer's weights to the embedding")
+    .option("--epochs <n>", "neural: epochs", intOption("--epochs"))
+    .addOption(
+      new Option("--optimizer <name>", "neural: optimizer (default sgd)").choices(["sgd", "adam", "adamw"]),
+    )
+    .option("--lr <x>", "neural: learning rate (preset: 1)", floatOption("--lr"))
+    .option("--lr-decay <x>", "neural: lr *= this each epoch after --decay-after", floatOption("--lr-decay"))
+    .option("--decay-after <n>", "neural: epochs at the full rate", intOption("--decay-after"))
+    .option("--weight-decay <x>", "neural: weight decay", floatOption("--weight-decay"))
+    .option("--batch-size <n>", "neural: streams side by side (preset: 20)", intOption("--batch-size"))
+    .option(
+      "--bptt <n>",
+      "neural: steps unrolled (LSTM/GRU) or context / block size (NPLM, GPT)",
+      intOption("--bptt"),
+    )
+    .option("--hidden <n>", "neural: hidden size", intOption("--hidden"))
+    .option("--layers <n>", "neural: layers", intOption("--layers"))
+    .option("--emb-dim <n>", "neural: embedding size (default: --hidden)", intOption("--emb-dim"))
+    .option("--dropout <x>", "neural: dropout rate", floatOption("--dropout"))
+    .option(
+      "--init-range <x>",
+      "neural: initialise every weight U(-x, x); 0: layer defaults",
+      floatOption("--init-range"),
+    )
+    .option("--clip <x>", "neural: global gradient-norm clipping (0: none)", floatOption("--clip"))
+    .option(
+      "--threads <n>",
+      "neural: compute threads (default: CPU cores, at most 4)",
+      intOption("--threads"),
+    )
+    .option("--seed <n>", "random seed (initialisation, dropout)", intOption("--seed"), 1)
+    .option("--resume", "neural: continue the training checkpointed in the -o directory")
+    .option(
+      "--checkpoint-minutes <x>",
+      "neural: also checkpoint every x minutes",
+      floatOption("--checkpoint-minutes"),
+    )
+    .option(
+      "--patience <n>",
+      "neural: stop after n epochs without a better validation perplexity",
+      intOption("--patience"),
+    )
+    .option(
+      "--max-steps <n>",
+      "neural: stop after n steps in all, with a checkpoint (--resume continues)",
+      intOption("--max-steps"),
+    )
+    .option(
+      "--raw-text",
+      "neural: tokenize the files with embedlm's tokenizer (default: whitespace-separated tokens, PTB style)",
+    );
+}
+
+/** The model config and training hyperparameters: the preset, then the flags given. */
+export function neuralSettings(o: NeuralTrainFlags): { config: NeuralLmConfig; train: NeuralTrainConfig } {
+  const preset = zarembaPresets[o.preset ?? "small"];
+  const hidden = o.hidden ?? preset.model.hiddenSize;
+  const config: NeuralLmConfig = {
+    kind: o.type as NeuralKind,
+    ...preset.model,
+    hiddenSize: hidden,
+    embeddingDim: o.embDim ?? (o.hidden !== undefined ? hidden : preset.model.embeddingDim),
+    numLayers: o.layers ?? preset.model.numLayers,
+    dropout: o.dropout ?? preset.model.dropout,
+    tie: o.tie ?? false,
+    freezeEmbeddings: o.freezeEmbeddings ?? false,
+    context: o.bptt ?? preset.model.context,
+    initRange: o.initRange ?? preset.model.initRange,
+  };
+  const train: NeuralTrainConfig = {
+    epochs: o.epochs ?? preset.train.epochs,
+    optimizer: o.optimizer ?? preset.train.optimizer,
+    lr: o.lr ?? preset.train.lr,
+    lrDecay: o.lrDecay ?? preset.train.lrDecay,
+    decayAfter: o.decayAfter ?? preset.train.decayAfter,
+    clip: o.clip ?? preset.train.clip,
+    batchSize: o.batchSize ?? preset.train.batchSize,
+  };
+  return { config, train };
+}
+
+/** `embedlm lm train --type lstm|gru|nplm|gpt`. */
+export async function trainNeural(
+  ctx: CommandContext,
+  corpus: string[],
+  o: NeuralTrainFlags,
+): Promise<Record<string, unknown>> {
+  if (!o.output) throw new EmbedlmError("give -o DIR, the model directory to write", { field: "-o" });
+  if (!o.valid) throw new EmbedlmError("give --valid FILE, the validation text", { field: "--valid" });
+  if (corpus.length !== 1)
+    throw new EmbedlmError(`expected one training file, got ${corpus.length}`, { field: "<corpus>" });
+  if (o.initVectors)
+    throw new EmbedlmError("not available yet in this build (initialisation from KeyedVectors)", {
+      field: "--init-vectors",
+    });
+  const { config, train } = neuralSettings(o);
+  const runtime = await createNnRuntime({ threads: o.threads });
+  let bar: ProgressBar | undefined;
+  const epochLine = (r: EpochRecord) =>
+    `epoch ${r.epoch}: lr ${r.lr.toPrecision(4)}, train ppl ${r.trainPerplexity.toFixed(2)}, valid ppl ${r.validPerplexity.toFixed(2)}, ${Math.round(r.tokensPerSecond)} tokens/s, ${r.seconds.toFixed(1)} s`;
+  try {
+    const r = await trainNeuralLm(
+      corpus[0],
+      o.valid,
+      {
+        ...train,
+        config,
+        output: o.output,
+        weightDecay: o.weightDecay,
+        patience: o.patience,
+        seed: o.seed,
+        runtime,
+        resume: o.resume,
+        checkpointMinutes: o.checkpointMinutes,
+        maxSteps: o.maxSteps,
+        tokenizer: o.rawText ? new Tokenizer() : undefined,
+        onStep: (s) => {
+          if (s.segment === 1 || bar === undefined) {
+            bar?.stop();
+            bar = ctx.progress(`epoch ${s.epoch}/${train.epochs}`, s.segments, "steps");
+          }
+          bar.update(
+            s.segment,
+            `loss ${s.loss.toFixed(3)} ppl ${Math.exp(s.loss).toFixed(1)} lr ${s.lr.toPrecision(3)}`,
+          );
+          if (s.segment === s.segments) {
+            bar.stop();
+            bar = undefined;
+          }
+        },
+        onEpoch: (rec) => ctx.log(epochLine(rec)),
+      },
+      o.test,
+    );
+    bar?.stop();
+    const last = r.epochs[r.epochs.length - 1];
+    if (r.stopped === "max-steps") ctx.log(`stopped after ${r.steps} steps as asked; continue with --resume`);
+    if (r.stopped === "early")
+      ctx.log(`stopped early: no better validation perplexity for ${o.patience} epochs`);
+    if (r.bestEpoch > 0)
+      ctx.log(
+        `best validation perplexity ${r.bestValidPerplexity.toFixed(2)} (epoch ${r.bestEpoch}), saved in ${o.output}`,
+      );
+    if (r.testPerplexity !== undefined)
+      ctx.log(`test perplexity ${r.testPerplexity.toFixed(2)} on ${r.testTokens} tokens`);
+    ctx.log(`${r.trainTokensPerSecond.toFixed(0)} training tokens/s, ${r.seconds.toFixed(1)} s in all`);
+    return {
+      type: config.kind,
+      preset: o.preset ?? "small",
+      config,
+      train,
+      threads: o.threads,
+      stopped: r.stopped,
+      epochsDone: r.epochs.length,
+      steps: r.steps,
+      vocab: r.vocabSize,
+      parameters: r.parameters,
+      trainTokens: r.trainTokens,
+      trainTokensPerSecond: r.trainTokensPerSecond,
+      validPerplexity: last?.validPerplexity,
+      bestValidPerplexity: r.bestEpoch > 0 ? r.bestValidPerplexity : undefined,
+      bestEpoch: r.bestEpoch,
+      testPerplexity: r.testPerplexity,
+      seconds: r.seconds,
+      epochs: r.epochs,
+      output: o.output,
+      ...(r.resumedFrom ? { resumedFrom: r.resumedFrom } : {}),
+    };
+  } finally {
+    bar?.stop();
+    await runtime.close();
+  }
+}
+
+/**
+ * Opens a model of any kind; a neural one runs on the WebAssembly kernels with `threads` threads
+ * (1: no worker threads). `close` releases them.
+ */
+export async function openModel(
+  path: string,
+  threads = 1,
+): Promise<{ model: LanguageModel; close: () => Promise<void> }> {
+  const isDir = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  const opts: LoadOptions = {};
+  let runtime: NnRuntime | undefined;
+  if (isDir) {
+    runtime = await createNnRuntime({ threads });
+    opts.runtime = runtime;
+  }
+  try {
+    const model = await loadLanguageModel(path, opts);
+    return { model, close: async () => runtime?.close() };
+  } catch (e) {
+    await runtime?.close();
+    throw e;
+  }
+}
+
+/**
+ * Perplexity of a neural model on token files read as one continuous stream (`<eos>` after each
+ * line, state carried throughout: lm_torch.py's evaluation, the usual PTB figure).
+ */
+export async function streamPerplexity(
+  model: NeuralLanguageModel,
+  files: string[],
+  rawText: boolean,
+): Promise<Record<string, unknown>> {
+  const tokens: string[] = [];
+  const tokenizer = rawText ? new Tokenizer() : undefined;
+  for (const f of files) for (const t of await readTokens(f, tokenizer)) tokens.push(t);
+  const { ids, oov } = encodeTokens(tokens, model.vocab);
+  if (ids.length < 2) throw new EmbedlmError("fewer than 2 tokens to score", { file: files.join(", ") });
+  const t0 = performance.now();
+  const s = model.scoreStream(ids);
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    mode: "stream",
+    tokens: s.tokens,
+    oov,
+    logProb: s.logProb,
+    log10Prob: s.logProb / Math.LN10,
+    perplexity: Math.exp(-s.logProb / s.tokens),
+    seconds,
+    tokensPerSecond: s.tokens / seconds,
+  };
+}

@@ -1,0 +1,114 @@
+import { checkInt, checkNumber, EmbedlmError } from "../../util/errors.js";
+
+/** The neural language model architectures (src/lm/neural/build.ts maps each to a builder). */
+export type NeuralKind = "nplm" | "lstm" | "gru" | "gpt";
+export const neuralKinds: readonly NeuralKind[] = ["nplm", "lstm", "gru", "gpt"];
+
+/** What a neural language model is: enough to rebuild it (saved as the model directory's config.json). */
+export interface NeuralLmConfig {
+  kind: NeuralKind;
+  /** Embedding (input vector) size. */
+  embeddingDim: number;
+  /** Hidden size: LSTM/GRU units, NPLM hidden layer, GPT model width. */
+  hiddenSize: number;
+  /** Stacked recurrent layers / Transformer blocks (NPLM: hidden layers). */
+  numLayers: number;
+  /** Dropout rate on the embedding output, between layers and before the output layer (Zaremba's placement). */
+  dropout: number;
+  /** Share the output layer's weights with the embedding (Press & Wolf; Inan et al.). */
+  tie: boolean;
+  /** Keep the embedding fixed during training (e.g. pretrained vectors). */
+  freezeEmbeddings: boolean;
+  /**
+   * Tokens a prediction sees: the truncated-BPTT length for LSTM/GRU (training segments; the state
+   * carries on beyond it), n-1 for NPLM, the block size for GPT.
+   */
+  context: number;
+  /** All weights U(-initRange, initRange) (Zaremba: 0.1 small, 0.05 medium, 0.04 large); 0: each layer's default. */
+  initRange: number;
+  /** GPT: attention heads. */
+  heads?: number;
+  /** NPLM: Bengio's direct connections from the embeddings to the output. */
+  directConnections?: boolean;
+}
+
+/** How a model is trained (the part of a preset that is not the model). */
+export interface NeuralTrainConfig {
+  epochs: number;
+  optimizer: "sgd" | "adam" | "adamw";
+  lr: number;
+  /** lr * lrDecay^max(epoch - decayAfter, 0), epochs counted from 1 (Zaremba's schedule). */
+  lrDecay: number;
+  decayAfter: number;
+  /** Global gradient-norm clipping threshold (0: none). */
+  clip: number;
+  batchSize: number;
+}
+
+export interface NeuralPreset {
+  model: Omit<NeuralLmConfig, "kind">;
+  train: NeuralTrainConfig;
+}
+
+const zaremba = (
+  hidden: number,
+  dropout: number,
+  initRange: number,
+  bptt: number,
+  train: Partial<NeuralTrainConfig>,
+): NeuralPreset => ({
+  model: {
+    embeddingDim: hidden,
+    hiddenSize: hidden,
+    numLayers: 2,
+    dropout,
+    tie: false,
+    freezeEmbeddings: false,
+    context: bptt,
+    initRange,
+  },
+  train: {
+    epochs: 13,
+    optimizer: "sgd",
+    lr: 1,
+    lrDecay: 0.5,
+    decayAfter: 4,
+    clip: 5,
+    batchSize: 20,
+    ...train,
+  },
+});
+
+/**
+ * Zaremba, Sutskever & Vinyals 2014, "Recurrent Neural Network Regularization" (their ptb_word_lm
+ * configurations): small 2x200 no dropout, 13 epochs, SGD lr 1 halved after epoch 4, clip 5, bptt
+ * 20, batch 20; medium 2x650, dropout 0.5, 39 epochs, decay 0.8 after epoch 6, bptt 35; large
+ * 2x1500, dropout 0.65, 55 epochs, decay 1/1.15 after epoch 14, clip 10, bptt 35.
+ */
+export const zarembaPresets: Record<"small" | "medium" | "large", NeuralPreset> = {
+  small: zaremba(200, 0, 0.1, 20, {}),
+  medium: zaremba(650, 0.5, 0.05, 35, { epochs: 39, lrDecay: 0.8, decayAfter: 6 }),
+  large: zaremba(1500, 0.65, 0.04, 35, { epochs: 55, lrDecay: 1 / 1.15, decayAfter: 14, clip: 10 }),
+};
+export type PresetName = keyof typeof zarembaPresets;
+
+/** Checks a config (from options or a config.json) field by field; returns it. */
+export function checkConfig(c: NeuralLmConfig, file?: string): NeuralLmConfig {
+  try {
+    if (!neuralKinds.includes(c.kind))
+      throw new EmbedlmError(`unknown model kind '${c.kind}' (expected ${neuralKinds.join(", ")})`, {
+        field: "kind",
+      });
+    for (const f of ["embeddingDim", "hiddenSize", "numLayers", "context"] as const) checkInt(f, c[f], 1);
+    checkNumber("dropout", c.dropout, 0, 0.99);
+    checkNumber("initRange", c.initRange, 0);
+    for (const f of ["tie", "freezeEmbeddings"] as const)
+      if (typeof c[f] !== "boolean")
+        throw new EmbedlmError(`expected true or false, got ${String(c[f])}`, { field: f });
+  } catch (e) {
+    // The field is in the message already; add the file it came from.
+    if (e instanceof EmbedlmError && file !== undefined) throw new EmbedlmError(e.message, { file });
+    throw e;
+  }
+  return c;
+}

@@ -1,0 +1,111 @@
+import { readFile } from "node:fs/promises";
+import { EOS, type NeuralVocab, UNK } from "../../lm/neural/model.js";
+import type { IdTensor } from "../../nn/tensor.js";
+import type { Tokenizer } from "../../text/tokenizer.js";
+import { EmbedlmError } from "../../util/errors.js";
+
+/**
+ * The tokens of a text file, `<eos>` after every line (empty lines included), as Zaremba's and
+ * PyTorch's word_language_model loaders read PTB. Lines are split on whitespace (PTB files are
+ * tokenized already) unless a tokenizer is given for raw text.
+ */
+export async function readTokens(path: string, tokenizer?: Tokenizer): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
+  }
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  const out: string[] = [];
+  for (const line of lines) {
+    const words = tokenizer ? tokenizer.tokenize(line) : line.split(/\s+/);
+    for (const w of words) if (w !== "") out.push(w);
+    out.push(EOS);
+  }
+  return out;
+}
+
+/**
+ * The vocabulary of a training stream: every type in order of first appearance (PyTorch's
+ * word_language_model order; PTB gives 10,000 words), plus `<unk>` at the end when the text has none,
+ * so held-out words have somewhere to go.
+ */
+export function buildVocabulary(tokens: readonly string[]): string[] {
+  const seen = new Set<string>(tokens);
+  const words = [...seen];
+  if (!seen.has(UNK)) words.push(UNK);
+  if (!seen.has(EOS)) words.push(EOS);
+  return words;
+}
+
+/** Token ids; words outside the vocabulary become `<unk>` and are counted. */
+export function encodeTokens(
+  tokens: readonly string[],
+  vocab: NeuralVocab,
+): { ids: Int32Array; oov: number } {
+  const ids = new Int32Array(tokens.length);
+  let oov = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const id = vocab.id(tokens[i]);
+    if (id < 0) oov++;
+    ids[i] = id < 0 ? vocab.unk : id;
+  }
+  return { ids, oov };
+}
+
+/**
+ * Truncated-BPTT batches over one token stream, as lm_torch.py's `batchify`: the stream is cut into
+ * `batchSize` contiguous streams of n = floor(N / batchSize) tokens (the rest dropped), read side by
+ * side in segments of `bptt` steps (the last one shorter), so stream b's state carries from one
+ * segment to the next. Segment s predicts tokens [s*bptt + 1, s*bptt + L] from [s*bptt, s*bptt + L).
+ */
+export class StreamBatches {
+  readonly batchSize: number;
+  readonly bptt: number;
+  /** Tokens per stream. */
+  readonly streamLength: number;
+  /** Segments per epoch. */
+  readonly count: number;
+  private readonly ids: Int32Array;
+
+  constructor(ids: Int32Array, batchSize: number, bptt: number, file?: string) {
+    this.batchSize = batchSize;
+    this.bptt = bptt;
+    this.ids = ids;
+    this.streamLength = Math.floor(ids.length / batchSize);
+    if (this.streamLength < bptt + 1)
+      throw new EmbedlmError(
+        `the corpus has ${ids.length} tokens, fewer than one batch (batch size ${batchSize} x (bptt ${bptt} + 1) = ${batchSize * (bptt + 1)}): use a longer text or a smaller --batch-size / --bptt`,
+        { file },
+      );
+    this.count = Math.ceil((this.streamLength - 1) / bptt);
+  }
+
+  /** Tokens predicted per epoch. */
+  get tokensPerEpoch(): number {
+    return (this.streamLength - 1) * this.batchSize;
+  }
+
+  /** Fills inputs [B, L] and targets [B * L] of segment s (buffers of at least B * bptt); returns L. */
+  fill(s: number, x: Int32Array, y: Int32Array): number {
+    const B = this.batchSize;
+    const n = this.streamLength;
+    const i = s * this.bptt;
+    const L = Math.min(this.bptt, n - 1 - i);
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < L; t++) {
+        x[b * L + t] = this.ids[b * n + i + t];
+        y[b * L + t] = this.ids[b * n + i + t + 1];
+      }
+    return L;
+  }
+
+  /** Segment s as model input and targets (views on the given buffers). */
+  segment(s: number, x: Int32Array, y: Int32Array): { input: IdTensor; targets: Int32Array } {
+    const L = this.fill(s, x, y);
+    const B = this.batchSize;
+    return { input: { shape: [B, L], data: x.subarray(0, B * L) }, targets: y.subarray(0, B * L) };
+  }
+}

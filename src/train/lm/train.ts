@@ -1,0 +1,492 @@
+import { appendFile, mkdir, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { buildNeuralModel } from "../../lm/neural/build.js";
+import { checkConfig, type NeuralLmConfig, type NeuralTrainConfig } from "../../lm/neural/config.js";
+import { readModelHeader, saveModelFiles, WEIGHTS_FILE, writeModelHeader } from "../../lm/neural/io.js";
+import { NeuralLanguageModel, NeuralVocab } from "../../lm/neural/model.js";
+import { loadWeights, saveWeights } from "../../nn/checkpoint.js";
+import { Recurrent } from "../../nn/layers/recurrent.js";
+import { adam, adamw, clipGradNorm, type Optimizer, sgd } from "../../nn/optim.js";
+import type { NnRuntime } from "../../nn/runtime.js";
+import type { StTensor } from "../../nn/safetensors.js";
+import type { Model } from "../../nn/sequential.js";
+import type { Tokenizer } from "../../text/tokenizer.js";
+import { checkInt, checkNumber, EmbedlmError } from "../../util/errors.js";
+import { buildVocabulary, encodeTokens, readTokens, StreamBatches } from "./data.js";
+
+export const CHECKPOINT_FILE = "checkpoint.safetensors";
+export const METRICS_FILE = "metrics.jsonl";
+const TRAIN_META = "embedlm.train";
+
+/** Options of `trainNeuralLm`: the model, Zaremba-style hyperparameters, and where things go. */
+export interface TrainLmOptions extends NeuralTrainConfig {
+  /** The model to build (see NeuralLmConfig; its `context` is the BPTT length / block size). */
+  config: NeuralLmConfig;
+  /** The model directory (config.json, vocab.txt, weights.safetensors = best, checkpoint, metrics). */
+  output: string;
+  /** Decoupled (AdamW) or L2 (SGD, Adam) weight decay (default: the optimizer's, 0 / 0.01 for AdamW). */
+  weightDecay?: number;
+  /** Stop after this many epochs without a better validation perplexity (default: never). */
+  patience?: number;
+  /** Seed of the initialisation; dropout uses seed + 1 (default 1). */
+  seed?: number;
+  /** Run on this runtime's WebAssembly kernels (default: the TypeScript references). */
+  runtime?: NnRuntime;
+  /** Continue from the directory's checkpoint, with the same data, model and schedule. */
+  resume?: boolean;
+  /** Also checkpoint every this many minutes within an epoch (default 0: at epoch ends only). */
+  checkpointMinutes?: number;
+  /**
+   * Stop after this many optimizer steps in all, with a checkpoint, as if killed there
+   * (`resume` continues; for tests and short measurements). Default: no limit.
+   */
+  maxSteps?: number;
+  /** Steps between metrics lines (default 100). */
+  logEvery?: number;
+  /** Tokenizer for raw text (default: whitespace-separated tokens, as PTB files). */
+  tokenizer?: Tokenizer;
+  /** Initial embedding rows [V, embeddingDim] by the training vocabulary's ids (e.g. from KeyedVectors). */
+  embeddingWeights?: (words: readonly string[]) => Promise<ArrayLike<number>>;
+  /** Called after every step (progress display). */
+  onStep?: (s: StepInfo) => void;
+  /** Called after every epoch. */
+  onEpoch?: (r: EpochRecord) => void;
+}
+
+export interface StepInfo {
+  epoch: number;
+  /** Segment done within the epoch, and segments per epoch. */
+  segment: number;
+  segments: number;
+  step: number;
+  /** Mean cross-entropy per token over the epoch so far. */
+  loss: number;
+  lr: number;
+  tokensPerSecond: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainPerplexity: number;
+  validPerplexity: number;
+  /** Training seconds of the epoch (validation excluded) and training tokens per second. */
+  seconds: number;
+  tokensPerSecond: number;
+  validSeconds: number;
+}
+
+export interface TrainLmResult {
+  /** "done" (all epochs), "early" (patience ran out), "max-steps" (stopped by maxSteps, resumable). */
+  stopped: "done" | "early" | "max-steps";
+  epochs: EpochRecord[];
+  steps: number;
+  vocabSize: number;
+  parameters: number;
+  trainTokens: number;
+  validTokens: number;
+  bestEpoch: number;
+  bestValidPerplexity: number;
+  /** Test perplexity of the best weights, when a test file is given and training finished. */
+  testPerplexity?: number;
+  testTokens?: number;
+  /** Training tokens per second over all steps of this run (validation excluded). */
+  trainTokensPerSecond: number;
+  /** Wall seconds of this run. */
+  seconds: number;
+  /** Where training resumed (epoch, segment), when it did. */
+  resumedFrom?: { epoch: number; segment: number; step: number };
+}
+
+/** The loop's position and history, saved in the checkpoint's metadata. */
+interface LoopState {
+  /** The epoch in progress (1-based) and the next segment within it. */
+  epoch: number;
+  segment: number;
+  step: number;
+  bestValid: number;
+  bestEpoch: number;
+  badEpochs: number;
+  history: EpochRecord[];
+  /** The epoch's running loss sum and tokens so far. */
+  lossSum: number;
+  lossTokens: number;
+  rng: number[];
+  /** What must match to resume: model, vocabulary size and the schedule. */
+  key: string;
+}
+
+/** Zaremba's schedule: lr * decay^max(epoch - decayAfter, 0), epochs from 1. */
+export function epochLr(o: NeuralTrainConfig, epoch: number): number {
+  return o.lr * o.lrDecay ** Math.max(epoch - o.decayAfter, 0);
+}
+
+function makeOptimizer(o: TrainLmOptions, net: Model): Optimizer {
+  const wd = o.weightDecay;
+  switch (o.optimizer) {
+    case "sgd":
+      return sgd(net.params, { lr: o.lr, weightDecay: wd });
+    case "adam":
+      return adam(net.params, { lr: o.lr, weightDecay: wd });
+    case "adamw":
+      return adamw(net.params, { lr: o.lr, weightDecay: wd });
+    default:
+      throw new EmbedlmError(`unknown optimizer '${String(o.optimizer)}' (expected sgd, adam, adamw)`, {
+        field: "optimizer",
+      });
+  }
+}
+
+function checkOptions(o: TrainLmOptions): void {
+  checkConfig(o.config);
+  checkInt("epochs", o.epochs, 1);
+  checkNumber("lr", o.lr, 0);
+  checkNumber("lrDecay", o.lrDecay, 0, 1);
+  checkInt("decayAfter", o.decayAfter, 0);
+  checkNumber("clip", o.clip, 0);
+  checkInt("batchSize", o.batchSize, 1);
+  if (o.patience !== undefined) checkInt("patience", o.patience, 1);
+  if (o.maxSteps !== undefined) checkInt("maxSteps", o.maxSteps, 1);
+  if (o.checkpointMinutes !== undefined) checkNumber("checkpointMinutes", o.checkpointMinutes, 0);
+}
+
+/** The recurrent layers' carried states, as checkpoint tensors "state.<layer>.<l>.<k>". */
+function stateTensors(net: Model): Record<string, StTensor> {
+  const out: Record<string, StTensor> = {};
+  net.net.layers.forEach((layer, i) => {
+    if (!(layer instanceof Recurrent)) return;
+    for (let l = 0; ; l++) {
+      const s = layer.state(l);
+      if (s === undefined) break;
+      s.forEach((v, k) => {
+        out[`state.${i}.${l}.${k}`] = { shape: [v.length], data: Float32Array.from(v) };
+      });
+    }
+  });
+  return out;
+}
+
+function restoreStates(net: Model, tensors: Record<string, StTensor>): void {
+  net.net.layers.forEach((layer, i) => {
+    if (!(layer instanceof Recurrent)) return;
+    for (let l = 0; ; l++) {
+      const s = layer.state(l);
+      if (s === undefined) break;
+      s.forEach((v, k) => {
+        const t = tensors[`state.${i}.${l}.${k}`];
+        if (t === undefined || t.data.length !== v.length)
+          throw new EmbedlmError(
+            `the checkpoint has no recurrent state state.${i}.${l}.${k} of ${v.length} values`,
+          );
+        v.set(t.data);
+      });
+    }
+  });
+}
+
+async function isEmptyDir(dir: string): Promise<boolean> {
+  try {
+    if (!(await stat(dir)).isDirectory())
+      throw new EmbedlmError("exists and is not a directory", { file: dir });
+    return (await readdir(dir)).length === 0;
+  } catch (e) {
+    if (e instanceof EmbedlmError) throw e;
+    return true;
+  }
+}
+
+/**
+ * Trains a neural language model on a token file with truncated BPTT (lm_torch.py's data handling:
+ * `batchSize` contiguous streams, state carried across segments and reset at each epoch; the loss for
+ * the gradient is the per-step cross-entropy averaged over the batch and summed over the segment's
+ * steps, Zaremba's convention that lr 1 refers to). After every epoch: validation perplexity (batch 1,
+ * one continuous stream), the best weights saved as weights.safetensors, a checkpoint with the
+ * optimizer state, and a metrics line. A NaN or infinite loss stops training with an error; the last
+ * checkpoint stays as it was.
+ */
+export async function trainNeuralLm(
+  trainFile: string,
+  validFile: string,
+  o: TrainLmOptions,
+  testFile?: string,
+): Promise<TrainLmResult> {
+  checkOptions(o);
+  const t0 = performance.now();
+  const dir = o.output;
+  const bptt = o.config.context;
+  const trainTokens = await readTokens(trainFile, o.tokenizer);
+  const words = buildVocabulary(trainTokens);
+  const vocab = new NeuralVocab(words);
+  const V = vocab.size;
+  const train = new StreamBatches(encodeTokens(trainTokens, vocab).ids, o.batchSize, bptt, trainFile);
+  const valid = encodeTokens(await readTokens(validFile, o.tokenizer), vocab).ids;
+  if (valid.length < 2)
+    throw new EmbedlmError("the validation text needs at least 2 tokens", { file: validFile });
+  const key = JSON.stringify({
+    config: o.config,
+    vocabSize: V,
+    train: [o.optimizer, o.lr, o.lrDecay, o.decayAfter, o.clip, o.batchSize, o.epochs, o.weightDecay ?? null],
+    seed: o.seed ?? 1,
+  });
+
+  const ckptPath = join(dir, CHECKPOINT_FILE);
+  if (o.resume) {
+    const header = await readModelHeader(dir);
+    if (JSON.stringify(header.config) !== JSON.stringify(o.config))
+      throw new EmbedlmError(
+        `the checkpoint is of another model: ${JSON.stringify(header.config)}, this run asks for ${JSON.stringify(o.config)}`,
+        { file: join(dir, "config.json") },
+      );
+    if (header.vocab.words.length !== V || header.vocab.words.some((w, i) => w !== words[i]))
+      throw new EmbedlmError(
+        `the checkpoint's vocabulary (${header.vocab.size} words) is not the one of ${trainFile} (${V} words): resume with the same training file`,
+        { file: join(dir, "vocab.txt") },
+      );
+  } else if (!(await isEmptyDir(dir)))
+    throw new EmbedlmError(
+      "the output directory is not empty: use --resume to continue its training, or another -o",
+      {
+        file: dir,
+      },
+    );
+
+  const seed = o.seed ?? 1;
+  const net = buildNeuralModel(o.config, {
+    vocabSize: V,
+    seed,
+    dropoutSeed: seed + 1,
+    arena: o.runtime?.arena,
+    ops: o.runtime,
+    embeddingWeights: o.embeddingWeights && !o.resume ? await o.embeddingWeights(words) : undefined,
+  });
+  const lm = new NeuralLanguageModel(o.config, vocab, net);
+  const opt = makeOptimizer(o, net);
+  const ops = net.params.ops;
+  const B = o.batchSize;
+  const xBuf = new Int32Array(B * bptt);
+  const yBuf = new Int32Array(B * bptt);
+
+  let st: LoopState = {
+    epoch: 1,
+    segment: 0,
+    step: 0,
+    bestValid: Number.POSITIVE_INFINITY,
+    bestEpoch: 0,
+    badEpochs: 0,
+    history: [],
+    lossSum: 0,
+    lossTokens: 0,
+    rng: net.rng.getState(),
+    key,
+  };
+  let resumedFrom: TrainLmResult["resumedFrom"];
+  if (o.resume) {
+    let file: Awaited<ReturnType<typeof loadWeights>>;
+    try {
+      file = await loadWeights(ckptPath, net.params, opt);
+    } catch (e) {
+      throw new EmbedlmError(`cannot resume from the checkpoint: ${(e as Error).message}`, {
+        file: ckptPath,
+      });
+    }
+    const meta = file.metadata[TRAIN_META];
+    if (meta === undefined)
+      throw new EmbedlmError("not a training checkpoint (no loop state)", { file: ckptPath });
+    const saved = JSON.parse(meta) as LoopState;
+    if (saved.key !== key)
+      throw new EmbedlmError(
+        `the checkpoint was trained with other settings: ${saved.key}; this run: ${key}`,
+        { file: ckptPath },
+      );
+    // JSON has no Infinity: a run checkpointed before its first validation saved null.
+    st = { ...saved, bestValid: saved.bestValid ?? Number.POSITIVE_INFINITY };
+    net.rng.setState(st.rng);
+    if (st.segment > 0 && st.segment < train.count) {
+      // The states exist once a batch of this shape has gone through; then they take the saved values.
+      net.forward(train.segment(0, xBuf, yBuf).input, false);
+      restoreStates(net, file.tensors);
+    }
+    resumedFrom = { epoch: st.epoch, segment: st.segment, step: st.step };
+  } else {
+    await mkdir(dir, { recursive: true });
+    await writeModelHeader(dir, o.config, words);
+  }
+
+  const metricsPath = join(dir, METRICS_FILE);
+  const metric = (rec: Record<string, unknown>) =>
+    appendFile(metricsPath, `${JSON.stringify({ ...rec, time: Date.now() / 1000 })}\n`);
+  let checkpointed = o.resume === true;
+  const checkpoint = async () => {
+    // Never replace a good checkpoint by a diverged state.
+    const values = net.params.values;
+    for (let i = 0; i < values.length; i++)
+      if (!Number.isFinite(values[i])) diverged(`weight ${i} is ${values[i]}`, st.epoch, opt.lr, st.step);
+    st.rng = net.rng.getState();
+    await saveWeights(ckptPath, net.params, opt, {
+      tensors: stateTensors(net),
+      metadata: { [TRAIN_META]: JSON.stringify(st) },
+    });
+    checkpointed = true;
+  };
+
+  const checkpointMs = (o.checkpointMinutes ?? 0) * 60_000;
+  const logEvery = o.logEvery ?? 100;
+  let lastCheckpoint = performance.now();
+  let runTrainMs = 0;
+  let runTokens = 0;
+  let stopped: TrainLmResult["stopped"] = "done";
+  const diverged = (what: string, epoch: number, lr: number, step = st.step + 1): never => {
+    throw new EmbedlmError(
+      `training diverged: ${what} at epoch ${epoch}, step ${step} (lr ${lr}); ` +
+        `${checkpointed ? `the last good checkpoint in ${dir} is kept` : "no checkpoint was written yet"}: try a smaller --lr or --clip`,
+      { file: dir },
+    );
+  };
+  epochs: while (st.epoch <= o.epochs) {
+    const epoch = st.epoch;
+    const lr = epochLr(o, epoch);
+    opt.lr = lr;
+    if (st.segment === 0) {
+      net.resetStates();
+      st.lossSum = 0;
+      st.lossTokens = 0;
+    }
+    let epochMs = 0;
+    let epochTokens = 0;
+    let logLoss = 0;
+    let logTokens = 0;
+    let logMs = 0;
+    for (; st.segment < train.count; ) {
+      const ts = performance.now();
+      const { input, targets } = train.segment(st.segment, xBuf, yBuf);
+      const L = input.shape[1];
+      net.zeroGrad();
+      const logits = net.forward(input, true);
+      // Batch mean per step, summed over the L steps (Zaremba); the gradient overwrites the logits.
+      const loss = ops.softmaxCrossEntropy(logits.data, targets, V, logits.data, { scale: L });
+      if (!Number.isFinite(loss)) diverged(`the loss is ${loss}`, epoch, lr);
+      net.backward({ shape: logits.shape, data: logits.data });
+      const norm = o.clip > 0 ? clipGradNorm(net.params, o.clip) : 0;
+      if (!Number.isFinite(norm)) diverged(`the gradient norm is ${norm}`, epoch, lr);
+      opt.step();
+      st.step++;
+      st.segment++;
+      const n = targets.length;
+      st.lossSum += loss * n;
+      st.lossTokens += n;
+      const ms = performance.now() - ts;
+      epochMs += ms;
+      epochTokens += n;
+      logLoss += loss * n;
+      logTokens += n;
+      logMs += ms;
+      const tokensPerSecond = (epochTokens / epochMs) * 1000;
+      o.onStep?.({
+        epoch,
+        segment: st.segment,
+        segments: train.count,
+        step: st.step,
+        loss: st.lossSum / st.lossTokens,
+        lr,
+        tokensPerSecond,
+      });
+      if (st.step % logEvery === 0) {
+        const mean = logLoss / logTokens;
+        await metric({
+          type: "step",
+          step: st.step,
+          epoch,
+          loss: mean,
+          perplexity: Math.exp(mean),
+          lr,
+          tokens_per_s: (logTokens / logMs) * 1000,
+        });
+        logLoss = 0;
+        logTokens = 0;
+        logMs = 0;
+      }
+      const stop = o.maxSteps !== undefined && st.step >= o.maxSteps;
+      if (stop || (checkpointMs > 0 && performance.now() - lastCheckpoint >= checkpointMs)) {
+        await checkpoint();
+        lastCheckpoint = performance.now();
+      }
+      if (stop) {
+        runTrainMs += epochMs;
+        runTokens += epochTokens;
+        stopped = "max-steps";
+        break epochs;
+      }
+    }
+    runTrainMs += epochMs;
+    runTokens += epochTokens;
+    const tv = performance.now();
+    const score = lm.scoreStream(valid);
+    const validPerplexity = Math.exp(-score.logProb / score.tokens);
+    if (!Number.isFinite(validPerplexity))
+      diverged(`the validation perplexity is ${validPerplexity}`, epoch, lr);
+    const trainLoss = st.lossSum / st.lossTokens;
+    const rec: EpochRecord = {
+      epoch,
+      lr,
+      trainLoss,
+      trainPerplexity: Math.exp(trainLoss),
+      validPerplexity,
+      seconds: epochMs / 1000,
+      tokensPerSecond: (epochTokens / epochMs) * 1000,
+      validSeconds: (performance.now() - tv) / 1000,
+    };
+    st.history.push(rec);
+    await metric({
+      type: "epoch",
+      step: st.step,
+      epoch,
+      lr,
+      loss: trainLoss,
+      perplexity: rec.trainPerplexity,
+      valid_perplexity: validPerplexity,
+      tokens_per_s: rec.tokensPerSecond,
+      seconds: rec.seconds,
+      valid_seconds: rec.validSeconds,
+    });
+    if (validPerplexity < st.bestValid) {
+      st.bestValid = validPerplexity;
+      st.bestEpoch = epoch;
+      st.badEpochs = 0;
+      await saveModelFiles(dir, o.config, words, net.params);
+    } else st.badEpochs++;
+    o.onEpoch?.(rec);
+    st.segment = 0;
+    st.epoch = epoch + 1;
+    await checkpoint();
+    lastCheckpoint = performance.now();
+    if (o.patience !== undefined && st.badEpochs >= o.patience) {
+      stopped = "early";
+      break;
+    }
+  }
+
+  let test: { testPerplexity: number; testTokens: number } | undefined;
+  if (testFile !== undefined && stopped !== "max-steps" && st.bestEpoch > 0) {
+    await loadWeights(join(dir, WEIGHTS_FILE), net.params);
+    const ids = encodeTokens(await readTokens(testFile, o.tokenizer), vocab).ids;
+    const s = lm.scoreStream(ids);
+    test = { testPerplexity: Math.exp(-s.logProb / s.tokens), testTokens: s.tokens };
+    await metric({ type: "test", test_perplexity: test.testPerplexity, epoch: st.bestEpoch });
+  }
+  return {
+    stopped,
+    epochs: st.history,
+    steps: st.step,
+    vocabSize: V,
+    parameters: net.params.size,
+    trainTokens: train.tokensPerEpoch,
+    validTokens: valid.length - 1,
+    bestEpoch: st.bestEpoch,
+    bestValidPerplexity: st.bestValid,
+    ...test,
+    trainTokensPerSecond: runTrainMs > 0 ? (runTokens / runTrainMs) * 1000 : 0,
+    seconds: (performance.now() - t0) / 1000,
+    ...(resumedFrom ? { resumedFrom } : {}),
+  };
+}

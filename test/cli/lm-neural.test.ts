@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+
+const cli = join(process.cwd(), "dist", "src", "cli", "main.js");
+const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-neural-cli-"));
+const train = join(dir, "train.txt");
+const valid = join(dir, "valid.txt");
+const lines = ["the cat sat on the mat", "the dog sat on the log", "a cat saw the dog", "a bird sang"];
+await writeFile(train, `${Array.from({ length: 6 }, () => lines.join("\n")).join("\n")}\n`);
+await writeFile(valid, "the cat sat on the log\nthe zebra sang\n");
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+  const out = r.stdout.trim().split("\n");
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(out[out.length - 1]);
+  } catch {}
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+const tiny = ["--hidden", "16", "--layers", "1", "--bptt", "5", "--batch-size", "4", "--threads", "1"];
+
+test("lm train --type lstm writes a model directory that eval, predict and generate use", async () => {
+  const model = join(dir, "lstm");
+  const t = run(
+    "--json",
+    "lm",
+    "train",
+    "--type",
+    "lstm",
+    ...tiny,
+    "--epochs",
+    "2",
+    train,
+    "--valid",
+    valid,
+    "--test",
+    valid,
+    "-o",
+    model,
+  );
+  assert.equal(t.status, 0, t.stderr);
+  assert.equal(t.json.type, "lstm");
+  assert.equal(t.json.epochsDone, 2);
+  assert.ok((t.json.trainTokensPerSecond as number) > 0);
+  assert.ok(Number.isFinite(t.json.testPerplexity as number));
+  for (const f of [
+    "config.json",
+    "vocab.txt",
+    "weights.safetensors",
+    "checkpoint.safetensors",
+    "metrics.jsonl",
+  ])
+    assert.ok(existsSync(join(model, f)), f);
+  const config = JSON.parse(await readFile(join(model, "config.json"), "utf8"));
+  assert.equal(config.format, "embedlm-neural-lm");
+  assert.equal(config.hiddenSize, 16);
+
+  // The stream perplexity of eval is the test perplexity training reported (same weights, same data).
+  const e = run("--json", "lm", "eval", model, valid);
+  assert.equal(e.status, 0, e.stderr);
+  assert.equal(e.json.mode, "stream");
+  assert.equal(e.json.oov, 1);
+  assert.ok(Math.abs((e.json.perplexity as number) - (t.json.testPerplexity as number)) < 1e-3);
+  const ps = run("--json", "lm", "eval", "--per-sentence", model, valid);
+  assert.equal(ps.status, 0, ps.stderr);
+  assert.equal((ps.json.perSentence as unknown[]).length, 2);
+
+  const p = run("--json", "lm", "predict", model, "the cat", "--topk", "3");
+  assert.equal(p.status, 0, p.stderr);
+  const preds = p.json.predictions as { word: string; prob: number }[];
+  assert.equal(preds.length, 3);
+  assert.ok(preds[0].prob >= preds[1].prob && preds[1].prob >= preds[2].prob);
+
+  const g1 = run("--json", "lm", "generate", model, "the", "--seed", "3");
+  const g2 = run("--json", "lm", "generate", model, "the", "--seed", "3");
+  assert.equal(g1.status, 0, g1.stderr);
+  assert.equal(g1.json.generated, g2.json.generated);
+});
+
+test("lm train --max-steps then --resume; bad input is a clear error", () => {
+  const model = join(dir, "gru");
+  const common = [
+    "lm",
+    "train",
+    "--type",
+    "gru",
+    ...tiny,
+    "--epochs",
+    "2",
+    train,
+    "--valid",
+    valid,
+    "-o",
+    model,
+  ];
+  const a = run("--json", ...common, "--max-steps", "3");
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(a.json.stopped, "max-steps");
+  const again = run(...common);
+  assert.notEqual(again.status, 0);
+  assert.match(again.stderr, /not empty: use --resume/);
+  const b = run("--json", ...common, "--resume");
+  assert.equal(b.status, 0, b.stderr);
+  assert.equal(b.json.stopped, "done");
+  assert.deepEqual(b.json.resumedFrom, { epoch: 1, segment: 3, step: 3 });
+  const other = run(...common, "--resume", "--hidden", "8");
+  assert.notEqual(other.status, 0);
+  assert.match(other.stderr, /checkpoint is of another model/);
+
+  const noValid = run("lm", "train", "--type", "lstm", train, "-o", join(dir, "x"));
+  assert.match(noValid.stderr, /--valid/);
+  const init = run(
+    "lm",
+    "train",
+    "--type",
+    "lstm",
+    "--init-vectors",
+    "v.txt",
+    train,
+    "--valid",
+    valid,
+    "-o",
+    join(dir, "y"),
+  );
+  assert.match(init.stderr, /--init-vectors: not available yet/);
+  assert.ok(!existsSync(join(dir, "y")));
+});

@@ -1,0 +1,194 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { NeuralLmConfig } from "../../src/lm/neural/config.js";
+import { zarembaPresets } from "../../src/lm/neural/config.js";
+import { loadNeuralLm } from "../../src/lm/neural/io.js";
+import { NeuralVocab } from "../../src/lm/neural/model.js";
+import { loadSafetensors } from "../../src/nn/safetensors.js";
+import { buildVocabulary, encodeTokens, readTokens, StreamBatches } from "../../src/train/lm/data.js";
+import { epochLr, type TrainLmOptions, trainNeuralLm } from "../../src/train/lm/train.js";
+
+const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-train-"));
+const trainFile = join(dir, "train.txt");
+const validFile = join(dir, "valid.txt");
+const lines = [
+  "the cat sat on the mat",
+  "the dog sat on the log",
+  "a cat saw the dog",
+  "the dog saw a cat on the mat",
+  "a bird sang",
+];
+await writeFile(trainFile, `${Array.from({ length: 8 }, () => lines.join("\n")).join("\n")}\n`);
+await writeFile(validFile, "the cat sat on the log\na dog sang\nthe zebra saw a bird\n");
+
+const config = (over: Partial<NeuralLmConfig> = {}): NeuralLmConfig => ({
+  kind: "lstm",
+  embeddingDim: 12,
+  hiddenSize: 16,
+  numLayers: 1,
+  dropout: 0,
+  tie: false,
+  freezeEmbeddings: false,
+  context: 6,
+  initRange: 0.1,
+  ...over,
+});
+
+let n = 0;
+const options = (over: Partial<TrainLmOptions> = {}): TrainLmOptions => ({
+  config: config(),
+  output: join(dir, `m${n++}`),
+  epochs: 3,
+  optimizer: "sgd",
+  lr: 1,
+  lrDecay: 0.5,
+  decayAfter: 1,
+  clip: 5,
+  batchSize: 4,
+  logEvery: 5,
+  ...over,
+});
+
+test("data: PTB reading, first-appearance vocabulary, and lm_torch's batchify layout", async () => {
+  const tokens = await readTokens(validFile);
+  assert.deepEqual(tokens.slice(0, 7), ["the", "cat", "sat", "on", "the", "log", "<eos>"]);
+  assert.equal(tokens.filter((t) => t === "<eos>").length, 3);
+  const words = buildVocabulary(tokens);
+  assert.deepEqual(words.slice(0, 3), ["the", "cat", "sat"]);
+  assert.equal(words[words.length - 1], "<unk>");
+  const vocab = new NeuralVocab(words);
+  const { ids, oov } = encodeTokens(["the", "lion"], vocab);
+  assert.deepEqual([...ids], [0, vocab.unk]);
+  assert.equal(oov, 1);
+
+  const stream = Int32Array.from({ length: 23 }, (_, i) => i);
+  const b = new StreamBatches(stream, 3, 3);
+  // n = 7 tokens per stream: stream b is [7b, 7b + 7); segments of 3, 3 (6 predictions each stream).
+  assert.equal(b.streamLength, 7);
+  assert.equal(b.count, 2);
+  const x = new Int32Array(9);
+  const y = new Int32Array(9);
+  assert.equal(b.fill(0, x, y), 3);
+  assert.deepEqual([...x], [0, 1, 2, 7, 8, 9, 14, 15, 16]);
+  assert.deepEqual([...y], [1, 2, 3, 8, 9, 10, 15, 16, 17]);
+  assert.equal(b.fill(1, x, y), 3);
+  assert.deepEqual([...x.subarray(0, 3)], [3, 4, 5]);
+  assert.deepEqual([...y.subarray(0, 3)], [4, 5, 6]);
+  assert.throws(
+    () => new StreamBatches(stream, 6, 3, "tiny.txt"),
+    /tiny\.txt: the corpus has 23 tokens, fewer than one batch/,
+  );
+});
+
+test("Zaremba's schedule and presets", () => {
+  const small = zarembaPresets.small.train;
+  assert.deepEqual(
+    [1, 4, 5, 6, 13].map((e) => epochLr(small, e)),
+    [1, 1, 0.5, 0.25, 0.5 ** 9],
+  );
+  assert.equal(zarembaPresets.medium.model.hiddenSize, 650);
+  assert.equal(zarembaPresets.medium.model.dropout, 0.5);
+  assert.equal(zarembaPresets.medium.model.context, 35);
+  assert.equal(zarembaPresets.medium.train.epochs, 39);
+  assert.equal(epochLr(zarembaPresets.medium.train, 7), 0.8);
+  assert.equal(zarembaPresets.large.model.hiddenSize, 1500);
+  assert.equal(zarembaPresets.large.model.dropout, 0.65);
+});
+
+test("overfits a tiny repetitive corpus to near-zero loss", async () => {
+  const o = options({
+    epochs: 40,
+    optimizer: "adam",
+    lr: 0.02,
+    decayAfter: 100,
+    config: config({ hiddenSize: 24 }),
+  });
+  const r = await trainNeuralLm(trainFile, trainFile, o);
+  const last = r.epochs[r.epochs.length - 1];
+  // The corpus repeats 5 lines; after the first lap, every word but a line's first is determined
+  // by the context the LSTM can see, so the loss falls far below the unigram entropy (~2.4 nats).
+  assert.ok(last.trainLoss < 0.35, `train loss ${last.trainLoss}`);
+  assert.ok(last.validPerplexity < 1.5, `perplexity on the training text ${last.validPerplexity}`);
+  assert.equal(r.stopped, "done");
+  // The saved model scores like the one in memory.
+  const lm = await loadNeuralLm(o.output);
+  const ids = encodeTokens(await readTokens(trainFile), lm.vocab).ids;
+  const s = lm.scoreStream(ids);
+  assert.ok(Math.abs(Math.exp(-s.logProb / s.tokens) - r.bestValidPerplexity) < 1e-3 * r.bestValidPerplexity);
+});
+
+test("resume after an interruption gives the same model as an uninterrupted run", async () => {
+  // Dropout, so the restored RNG matters; interrupted mid-epoch, so the restored hidden state does.
+  const base = { config: config({ dropout: 0.3, numLayers: 2 }), epochs: 3 };
+  const full = options(base);
+  const a = await trainNeuralLm(trainFile, validFile, full);
+  const cut = options(base);
+  const first = await trainNeuralLm(trainFile, validFile, { ...cut, maxSteps: 11 });
+  assert.equal(first.stopped, "max-steps");
+  assert.equal(first.steps, 11);
+  const second = await trainNeuralLm(trainFile, validFile, { ...cut, resume: true, maxSteps: 23 });
+  assert.equal(second.stopped, "max-steps");
+  const b = await trainNeuralLm(trainFile, validFile, { ...cut, resume: true });
+  assert.equal(b.stopped, "done");
+  assert.deepEqual(b.resumedFrom, { epoch: 3, segment: 1, step: 23 });
+  assert.equal(a.steps, b.steps);
+  assert.deepEqual(
+    b.epochs.map((e) => e.validPerplexity),
+    a.epochs.map((e) => e.validPerplexity),
+  );
+  const wa = await loadSafetensors(join(full.output, "weights.safetensors"));
+  const wb = await loadSafetensors(join(cut.output, "weights.safetensors"));
+  for (const name of Object.keys(wa.tensors))
+    assert.deepEqual(wb.tensors[name].data, wa.tensors[name].data, name);
+  const metrics = (await readFile(join(cut.output, "metrics.jsonl"), "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    metrics.filter((m) => m.type === "epoch").map((m) => m.epoch),
+    [1, 2, 3],
+  );
+  assert.ok(metrics.some((m) => m.type === "step" && m.step === 5 && m.loss > 0 && m.lr === 1));
+});
+
+test("bad input: short corpus, another model's checkpoint, other vocabulary, non-empty directory", async () => {
+  const tiny = join(dir, "tiny.txt");
+  await writeFile(tiny, "a b c\n");
+  await assert.rejects(trainNeuralLm(tiny, validFile, options()), /fewer than one batch/);
+
+  const o = options({ epochs: 1 });
+  await trainNeuralLm(trainFile, validFile, o);
+  await assert.rejects(trainNeuralLm(trainFile, validFile, { ...o }), /not empty: use --resume/);
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, { ...o, resume: true, config: config({ hiddenSize: 8 }) }),
+    /checkpoint is of another model/,
+  );
+  await assert.rejects(
+    trainNeuralLm(validFile, validFile, { ...o, resume: true, batchSize: 1 }),
+    /vocabulary .* is not the one of/,
+  );
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, { ...o, resume: true, lr: 0.5 }),
+    /trained with other settings/,
+  );
+});
+
+test("a diverging run stops with a clear error and keeps the last good checkpoint", async () => {
+  const o = options({ lr: 1e38, clip: 0, checkpointMinutes: 1e-9, epochs: 1 });
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, o),
+    /training diverged: (the loss|the gradient norm|weight \d+) is (NaN|-?Infinity) at epoch 1, step \d .*last good checkpoint .* is kept/,
+  );
+  const ck = await loadSafetensors(join(o.output, "checkpoint.safetensors"));
+  for (const [name, t] of Object.entries(ck.tensors)) assert.ok(t.data.every(Number.isFinite), name);
+  assert.ok(!existsSync(join(o.output, "weights.safetensors")));
+  // A loss that stays finite but absurd ends in an infinite validation perplexity: also a stop.
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, options({ lr: 1e30, clip: 0, epochs: 1 })),
+    /training diverged: the validation perplexity is Infinity .* no checkpoint was written yet/,
+  );
+});
