@@ -2,15 +2,17 @@
 // BLIS structure: op(B) is packed in blocks of KC x NC as strips of NR = 8 columns, op(A) in blocks
 // of MC x KC as strips of MR rows (transposes are absorbed by the packing), and a register-blocked
 // micro-kernel multiplies one MR-row strip by one 8-column strip: MR x 8 accumulators in MR * 2
-// vectors. MR = 5 with plain SIMD (V8 has 15 usable vector registers on x64: 10 accumulators,
-// 2 B vectors, 1 A splat) and 6 with relaxed SIMD, whose fused multiply-add frees a temporary.
-// The k loop is not unrolled: unrolling capped every variant at 30-36 GFLOP/s here.
+// vectors. MR = 4: V8 has 15 usable vector registers on x64 and TurboFan hoists all of an
+// iteration's loads (2 B vectors, MR A splats) to its top, so 8 accumulators + 2 + 4 is the largest
+// tile that does not spill (Node 20, measured here: 4x8 ran 1.5-2x as fast as 5x8 and 6x8, which
+// kept 2-3 accumulators on the stack). Eight independent accumulators cover the fused
+// multiply-add's latency. The k loop is not unrolled: unrolling by 2 ran slower (spills again).
 // The TypeScript twin is src/nn/gemm.ts; src/kernels/gemm.ts splits calls across threads.
 
 import { madd } from "./simd";
 
 const NR: i32 = 8;
-const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
+const MR: i32 = 4;
 const KC: i32 = 256;
 const MC: i32 = MR * 24;
 const NC: i32 = 512;
@@ -199,10 +201,6 @@ function micro(
   let c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0);
   let c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0);
-  let c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0);
-  let c51 = f32x4.splat(0);
   for (let p = 0; p < kb; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
@@ -218,14 +216,6 @@ function micro(
     av = v128.load32_splat(ap, 12);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
-    av = v128.load32_splat(ap, 16);
-    c40 = madd(av, b0, c40);
-    c41 = madd(av, b1, c41);
-    if (MR > 5) {
-      av = v128.load32_splat(ap, 20);
-      c50 = madd(av, b0, c50);
-      c51 = madd(av, b1, c51);
-    }
     ap += <usize>(MR << 2);
     bp += 32;
   }
@@ -235,8 +225,6 @@ function micro(
     updateRow(c + ldcB, c10, c11, al, beta);
     updateRow(c + 2 * ldcB, c20, c21, al, beta);
     updateRow(c + 3 * ldcB, c30, c31, al, beta);
-    updateRow(c + 4 * ldcB, c40, c41, al, beta);
-    if (MR > 5) updateRow(c + 5 * ldcB, c50, c51, al, beta);
     return;
   }
   const t = tile;
@@ -244,8 +232,6 @@ function micro(
   setRow(t + 32, c10, c11, al);
   setRow(t + 64, c20, c21, al);
   setRow(t + 96, c30, c31, al);
-  setRow(t + 128, c40, c41, al);
-  if (MR > 5) setRow(t + 160, c50, c51, al);
   for (let r = 0; r < rows; r++) {
     const cr = c + <usize>r * ldcB;
     const tr = t + ((<usize>r) << 5);

@@ -73,7 +73,7 @@ export function wasmGemm(rt: KernelRuntime, options: GemmOptions = {}): SgemmFn 
     // Split along the longer side of C: column blocks (multiples of 8) or row blocks.
     const byCols = n >= m;
     const len = byCols ? n : m;
-    const align = byCols ? 8 : 6;
+    const align = byCols ? 8 : 4;
     const p = pool === undefined || flops < threshold ? 1 : parts;
     // Every call packs the whole other operand again, so blocks keep at least MIN_BLOCK rows or
     // columns (packing then costs under ~2% of the multiply-adds).

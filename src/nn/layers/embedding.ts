@@ -47,6 +47,11 @@ export class Embedding implements Layer {
     return [...input, outputDim];
   }
 
+  /** The table [inputDim, outputDim], after build (a tied output layer shares it). */
+  get weight(): Param {
+    return this.w;
+  }
+
   forward(x: Tensor | IdTensor): Tensor {
     if (!isIdTensor(x))
       throw new EmbedlmError("Embedding expects integer ids (Int32Array)", { field: this.name });
