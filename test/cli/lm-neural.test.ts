@@ -129,6 +129,6 @@ test("lm train --max-steps then --resume; bad input is a clear error", () => {
     "-o",
     join(dir, "y"),
   );
-  assert.match(init.stderr, /--init-vectors: not available yet/);
+  assert.match(init.stderr, /v\.txt: cannot open/);
   assert.ok(!existsSync(join(dir, "y")));
 });

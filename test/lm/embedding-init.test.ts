@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { buildNeuralModel } from "../../src/lm/neural/build.js";
 import { describeCoverage, loadVectorInit, matchVectors } from "../../src/lm/neural/embedding-init.js";
 import { buildGpt } from "../../src/lm/neural/gpt.js";
-import { inputLayers, outputLayers, resolveEmbeddingDim } from "../../src/lm/neural/io-layers.js";
+import { embeddingLayers, logitsLayers, resolveEmbeddingDim } from "../../src/lm/neural/io-layers.js";
 import { buildNplm } from "../../src/lm/neural/nplm.js";
 import { Dense } from "../../src/nn/layers/dense.js";
 import { TiedDense } from "../../src/nn/layers/tied.js";
@@ -62,9 +63,9 @@ test("vectors of another vocabulary, or holding NaN, are clear errors", () => {
 
 test("covered rows start as their vectors, uncovered rows as the random init of the same model", () => {
   const init = matchVectors(vocab, new KeyedVectors(tinyVectors()));
-  const config = { vocabSize: vocab.length, order: 3, hiddenSize: 4, seed: 7 };
-  const plain = buildNplm({ ...config, embeddingDim: 3 }).params.get("1.weight").value.data;
-  const table = buildNplm(config, { init }).params.get("1.weight").value.data;
+  const config = { vocabSize: vocab.length, order: 3, hiddenSize: 4 };
+  const plain = buildNplm({ ...config, embeddingDim: 3 }, { seed: 7 }).params.get("1.weight").value.data;
+  const table = buildNplm(config, { init, seed: 7 }).params.get("1.weight").value.data;
   for (let id = 0; id < vocab.length; id++) {
     const row = table.subarray(id * 3, id * 3 + 3);
     const want =
@@ -86,7 +87,7 @@ test("embedding size: taken from the vectors, projected to the model's size, or 
     () => resolveEmbeddingDim({ vocabSize: 7, embeddingDim: 8 }, init),
     /init vectors have dimension 3 but embeddingDim is 8/,
   );
-  const io = inputLayers({ vocabSize: 7 }, { init, modelDim: 6 });
+  const io = embeddingLayers({ vocabSize: 7 }, { init, modelDim: 6 });
   assert.equal(io.layers.length, 2);
   assert.equal(io.layers[1].name, "projection");
   // GPT with n_embd 6 from 3-d vectors: ReLU projection 3 -> 6 in, linear 6 -> 3 before the tied output.
@@ -101,12 +102,12 @@ test("embedding size: taken from the vectors, projected to the model's size, or 
 });
 
 test("output layers: dense, or tied to the table (with a projection when the sizes differ)", () => {
-  const io = inputLayers({ vocabSize: 7, embeddingDim: 3 });
-  assert.ok(outputLayers({ vocabSize: 7 }, io, 3)[0] instanceof Dense);
-  const same = outputLayers({ vocabSize: 7, tie: true }, io, 3);
+  const io = embeddingLayers({ vocabSize: 7, embeddingDim: 3 });
+  assert.ok(logitsLayers({ vocabSize: 7 }, io, 3)[0] instanceof Dense);
+  const same = logitsLayers({ vocabSize: 7, tie: true }, io, 3);
   assert.equal(same.length, 1);
   assert.ok(same[0] instanceof TiedDense);
-  const other = outputLayers({ vocabSize: 7, tie: true }, io, 5);
+  const other = logitsLayers({ vocabSize: 7, tie: true }, io, 5);
   assert.deepEqual(
     other.map((l) => l.constructor.name),
     ["Dense", "TiedDense"],
@@ -124,4 +125,34 @@ test("frozen embeddings from vectors stay as they are through training", () => {
   sgd(m.params, { lr: 1 }).step();
   assert.deepEqual(table.value.data, before);
   assert.ok(m.params.get("4.weight").grad.data.some((v) => v !== 0));
+});
+
+test("the LSTM builder of the registry gets vectors and tying (through a 4 -> 3 projection) from the same layers", () => {
+  const init = loadVectorInit(w2vFile, vocab);
+  const config = {
+    kind: "lstm" as const,
+    embeddingDim: 3,
+    hiddenSize: 4,
+    numLayers: 1,
+    dropout: 0,
+    tie: true,
+    freezeEmbeddings: false,
+    context: 5,
+    initRange: 0.1,
+  };
+  const m = buildNeuralModel(config, { vocabSize: vocab.length, init });
+  assert.deepEqual(
+    m.params.params.map((p) => `${p.name}[${p.shape}]`),
+    [
+      "0.weight[7,3]",
+      "1.weight_ih_l0[16,3]",
+      "1.weight_hh_l0[16,4]",
+      "1.bias_ih_l0[16]",
+      "1.bias_hh_l0[16]",
+      "2.weight[3,4]",
+      "3.bias[7]",
+    ],
+  );
+  assert.deepEqual(m.params.get("0.weight").value.data.subarray(2 * 3, 3 * 3), Float32Array.from(vec(0)));
+  assert.deepEqual(m.forward({ shape: [2, 3], data: Int32Array.from([0, 1, 2, 3, 4, 5]) }).shape, [2, 3, 7]);
 });

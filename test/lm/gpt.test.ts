@@ -126,7 +126,7 @@ test("GPT and NPLM (tied) on the WebAssembly kernels equal the float64 reference
     const targets = Int32Array.from({ length: 10 }, () => rng.int(V));
     const builds = [
       (o: BuildOptions) =>
-        buildGpt({ vocabSize: V, numLayers: 2, numHeads: 2, hiddenSize: 8, blockSize: 5, seed: 3 }, o),
+        buildGpt({ vocabSize: V, numLayers: 2, numHeads: 2, hiddenSize: 8, blockSize: 5 }, { ...o, seed: 3 }),
       (o: BuildOptions) =>
         buildNplm(
           { vocabSize: V, order: 3, embeddingDim: 4, hiddenSize: 6, tie: true, directConnections: true },

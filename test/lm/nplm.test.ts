@@ -76,8 +76,8 @@ test("NPLM overfits a tiny deterministic stream fed in carried segments to near-
     stream.push(row.slice(1));
   }
   const m = buildNplm(
-    { vocabSize: V, order: 3, embeddingDim: 8, hiddenSize: 32, tie: true, seed: 2 },
-    { bos: 0 },
+    { vocabSize: V, order: 3, embeddingDim: 8, hiddenSize: 32, tie: true },
+    { bos: 0, seed: 2 },
   );
   const opt = adam(m.params, { lr: 0.02 });
   const dl = new Float32Array(B * T * V);

@@ -9,7 +9,9 @@ import { positionEmbedding } from "../../nn/layers/position.js";
 import { residual } from "../../nn/layers/residual.js";
 import { Model, Sequential } from "../../nn/sequential.js";
 import { checkInt, checkNumber, EmbedlmError } from "../../util/errors.js";
-import { type BuildOptions, type IoConfig, inputLayers, outputLayers } from "./io-layers.js";
+import type { NeuralArchitecture } from "./build.js";
+import type { NeuralPreset } from "./config.js";
+import { type BuildOptions, embeddingLayers, type IoConfig, logitsLayers } from "./io-layers.js";
 
 /** GPT hyperparameters (nanoGPT's GPTConfig names in comments). */
 export interface GptConfig extends IoConfig {
@@ -25,8 +27,6 @@ export interface GptConfig extends IoConfig {
   dropout?: number;
   /** Tie the output layer to the embedding table (default true, as GPT-2 and nanoGPT). */
   tie?: boolean;
-  /** Seed of the initializers (dropout masks use seed + 1). Default 1. */
-  seed?: number;
 }
 
 export type GptPresetName = "nano" | "micro" | "mini" | "gpt2";
@@ -79,7 +79,7 @@ export function gptLayers(config: GptConfig, opts: BuildOptions = {}): Layer[] {
     });
   const w = normal(0, 0.02);
   const residualOut = normal(0, 0.02 / Math.sqrt(2 * L));
-  const input = inputLayers(
+  const input = embeddingLayers(
     { ...config, tie: config.tie ?? true },
     { modelDim: D, init: opts.init, initializer: w },
   );
@@ -101,7 +101,7 @@ export function gptLayers(config: GptConfig, opts: BuildOptions = {}): Layer[] {
     );
   layers.push(
     layerNorm(),
-    ...outputLayers({ ...config, tie: config.tie ?? true }, input, D, {
+    ...logitsLayers({ ...config, tie: config.tie ?? true }, input, D, {
       kernelInitializer: w,
       biasInitializer: zeros(),
     }),
@@ -113,9 +113,67 @@ export function gptLayers(config: GptConfig, opts: BuildOptions = {}): Layer[] {
 export function buildGpt(config: GptConfig, opts: BuildOptions = {}): Model {
   return new Model(new Sequential(gptLayers(config, opts), "gpt"), {
     inputShape: [null],
-    seed: config.seed ?? 1,
+    seed: opts.seed,
+    dropoutSeed: opts.dropoutSeed,
     ops: opts.ops,
     arena: opts.arena,
     dtype: opts.dtype,
   });
 }
+
+/** GPT in the architecture registry: `context` is the block size, `heads` n_head. */
+export const gptArchitecture: NeuralArchitecture = {
+  recurrent: false,
+  contextSize: (c) => c.context,
+  maxLength: (c) => c.context,
+  build: (c, o) => {
+    if (c.heads === undefined)
+      throw new EmbedlmError("a GPT needs its number of attention heads (--heads)", { field: "heads" });
+    return buildGpt(
+      {
+        vocabSize: o.vocabSize,
+        embeddingDim: c.embeddingDim,
+        numLayers: c.numLayers,
+        numHeads: c.heads,
+        hiddenSize: c.hiddenSize,
+        blockSize: c.context,
+        dropout: c.dropout,
+        tie: c.tie,
+        freezeEmbeddings: c.freezeEmbeddings,
+      },
+      { init: o.init, seed: o.seed, dropoutSeed: o.dropoutSeed, arena: o.arena, ops: o.ops },
+    );
+  },
+};
+
+/**
+ * `--type gpt --preset nano|micro|mini|gpt2`: the sizes of GPT_PRESETS, tied, trained with AdamW
+ * (minGPT's clip 1) on blocks of the stream.
+ */
+export const gptPresets = Object.fromEntries(
+  Object.entries(GPT_PRESETS).map(([name, p]) => [
+    name,
+    {
+      model: {
+        embeddingDim: p.hiddenSize,
+        hiddenSize: p.hiddenSize,
+        numLayers: p.numLayers,
+        heads: p.numHeads,
+        dropout: p.dropout ?? 0,
+        tie: true,
+        freezeEmbeddings: false,
+        context: p.blockSize,
+        initRange: 0,
+      },
+      train: {
+        epochs: 10,
+        optimizer: "adamw",
+        lr: 1e-3,
+        lrDecay: 0.8,
+        decayAfter: 2,
+        clip: 1,
+        batchSize: 16,
+      },
+    },
+  ]),
+) as Record<GptPresetName, NeuralPreset>;

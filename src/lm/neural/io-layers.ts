@@ -23,6 +23,10 @@ export interface BuildOptions {
   arena?: Arena;
   /** "float64" for gradient checks (default float32). */
   dtype?: DType;
+  /** Seed of the initializers (default 1). */
+  seed?: number;
+  /** Seed of the dropout masks (default seed + 1). */
+  dropoutSeed?: number;
 }
 
 /** The configuration fields the input and output layers read. */
@@ -40,7 +44,7 @@ export interface IoConfig {
   freezeEmbeddings?: boolean;
 }
 
-export interface InputLayerOptions {
+export interface EmbeddingLayerOptions {
   /**
    * The size the model body takes (an LSTM's input, GPT's n_embd). When E differs, a learned projection
    * e = ReLU(W x + b) maps the embedding to it. Undefined: the embedding is passed on as it is (NPLM).
@@ -52,8 +56,8 @@ export interface InputLayerOptions {
   initializer?: Initializer;
 }
 
-/** The layers `inputLayers` made: give them to `outputLayers` to tie. */
-export interface InputLayers {
+/** The layers `embeddingLayers` made: give them to `logitsLayers` to tie. */
+export interface EmbeddingLayers {
   /** The embedding, then the projection when there is one. */
   readonly layers: Layer[];
   readonly embedding: Embedding;
@@ -65,11 +69,15 @@ export interface InputLayers {
  * E for a configuration and optional init vectors. Store the result as the configuration's
  * `embeddingDim` before training, so reloading the model without the vectors builds the same shapes.
  */
-export function resolveEmbeddingDim(config: IoConfig, init?: VectorInit, fallback?: number): number {
+export function resolveEmbeddingDim(
+  config: IoConfig,
+  init?: Pick<VectorInit, "dim" | "source">,
+  fallback?: number,
+): number {
   if (init !== undefined) {
     if (config.embeddingDim !== undefined && config.embeddingDim !== init.dim)
       throw new EmbedlmError(
-        `the init vectors have dimension ${init.dim} but embeddingDim is ${config.embeddingDim}: leave embeddingDim unset to use ${init.dim} (projected to the model's size when it differs), or give vectors of dimension ${config.embeddingDim}`,
+        `the init vectors have dimension ${init.dim} but embeddingDim is ${config.embeddingDim}: leave embeddingDim (--emb-dim) unset to use ${init.dim} (projected to the model's size when it differs), or give vectors of dimension ${config.embeddingDim}`,
         { file: init.source, field: "embeddingDim" },
       );
     return init.dim;
@@ -80,7 +88,7 @@ export function resolveEmbeddingDim(config: IoConfig, init?: VectorInit, fallbac
 }
 
 /** The embedding [V, E] (+ a ReLU projection to `modelDim` when E differs): ids [B, T] -> [B, T, modelDim ?? E]. */
-export function inputLayers(config: IoConfig, opts: InputLayerOptions = {}): InputLayers {
+export function embeddingLayers(config: IoConfig, opts: EmbeddingLayerOptions = {}): EmbeddingLayers {
   const vocab = checkInt("vocabSize", config.vocabSize, 1);
   const e = resolveEmbeddingDim(config, opts.init, opts.modelDim);
   if (opts.init !== undefined && opts.init.rows.length !== vocab)
@@ -105,7 +113,7 @@ function projection(units: number): Dense {
   return dense({ units, activation: "relu", name: "projection" });
 }
 
-export interface OutputLayerOptions {
+export interface LogitsLayerOptions {
   /** Initializers of an untied output layer (default PyTorch's Linear init). */
   kernelInitializer?: Initializer;
   biasInitializer?: Initializer;
@@ -117,11 +125,11 @@ export interface OutputLayerOptions {
  * H -> E (no bias) comes first, so the table can be shared (PyTorch's word_language_model refuses
  * that case instead).
  */
-export function outputLayers(
+export function logitsLayers(
   config: IoConfig,
-  input: InputLayers,
+  input: EmbeddingLayers,
   hiddenSize: number,
-  opts: OutputLayerOptions = {},
+  opts: LogitsLayerOptions = {},
 ): Layer[] {
   if (!(config.tie ?? false))
     return [
@@ -141,6 +149,6 @@ export function outputLayers(
         name: "tie_projection",
       }),
     );
-  out.push(tiedDense(input.embedding));
+  out.push(tiedDense(input.embedding, { biasInitializer: opts.biasInitializer }));
   return out;
 }

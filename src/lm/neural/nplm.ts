@@ -5,7 +5,9 @@ import { dropout } from "../../nn/layers/dropout.js";
 import { Model, Sequential } from "../../nn/sequential.js";
 import { type IdTensor, Scratch, type Tensor } from "../../nn/tensor.js";
 import { checkInt, checkNumber, EmbedlmError } from "../../util/errors.js";
-import { type BuildOptions, type IoConfig, inputLayers, outputLayers } from "./io-layers.js";
+import type { NeuralArchitecture } from "./build.js";
+import type { NeuralPreset } from "./config.js";
+import { type BuildOptions, embeddingLayers, type IoConfig, logitsLayers } from "./io-layers.js";
 
 /** NPLM hyperparameters (Bengio et al. 2003's names in comments). */
 export interface NplmConfig extends IoConfig {
@@ -13,15 +15,21 @@ export interface NplmConfig extends IoConfig {
   order?: number;
   /** Units h of the tanh hidden layer (default 100). */
   hiddenSize?: number;
+  /** Stacked tanh hidden layers of h units (default 1, as the paper). */
+  numLayers?: number;
   /** Bengio's direct connections W x from the concatenated embeddings to the output (default false). */
   directConnections?: boolean;
   /** Dropout on the concatenated embeddings and on the hidden layer (default 0; the paper had none). */
   dropout?: number;
-  /** Seed of the initializers (dropout masks use seed + 1). Default 1. */
-  seed?: number;
 }
 
-export const NPLM_DEFAULTS = { order: 5, hiddenSize: 100, directConnections: false, dropout: 0 } as const;
+export const NPLM_DEFAULTS = {
+  order: 5,
+  hiddenSize: 100,
+  numLayers: 1,
+  directConnections: false,
+  dropout: 0,
+} as const;
 
 /**
  * ids [B, T] -> context ids [B, T, n-1]: position t gets the n-1 words ending with word t, oldest
@@ -161,15 +169,15 @@ function addAll(terms: Tensor[], into: Scratch): Tensor {
 export function nplmLayers(config: NplmConfig, opts: BuildOptions = {}): Layer[] {
   const n = checkInt("order", config.order ?? NPLM_DEFAULTS.order, 2);
   const h = checkInt("hiddenSize", config.hiddenSize ?? NPLM_DEFAULTS.hiddenSize, 1);
+  const depth = checkInt("numLayers", config.numLayers ?? NPLM_DEFAULTS.numLayers, 1);
   const rate = checkNumber("dropout", config.dropout ?? NPLM_DEFAULTS.dropout, 0, 0.999999);
   const bos = checkInt("bos", opts.bos ?? 0, 0, config.vocabSize - 1);
   // Bengio's embeddings are free parameters of size m, independent of h: no projection.
-  const input = inputLayers(config, { init: opts.init });
-  const hidden: Layer[] = [
-    dense({ units: h, activation: "tanh", name: "hidden" }),
-    dropout({ rate }),
-    ...outputLayers(config, input, h),
-  ];
+  const input = embeddingLayers(config, { init: opts.init });
+  const hidden: Layer[] = [];
+  for (let l = 0; l < depth; l++)
+    hidden.push(dense({ units: h, activation: "tanh", name: "hidden" }), dropout({ rate }));
+  hidden.push(...logitsLayers(config, input, h));
   const head: Layer[] = config.directConnections
     ? [new Sum(hidden, [dense({ units: config.vocabSize, useBias: false, name: "direct" })])]
     : hidden;
@@ -180,9 +188,57 @@ export function nplmLayers(config: NplmConfig, opts: BuildOptions = {}): Layer[]
 export function buildNplm(config: NplmConfig, opts: BuildOptions = {}): Model {
   return new Model(new Sequential(nplmLayers(config, opts), "nplm"), {
     inputShape: [null],
-    seed: config.seed ?? 1,
+    seed: opts.seed,
+    dropoutSeed: opts.dropoutSeed,
     ops: opts.ops,
     arena: opts.arena,
     dtype: opts.dtype,
   });
 }
+
+/**
+ * The NPLM in the architecture registry. Its `context` is n-1; it counts as recurrent because it
+ * carries its last words from one forward call to the next, so training and scoring read streams in
+ * consecutive segments with the state kept, as for an LSTM.
+ */
+export const nplmArchitecture: NeuralArchitecture = {
+  recurrent: true,
+  contextSize: (c) => c.context,
+  maxLength: () => Number.POSITIVE_INFINITY,
+  build: (c, o) =>
+    buildNplm(
+      {
+        vocabSize: o.vocabSize,
+        embeddingDim: c.embeddingDim,
+        order: c.context + 1,
+        hiddenSize: c.hiddenSize,
+        numLayers: c.numLayers,
+        directConnections: c.directConnections,
+        dropout: c.dropout,
+        tie: c.tie,
+        freezeEmbeddings: c.freezeEmbeddings,
+      },
+      { init: o.init, bos: o.bos, seed: o.seed, dropoutSeed: o.dropoutSeed, arena: o.arena, ops: o.ops },
+    ),
+};
+
+/**
+ * `--type nplm --preset bengio`: a 5-gram model with m = 60, h = 100, in the range of the paper's Brown
+ * corpus models, trained with Adam (many short segments of n-1 words side by side: batch 128).
+ */
+export const nplmPresets: Record<"bengio", NeuralPreset> = {
+  bengio: {
+    model: {
+      embeddingDim: 60,
+      hiddenSize: 100,
+      numLayers: 1,
+      dropout: 0,
+      tie: false,
+      freezeEmbeddings: false,
+      context: NPLM_DEFAULTS.order - 1,
+      initRange: 0,
+      directConnections: false,
+    },
+    train: { epochs: 10, optimizer: "adam", lr: 1e-3, lrDecay: 0.5, decayAfter: 4, clip: 5, batchSize: 128 },
+  },
+};

@@ -2,6 +2,7 @@ import { appendFile, mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { buildNeuralModel } from "../../lm/neural/build.js";
 import { checkConfig, type NeuralLmConfig, type NeuralTrainConfig } from "../../lm/neural/config.js";
+import type { VectorInit } from "../../lm/neural/embedding-init.js";
 import { readModelHeader, saveModelFiles, WEIGHTS_FILE, writeModelHeader } from "../../lm/neural/io.js";
 import { NeuralLanguageModel, NeuralVocab } from "../../lm/neural/model.js";
 import { loadWeights, saveWeights } from "../../nn/checkpoint.js";
@@ -45,8 +46,11 @@ export interface TrainLmOptions extends NeuralTrainConfig {
   logEvery?: number;
   /** Tokenizer for raw text (default: whitespace-separated tokens, as PTB files). */
   tokenizer?: Tokenizer;
-  /** Initial embedding rows [V, embeddingDim] by the training vocabulary's ids (e.g. from KeyedVectors). */
-  embeddingWeights?: (words: readonly string[]) => Promise<ArrayLike<number>>;
+  /**
+   * Word vectors for the embedding, matched to the training vocabulary once it is known (e.g.
+   * `(words) => matchVectors(words, vectors)`); not called on resume (the checkpoint has the weights).
+   */
+  initVectors?: (words: readonly string[]) => VectorInit | Promise<VectorInit>;
   /** Called after every step (progress display). */
   onStep?: (s: StepInfo) => void;
   /** Called after every epoch. */
@@ -258,7 +262,8 @@ export async function trainNeuralLm(
     dropoutSeed: seed + 1,
     arena: o.runtime?.arena,
     ops: o.runtime,
-    embeddingWeights: o.embeddingWeights && !o.resume ? await o.embeddingWeights(words) : undefined,
+    init: o.initVectors && !o.resume ? await o.initVectors(words) : undefined,
+    bos: vocab.eos,
   });
   const lm = new NeuralLanguageModel(o.config, vocab, net);
   const opt = makeOptimizer(o, net);
