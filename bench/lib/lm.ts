@@ -44,47 +44,66 @@ export interface PtbSlice {
   testTokens: number;
 }
 
-function tokenCount(lines: readonly string[]): number {
+/** The lines of a text file (the empty string after a final newline dropped). */
+export function readLines(path: string): string[] {
+  const lines = readFileSync(path, "utf8").split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+const words = (line: string) => line.split(/\s+/).filter((w) => w !== "");
+
+/** Tokens of lines with one `<eos>` per line, as the loaders count them. */
+export function tokenCount(lines: readonly string[]): number {
   let n = 0;
-  for (const l of lines) n += l.split(/\s+/).filter((w) => w !== "").length + 1;
+  for (const l of lines) n += words(l).length + 1;
   return n;
 }
 
 /** The first lines of `lines` holding at least `tokens` tokens with `<eos>`. */
-function prefix(lines: readonly string[], tokens: number): string[] {
+export function prefix(lines: readonly string[], tokens: number): string[] {
   const out: string[] = [];
   let n = 0;
   for (const l of lines) {
     if (n >= tokens) break;
     out.push(l);
-    n += l.split(/\s+/).filter((w) => w !== "").length + 1;
+    n += words(l).length + 1;
   }
   return out;
 }
 
 /**
- * Writes a PTB slice for short measured runs into `dir` (ptb.{train,valid,test}.txt): the first
- * `trainTokens` tokens of the training set plus one line holding the words of the full vocabulary the
- * prefix lacks, so both tools train the 10,000-word softmax of the full run, and the first
- * `evalTokens` tokens of the validation and test sets.
+ * A training prefix that keeps the full training vocabulary: the first `tokens` tokens, plus one line
+ * holding every word of `lines` the prefix lacks, so a model trained on it has the full run's softmax
+ * (and held-out words map to `<unk>` the same way).
+ */
+export function trainingPrefix(lines: readonly string[], tokens: number): string[] {
+  const out = prefix(lines, tokens);
+  const seen = new Set(out.flatMap(words));
+  const missing = new Set<string>();
+  for (const l of lines) for (const w of words(l)) if (!seen.has(w)) missing.add(w);
+  if (missing.size > 0) out.push([...missing].join(" "));
+  return out;
+}
+
+export function writeLines(path: string, lines: readonly string[]): void {
+  writeFileSync(path, `${lines.join("\n")}\n`);
+}
+
+/**
+ * Writes a PTB slice for short measured runs into `dir` (ptb.{train,valid,test}.txt): a training
+ * prefix of `trainTokens` tokens with the full 10,000-word vocabulary (see trainingPrefix), and the
+ * first `evalTokens` tokens of the validation and test sets.
  */
 export function writePtbSlice(dir: string, trainTokens: number, evalTokens: number): PtbSlice {
   mkdirSync(dir, { recursive: true });
-  const read = (name: string) =>
-    readFileSync(sharedData(`ptb/${name}`), "utf8")
-      .split("\n")
-      .filter((l) => l.trim() !== "");
-  const full = read("ptb.train.txt");
-  const train = prefix(full, trainTokens);
-  const seen = new Set(train.flatMap((l) => l.split(/\s+/)));
-  const missing = [...new Set(full.flatMap((l) => l.split(/\s+/)))].filter((w) => w !== "" && !seen.has(w));
-  if (missing.length > 0) train.push(missing.join(" "));
+  const read = (name: string) => readLines(sharedData(`ptb/${name}`));
+  const train = trainingPrefix(read("ptb.train.txt"), trainTokens);
   const valid = prefix(read("ptb.valid.txt"), evalTokens);
   const test = prefix(read("ptb.test.txt"), evalTokens);
-  const write = (name: string, lines: string[]) => writeFileSync(join(dir, name), `${lines.join("\n")}\n`);
-  write("ptb.train.txt", train);
-  write("ptb.valid.txt", valid);
-  write("ptb.test.txt", test);
+  writeLines(join(dir, "ptb.train.txt"), train);
+  writeLines(join(dir, "ptb.valid.txt"), valid);
+  writeLines(join(dir, "ptb.test.txt"), test);
   return {
     dir,
     trainTokens: tokenCount(train),
