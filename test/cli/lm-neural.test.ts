@@ -114,6 +114,11 @@ test("lm train --max-steps then --resume; bad input is a clear error", () => {
   assert.notEqual(other.status, 0);
   assert.match(other.stderr, /checkpoint is of another model/);
 
+  const nplm = run("lm", "train", "--type", "nplm", train, "--valid", valid, "-o", join(dir, "n"));
+  assert.notEqual(nplm.status, 0);
+  assert.match(nplm.stderr, /model type 'nplm' is not available yet/);
+  assert.ok(!existsSync(join(dir, "n")));
+
   const noValid = run("lm", "train", "--type", "lstm", train, "-o", join(dir, "x"));
   assert.match(noValid.stderr, /--valid/);
   const init = run(
@@ -131,4 +136,34 @@ test("lm train --max-steps then --resume; bad input is a clear error", () => {
   );
   assert.match(init.stderr, /v\.txt: cannot open/);
   assert.ok(!existsSync(join(dir, "y")));
+});
+
+test("lm train --raw-text tokenizes with embedlm's tokenizer, and the model keeps doing so", async () => {
+  const raw = join(dir, "raw.txt");
+  await writeFile(raw, `${Array.from({ length: 12 }, () => "The cat, the dog. A bird sang!").join("\n")}\n`);
+  const model = join(dir, "raw");
+  const t = run(
+    "--json",
+    "lm",
+    "train",
+    "--type",
+    "lstm",
+    ...tiny,
+    "--epochs",
+    "1",
+    "--raw-text",
+    raw,
+    "--valid",
+    raw,
+    "-o",
+    model,
+  );
+  assert.equal(t.status, 0, t.stderr);
+  const config = JSON.parse(await readFile(join(model, "config.json"), "utf8"));
+  assert.equal(config.tokenizer, "unicode");
+  const vocab = (await readFile(join(model, "vocab.txt"), "utf8")).trim().split("\n");
+  assert.ok(vocab.includes("cat") && !vocab.includes("cat,"));
+  const p = run("--json", "lm", "predict", model, "The cat,");
+  assert.equal(p.status, 0, p.stderr);
+  assert.equal(p.json.oov, undefined);
 });

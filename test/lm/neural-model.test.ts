@@ -5,10 +5,13 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { generate } from "../../src/lm/generate.js";
 import { loadLanguageModel } from "../../src/lm/load.js";
-import { buildNeuralModel } from "../../src/lm/neural/build.js";
+import { architectures, buildNeuralModel, type NeuralArchitecture } from "../../src/lm/neural/build.js";
 import type { NeuralLmConfig } from "../../src/lm/neural/config.js";
 import { loadNeuralLm, saveNeuralLm } from "../../src/lm/neural/io.js";
 import { NeuralLanguageModel, NeuralVocab } from "../../src/lm/neural/model.js";
+import { dense } from "../../src/nn/layers/dense.js";
+import { embedding } from "../../src/nn/layers/embedding.js";
+import { sequential } from "../../src/nn/sequential.js";
 import { Arena } from "../../src/nn/tensor.js";
 
 const words = ["<eos>", "<unk>", "the", "cat", "sat", "on", "mat", "a", "dog"];
@@ -146,4 +149,40 @@ test("a model directory round-trips; loadLanguageModel recognises it; bad direct
   await writeFile(join(path, "config.json"), JSON.stringify({ ...cfg, kind: "rnn" }));
   await assert.rejects(loadLanguageModel(path), /unknown model kind 'rnn'/);
   await assert.rejects(loadLanguageModel(dir), /not a language model embedlm knows|cannot read the model/);
+});
+
+test("a windowed (non-recurrent) architecture scores every position with its full context", () => {
+  // A bigram network (embedding -> dense) registered as a stand-in for NPLM: it sees one token and
+  // takes inputs of at most 5 tokens, so long inputs are read in overlapping windows.
+  const bigram: NeuralArchitecture = {
+    recurrent: false,
+    contextSize: () => 1,
+    maxLength: () => 5,
+    build: (c, o) =>
+      sequential(
+        [embedding({ inputDim: o.vocabSize, outputDim: c.embeddingDim }), dense({ units: o.vocabSize })],
+        { inputShape: [null], seed: o.seed, arena: o.arena, ops: o.ops },
+      ),
+  };
+  architectures.nplm = bigram;
+  try {
+    const c: NeuralLmConfig = { ...config("lstm"), kind: "nplm" };
+    const net = buildNeuralModel(c, { vocabSize: words.length, seed: 2, arena: new Arena("float64") });
+    const lm = new NeuralLanguageModel(c, vocab, net);
+    assert.equal(lm.contextSize, 1);
+    const lp = lm.sentenceLogProbs(sentence);
+    const ids = [lm.bos, ...sentence];
+    for (let i = 0; i < sentence.length; i++) {
+      // A bigram model's answer depends on the previous token only.
+      assert.ok(Math.abs(lp[i] - lm.logProb(sentence[i], [ids[i]])) < 1e-12, `position ${i}`);
+      assert.ok(Math.abs(lp[i] - lm.logProb(sentence[i], ids.slice(0, i + 1))) < 1e-12);
+    }
+    const s = lm.scoreStream(sentence);
+    let sum = 0;
+    for (let i = 1; i < sentence.length; i++) sum += lm.logProb(sentence[i], [sentence[i - 1]]);
+    assert.equal(s.tokens, sentence.length - 1);
+    assert.ok(Math.abs(s.logProb - sum) < 1e-10);
+  } finally {
+    delete architectures.nplm;
+  }
 });

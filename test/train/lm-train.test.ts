@@ -155,6 +155,18 @@ test("resume after an interruption gives the same model as an uninterrupted run"
   assert.ok(metrics.some((m) => m.type === "step" && m.step === 5 && m.loss > 0 && m.lr === 1));
 });
 
+test("an aborted signal stops training after the step with a resumable checkpoint", async () => {
+  const o = options({ epochs: 1 });
+  const abort = new AbortController();
+  abort.abort();
+  const r = await trainNeuralLm(trainFile, validFile, { ...o, signal: abort.signal });
+  assert.equal(r.stopped, "interrupted");
+  assert.equal(r.steps, 1);
+  const done = await trainNeuralLm(trainFile, validFile, { ...o, resume: true });
+  assert.equal(done.stopped, "done");
+  assert.deepEqual(done.resumedFrom, { epoch: 1, segment: 1, step: 1 });
+});
+
 test("bad input: short corpus, another model's checkpoint, other vocabulary, non-empty directory", async () => {
   const tiny = join(dir, "tiny.txt");
   await writeFile(tiny, "a b c\n");
@@ -174,6 +186,13 @@ test("bad input: short corpus, another model's checkpoint, other vocabulary, non
   await assert.rejects(
     trainNeuralLm(trainFile, validFile, { ...o, resume: true, lr: 0.5 }),
     /trained with other settings/,
+  );
+  // More epochs continue the finished run.
+  const more = await trainNeuralLm(trainFile, validFile, { ...o, resume: true, epochs: 2 });
+  assert.deepEqual(more.resumedFrom, { epoch: 2, segment: 0, step: 11 });
+  assert.deepEqual(
+    more.epochs.map((e) => e.epoch),
+    [1, 2],
   );
 });
 

@@ -12,9 +12,8 @@ import {
 } from "../../lm/neural/config.js";
 import { type Coverage, describeCoverage, matchVectors } from "../../lm/neural/embedding-init.js";
 import { resolveEmbeddingDim } from "../../lm/neural/io-layers.js";
-import type { NeuralLanguageModel } from "../../lm/neural/model.js";
+import { configTokenizer, type NeuralLanguageModel } from "../../lm/neural/model.js";
 import { createNnRuntime, type NnRuntime } from "../../nn/runtime.js";
-import { Tokenizer } from "../../text/tokenizer.js";
 import { encodeTokens, readTokens } from "../../train/lm/data.js";
 import { type EpochRecord, trainNeuralLm } from "../../train/lm/train.js";
 import { EmbedlmError } from "../../util/errors.js";
@@ -117,8 +116,9 @@ export function neuralTrainOptions(cmd: Command): Command {
     .option("--resume", "neural: continue the training checkpointed in the -o directory")
     .option(
       "--checkpoint-minutes <x>",
-      "neural: also checkpoint every x minutes",
+      "neural: also checkpoint every x minutes within an epoch (0: at epoch ends only)",
       floatOption("--checkpoint-minutes"),
+      10,
     )
     .option(
       "--patience <n>",
@@ -165,6 +165,7 @@ export function neuralSettings(o: NeuralTrainFlags): {
     freezeEmbeddings: o.freezeEmbeddings ?? false,
     context: o.bptt ?? preset.model.context,
     initRange: o.initRange ?? preset.model.initRange,
+    ...(o.rawText ? { tokenizer: "unicode" as const } : {}),
   };
   const train: NeuralTrainConfig = {
     epochs: o.epochs ?? preset.train.epochs,
@@ -199,6 +200,15 @@ export async function trainNeural(
       { dim: vectors.dim, source: vectorsFile },
     );
   const runtime = await createNnRuntime({ threads: o.threads });
+  // Ctrl-C or a kill (TERM): finish the step, checkpoint, stop; a second signal exits at once.
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(130);
+    ctx.warn(`${sig}: stopping after this step with a checkpoint (continue with --resume)`);
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   let bar: ProgressBar | undefined;
   const epochLine = (r: EpochRecord) =>
     `epoch ${r.epoch}: lr ${r.lr.toPrecision(4)}, train ppl ${r.trainPerplexity.toFixed(2)}, valid ppl ${r.validPerplexity.toFixed(2)}, ${Math.round(r.tokensPerSecond)} tokens/s, ${r.seconds.toFixed(1)} s`;
@@ -217,7 +227,7 @@ export async function trainNeural(
         resume: o.resume,
         checkpointMinutes: o.checkpointMinutes,
         maxSteps: o.maxSteps,
-        tokenizer: o.rawText ? new Tokenizer() : undefined,
+        signal: abort.signal,
         initVectors:
           vectors === undefined
             ? undefined
@@ -251,6 +261,7 @@ export async function trainNeural(
     bar?.stop();
     const last = r.epochs[r.epochs.length - 1];
     if (r.stopped === "max-steps") ctx.log(`stopped after ${r.steps} steps as asked; continue with --resume`);
+    if (r.stopped === "interrupted") ctx.log(`interrupted after ${r.steps} steps; continue with --resume`);
     if (r.stopped === "early")
       ctx.log(`stopped early: no better validation perplexity for ${o.patience} epochs`);
     if (r.bestEpoch > 0)
@@ -284,6 +295,8 @@ export async function trainNeural(
       ...(r.resumedFrom ? { resumedFrom: r.resumedFrom } : {}),
     };
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     bar?.stop();
     await runtime.close();
   }
@@ -323,10 +336,9 @@ export async function openModel(
 export async function streamPerplexity(
   model: NeuralLanguageModel,
   files: string[],
-  rawText: boolean,
 ): Promise<Record<string, unknown>> {
   const tokens: string[] = [];
-  const tokenizer = rawText ? new Tokenizer() : undefined;
+  const tokenizer = configTokenizer(model.config);
   for (const f of files) for (const t of await readTokens(f, tokenizer)) tokens.push(t);
   const { ids, oov } = encodeTokens(tokens, model.vocab);
   if (ids.length < 2) throw new EmbedlmError("fewer than 2 tokens to score", { file: files.join(", ") });

@@ -4,7 +4,7 @@ import { Option } from "commander";
 import { perplexity } from "../../lm/evaluate.js";
 import { generate } from "../../lm/generate.js";
 import { encodePrompt, type LanguageModel } from "../../lm/model.js";
-import { NeuralLanguageModel } from "../../lm/neural/model.js";
+import { configTokenizer, NeuralLanguageModel } from "../../lm/neural/model.js";
 import { writeArpa } from "../../lm/ngram/arpa.js";
 import { trainNgramOnCorpus } from "../../lm/ngram/train.js";
 import { topK } from "../../lm/predict.js";
@@ -24,9 +24,11 @@ import {
 } from "./lm-neural.js";
 
 /** The sentences of text files, one per line, split on whitespace (PTB style); a fresh pass per call. */
-async function lineSentences(paths: readonly string[]): Promise<() => AsyncIterable<string[]>> {
+async function lineSentences(
+  paths: readonly string[],
+  tokenizer = new Tokenizer({ mode: "whitespace" }),
+): Promise<() => AsyncIterable<string[]>> {
   const corpus = await openCorpus(paths);
-  const tokenizer = new Tokenizer({ mode: "whitespace" });
   return () => sentences(corpus, tokenizer);
 }
 
@@ -41,7 +43,9 @@ function exposeGarbageCollector(): void {
   (globalThis as { gc?: unknown }).gc = runInNewContext("gc");
 }
 
-function words(text: string | undefined): string[] {
+/** A prompt's words: split as a neural model's training text was, else on whitespace. */
+function words(text: string | undefined, model?: LanguageModel): string[] {
+  if (model instanceof NeuralLanguageModel) return model.tokenize(text ?? "");
   return (text ?? "").split(/\s+/).filter((w) => w !== "");
 }
 
@@ -130,7 +134,10 @@ async function evalSentences(
   perSentenceWanted: boolean,
 ): Promise<Record<string, unknown>> {
   const t0 = performance.now();
-  const r = await perplexity(model, (await lineSentences(text))(), { perSentence: perSentenceWanted });
+  const tokenizer = model instanceof NeuralLanguageModel ? configTokenizer(model.config) : undefined;
+  const r = await perplexity(model, (await lineSentences(text, tokenizer))(), {
+    perSentence: perSentenceWanted,
+  });
   const seconds = (performance.now() - t0) / 1000;
   if (r.sentences === 0) throw new EmbedlmError("no sentence to score", { file: text.join(", ") });
   r.perSentence?.forEach((s, i) => {
@@ -212,26 +219,17 @@ export const register: Register = (program) => {
       "print each sentence's log10 probability, tokens, OOVs and perplexity (a neural model reads each sentence from a fresh state)",
     )
     .option("--threads <n>", "neural: compute threads", intOption("--threads"), 1)
-    .option(
-      "--raw-text",
-      "neural: tokenize with embedlm's tokenizer, as the model was trained with --raw-text",
-    )
     .addHelpText(
       "after",
       "\nA neural model is scored as lm_torch.py does: the files as one continuous stream, <eos> after every line, the state carried throughout (the usual PTB perplexity); --per-sentence scores each sentence on its own.\n\nExamples:\n  embedlm lm eval ptb5.arpa ptb.test.txt\n  embedlm --json lm eval ptb5.arpa test.txt\n  embedlm lm eval ptb-lstm/ ptb.test.txt",
     )
     .action(
       action(
-        async (
-          ctx,
-          modelPath: string,
-          text: string[],
-          o: { perSentence?: boolean; threads: number; rawText?: boolean },
-        ) => {
+        async (ctx, modelPath: string, text: string[], o: { perSentence?: boolean; threads: number }) => {
           const { model, close } = await openModel(modelPath, o.threads);
           try {
             if (model instanceof NeuralLanguageModel && !o.perSentence) {
-              const r = await streamPerplexity(model, text, o.rawText === true);
+              const r = await streamPerplexity(model, text);
               ctx.log(
                 `${r.tokens} tokens predicted (one stream, <eos> after each line), ${r.oov} OOV (scored as <unk>)\n` +
                   `perplexity ${(r.perplexity as number).toFixed(2)}`,
@@ -259,7 +257,7 @@ export const register: Register = (program) => {
           throw new EmbedlmError(`expected an integer >= 1, got ${o.topk}`, { field: "--topk" });
         const { model, close } = await openModel(modelPath, o.threads);
         try {
-          const ids = encodePrompt(model, words(context));
+          const ids = encodePrompt(model, words(context, model));
           const t0 = performance.now();
           const predictions = topK(model, ids, o.topk);
           const ms = performance.now() - t0;
@@ -293,7 +291,7 @@ export const register: Register = (program) => {
         ) => {
           const { model, close } = await openModel(modelPath, o.threads);
           try {
-            const ids = encodePrompt(model, words(prompt));
+            const ids = encodePrompt(model, words(prompt, model));
             const out = generate(model, ids, o);
             const text = out.map((id) => model.vocab.words[id]).join(" ");
             ctx.log(prompt ? `${prompt} ${text}` : text);
@@ -307,6 +305,6 @@ export const register: Register = (program) => {
 };
 
 function oovNote(model: LanguageModel, context: string): Record<string, unknown> {
-  const oov = words(context).filter((w) => model.vocab.id(w) < 0);
+  const oov = words(context, model).filter((w) => model.vocab.id(w) < 0);
   return oov.length > 0 ? { oov } : {};
 }

@@ -32,6 +32,11 @@ export interface NeuralLmConfig {
   heads?: number;
   /** NPLM: Bengio's direct connections from the embeddings to the output. */
   directConnections?: boolean;
+  /**
+   * How text (files, prompts) becomes tokens: "whitespace" (default; PTB-style files are tokenized
+   * already) or "unicode" (embedlm's Tokenizer with its defaults, for raw text).
+   */
+  tokenizer?: "whitespace" | "unicode";
 }
 
 /** How a model is trained (the part of a preset that is not the model). */
@@ -111,6 +116,10 @@ export function checkConfig(c: NeuralLmConfig, file?: string): NeuralLmConfig {
     for (const f of ["embeddingDim", "hiddenSize", "numLayers", "context"] as const) checkInt(f, c[f], 1);
     checkNumber("dropout", c.dropout, 0, 0.99);
     checkNumber("initRange", c.initRange, 0);
+    if (c.tokenizer !== undefined && c.tokenizer !== "whitespace" && c.tokenizer !== "unicode")
+      throw new EmbedlmError(`expected whitespace or unicode, got '${String(c.tokenizer)}'`, {
+        field: "tokenizer",
+      });
     for (const f of ["tie", "freezeEmbeddings"] as const)
       if (typeof c[f] !== "boolean")
         throw new EmbedlmError(`expected true or false, got ${String(c[f])}`, { field: f });

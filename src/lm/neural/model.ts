@@ -1,5 +1,6 @@
 import type { Model } from "../../nn/sequential.js";
 import type { Buf, IdTensor } from "../../nn/tensor.js";
+import { Tokenizer } from "../../text/tokenizer.js";
 import { EmbedlmError } from "../../util/errors.js";
 import type { LanguageModel, LmVocab } from "../model.js";
 import { architecture, type NeuralArchitecture } from "./build.js";
@@ -46,6 +47,11 @@ export class NeuralVocab implements LmVocab {
   }
 }
 
+/** The tokenizer a config names, or undefined for whitespace-separated tokens. */
+export function configTokenizer(config: NeuralLmConfig): Tokenizer | undefined {
+  return config.tokenizer === "unicode" ? new Tokenizer() : undefined;
+}
+
 /** Total natural-log probability of a token stream and how many tokens it predicted. */
 export interface StreamScore {
   logProb: number;
@@ -86,6 +92,12 @@ export class NeuralLanguageModel implements LanguageModel {
     this.contextSize = this.arch.contextSize(config);
     this.chunk = config.context;
     this.next = new Float64Array(vocab.size);
+  }
+
+  /** Splits text (a prompt, a line) into tokens the way the model's training text was. */
+  tokenize(text: string): string[] {
+    const t = configTokenizer(this.config);
+    return t ? t.tokenize(text) : text.split(/\s+/).filter((w) => w !== "");
   }
 
   /** Forgets the carried state (the next call starts from zero state). */

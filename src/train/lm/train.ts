@@ -1,10 +1,10 @@
 import { appendFile, mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { buildNeuralModel } from "../../lm/neural/build.js";
+import { architecture, buildNeuralModel } from "../../lm/neural/build.js";
 import { checkConfig, type NeuralLmConfig, type NeuralTrainConfig } from "../../lm/neural/config.js";
 import type { VectorInit } from "../../lm/neural/embedding-init.js";
 import { readModelHeader, saveModelFiles, WEIGHTS_FILE, writeModelHeader } from "../../lm/neural/io.js";
-import { NeuralLanguageModel, NeuralVocab } from "../../lm/neural/model.js";
+import { configTokenizer, NeuralLanguageModel, NeuralVocab } from "../../lm/neural/model.js";
 import { NgramContext } from "../../lm/neural/nplm.js";
 import { loadWeights, saveWeights } from "../../nn/checkpoint.js";
 import { Recurrent } from "../../nn/layers/recurrent.js";
@@ -12,7 +12,6 @@ import { adam, adamw, clipGradNorm, type Optimizer, sgd } from "../../nn/optim.j
 import type { NnRuntime } from "../../nn/runtime.js";
 import type { StTensor } from "../../nn/safetensors.js";
 import type { Model } from "../../nn/sequential.js";
-import type { Tokenizer } from "../../text/tokenizer.js";
 import { checkInt, checkNumber, EmbedlmError } from "../../util/errors.js";
 import { buildVocabulary, encodeTokens, readTokens, StreamBatches } from "./data.js";
 
@@ -43,10 +42,10 @@ export interface TrainLmOptions extends NeuralTrainConfig {
    * (`resume` continues; for tests and short measurements). Default: no limit.
    */
   maxSteps?: number;
+  /** When aborted (e.g. on Ctrl-C), training stops after the current step with a checkpoint. */
+  signal?: AbortSignal;
   /** Steps between metrics lines (default 100). */
   logEvery?: number;
-  /** Tokenizer for raw text (default: whitespace-separated tokens, as PTB files). */
-  tokenizer?: Tokenizer;
   /**
    * Word vectors for the embedding, matched to the training vocabulary once it is known (e.g.
    * `(words) => matchVectors(words, vectors)`); not called on resume (the checkpoint has the weights).
@@ -83,8 +82,11 @@ export interface EpochRecord {
 }
 
 export interface TrainLmResult {
-  /** "done" (all epochs), "early" (patience ran out), "max-steps" (stopped by maxSteps, resumable). */
-  stopped: "done" | "early" | "max-steps";
+  /**
+   * "done" (all epochs), "early" (patience ran out), "max-steps" (stopped by maxSteps) or
+   * "interrupted" (the signal); the last two are resumable.
+   */
+  stopped: "done" | "early" | "max-steps" | "interrupted";
   epochs: EpochRecord[];
   steps: number;
   vocabSize: number;
@@ -145,6 +147,7 @@ function makeOptimizer(o: TrainLmOptions, net: Model): Optimizer {
 
 function checkOptions(o: TrainLmOptions): void {
   checkConfig(o.config);
+  architecture(o.config.kind);
   checkInt("epochs", o.epochs, 1);
   checkNumber("lr", o.lr, 0);
   checkNumber("lrDecay", o.lrDecay, 0, 1);
@@ -220,18 +223,20 @@ export async function trainNeuralLm(
   const t0 = performance.now();
   const dir = o.output;
   const bptt = o.config.context;
-  const trainTokens = await readTokens(trainFile, o.tokenizer);
+  const tokenizer = configTokenizer(o.config);
+  const trainTokens = await readTokens(trainFile, tokenizer);
   const words = buildVocabulary(trainTokens);
   const vocab = new NeuralVocab(words);
   const V = vocab.size;
   const train = new StreamBatches(encodeTokens(trainTokens, vocab).ids, o.batchSize, bptt, trainFile);
-  const valid = encodeTokens(await readTokens(validFile, o.tokenizer), vocab).ids;
+  const valid = encodeTokens(await readTokens(validFile, tokenizer), vocab).ids;
   if (valid.length < 2)
     throw new EmbedlmError("the validation text needs at least 2 tokens", { file: validFile });
   const key = JSON.stringify({
     config: o.config,
     vocabSize: V,
-    train: [o.optimizer, o.lr, o.lrDecay, o.decayAfter, o.clip, o.batchSize, o.epochs, o.weightDecay ?? null],
+    // Not the epochs: a finished run can be resumed with more of them (the schedule is the same).
+    train: [o.optimizer, o.lr, o.lrDecay, o.decayAfter, o.clip, o.batchSize, o.weightDecay ?? null],
     seed: o.seed ?? 1,
   });
 
@@ -412,7 +417,14 @@ export async function trainNeuralLm(
         logTokens = 0;
         logMs = 0;
       }
-      const stop = o.maxSteps !== undefined && st.step >= o.maxSteps;
+      // Let signal handlers (Ctrl-C) run: the step itself never yields to the event loop.
+      if (o.signal) await new Promise<void>((resolve) => setImmediate(resolve));
+      const stop =
+        o.signal?.aborted === true
+          ? "interrupted"
+          : o.maxSteps !== undefined && st.step >= o.maxSteps
+            ? "max-steps"
+            : undefined;
       if (stop || (checkpointMs > 0 && performance.now() - lastCheckpoint >= checkpointMs)) {
         await checkpoint();
         lastCheckpoint = performance.now();
@@ -420,7 +432,7 @@ export async function trainNeuralLm(
       if (stop) {
         runTrainMs += epochMs;
         runTokens += epochTokens;
-        stopped = "max-steps";
+        stopped = stop;
         break epochs;
       }
     }
@@ -473,9 +485,9 @@ export async function trainNeuralLm(
   }
 
   let test: { testPerplexity: number; testTokens: number } | undefined;
-  if (testFile !== undefined && stopped !== "max-steps" && st.bestEpoch > 0) {
+  if (testFile !== undefined && (stopped === "done" || stopped === "early") && st.bestEpoch > 0) {
     await loadWeights(join(dir, WEIGHTS_FILE), net.params);
-    const ids = encodeTokens(await readTokens(testFile, o.tokenizer), vocab).ids;
+    const ids = encodeTokens(await readTokens(testFile, tokenizer), vocab).ids;
     const s = lm.scoreStream(ids);
     test = { testPerplexity: Math.exp(-s.logProb / s.tokens), testTokens: s.tokens };
     await metric({ type: "test", test_perplexity: test.testPerplexity, epoch: st.bestEpoch });
