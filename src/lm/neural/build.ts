@@ -5,13 +5,13 @@ import { gru } from "../../nn/layers/gru.js";
 import { lstm } from "../../nn/layers/lstm.js";
 import type { RecurrentOptions } from "../../nn/layers/recurrent.js";
 import type { NnOps } from "../../nn/ops.js";
-import { type Model, sequential } from "../../nn/sequential.js";
+import type { Model } from "../../nn/sequential.js";
 import type { Arena } from "../../nn/tensor.js";
 import { EmbedlmError } from "../../util/errors.js";
 import type { NeuralKind, NeuralLmConfig } from "./config.js";
 import type { VectorInit } from "./embedding-init.js";
 import { gptArchitecture } from "./gpt.js";
-import { type EmbeddingLayers, embeddingLayers, logitsLayers } from "./io-layers.js";
+import { type EmbeddingLayers, embeddingLayers, lmModel, logitsLayers } from "./io-layers.js";
 import { nplmArchitecture } from "./nplm.js";
 
 /** What a builder needs beyond the config. */
@@ -99,13 +99,7 @@ function recurrentArchitecture(layer: (o: RecurrentOptions) => Layer): NeuralArc
         biasInitializer: init,
       });
       const input = inputLayers(config, opts);
-      return sequential([...input.layers, rnn, ...outputLayers(config, opts, input)], {
-        inputShape: [null],
-        seed: opts.seed,
-        dropoutSeed: opts.dropoutSeed,
-        arena: opts.arena,
-        ops: opts.ops,
-      });
+      return lmModel([...input.layers, rnn, ...outputLayers(config, opts, input)], config.kind, opts);
     },
   };
 }

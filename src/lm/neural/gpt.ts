@@ -7,11 +7,11 @@ import { dropout } from "../../nn/layers/dropout.js";
 import { layerNorm } from "../../nn/layers/layernorm.js";
 import { positionEmbedding } from "../../nn/layers/position.js";
 import { residual } from "../../nn/layers/residual.js";
-import { Model, Sequential } from "../../nn/sequential.js";
+import type { Model } from "../../nn/sequential.js";
 import { checkInt, checkNumber, EmbedlmError } from "../../util/errors.js";
 import type { NeuralArchitecture } from "./build.js";
 import type { NeuralPreset } from "./config.js";
-import { type BuildOptions, embeddingLayers, type IoConfig, logitsLayers } from "./io-layers.js";
+import { type BuildOptions, embeddingLayers, type IoConfig, lmModel, logitsLayers } from "./io-layers.js";
 
 /** GPT hyperparameters (nanoGPT's GPTConfig names in comments). */
 export interface GptConfig extends IoConfig {
@@ -111,14 +111,7 @@ export function gptLayers(config: GptConfig, opts: BuildOptions = {}): Layer[] {
 
 /** A GPT as a Model: ids [B, T] (Int32, T <= blockSize) -> logits [B, T, V]. */
 export function buildGpt(config: GptConfig, opts: BuildOptions = {}): Model {
-  return new Model(new Sequential(gptLayers(config, opts), "gpt"), {
-    inputShape: [null],
-    seed: opts.seed,
-    dropoutSeed: opts.dropoutSeed,
-    ops: opts.ops,
-    arena: opts.arena,
-    dtype: opts.dtype,
-  });
+  return lmModel(gptLayers(config, opts), "gpt", opts);
 }
 
 /** GPT in the architecture registry: `context` is the block size, `heads` n_head. */

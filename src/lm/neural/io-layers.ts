@@ -7,6 +7,7 @@ import { type Dense, dense } from "../../nn/layers/dense.js";
 import { Embedding } from "../../nn/layers/embedding.js";
 import { tiedDense } from "../../nn/layers/tied.js";
 import type { NnOps } from "../../nn/ops.js";
+import { Model, Sequential } from "../../nn/sequential.js";
 import type { Arena, DType } from "../../nn/tensor.js";
 import { checkInt, EmbedlmError } from "../../util/errors.js";
 import { type VectorInit, vectorInitializer } from "./embedding-init.js";
@@ -27,6 +28,18 @@ export interface BuildOptions {
   seed?: number;
   /** Seed of the dropout masks (default seed + 1). */
   dropoutSeed?: number;
+}
+
+/** A language model's layers as a Model over ids [B, T] (Int32) -> logits [B, T, V]. */
+export function lmModel(layers: Layer[], name: string, opts: BuildOptions): Model {
+  return new Model(new Sequential(layers, name), {
+    inputShape: [null],
+    seed: opts.seed,
+    dropoutSeed: opts.dropoutSeed,
+    ops: opts.ops,
+    arena: opts.arena,
+    dtype: opts.dtype,
+  });
 }
 
 /** The configuration fields the input and output layers read. */

@@ -2,12 +2,12 @@
 import type { BuildContext, Layer } from "../../nn/layer.js";
 import { dense } from "../../nn/layers/dense.js";
 import { dropout } from "../../nn/layers/dropout.js";
-import { Model, Sequential } from "../../nn/sequential.js";
+import { type Model, Sequential } from "../../nn/sequential.js";
 import { type IdTensor, Scratch, type Tensor } from "../../nn/tensor.js";
 import { checkInt, checkNumber, EmbedlmError } from "../../util/errors.js";
 import type { NeuralArchitecture } from "./build.js";
 import type { NeuralPreset } from "./config.js";
-import { type BuildOptions, embeddingLayers, type IoConfig, logitsLayers } from "./io-layers.js";
+import { type BuildOptions, embeddingLayers, type IoConfig, lmModel, logitsLayers } from "./io-layers.js";
 
 /** NPLM hyperparameters (Bengio et al. 2003's names in comments). */
 export interface NplmConfig extends IoConfig {
@@ -194,14 +194,7 @@ export function nplmLayers(config: NplmConfig, opts: BuildOptions = {}): Layer[]
 
 /** An NPLM as a Model: ids [B, T] (Int32) -> logits [B, T, V]. */
 export function buildNplm(config: NplmConfig, opts: BuildOptions = {}): Model {
-  return new Model(new Sequential(nplmLayers(config, opts), "nplm"), {
-    inputShape: [null],
-    seed: opts.seed,
-    dropoutSeed: opts.dropoutSeed,
-    ops: opts.ops,
-    arena: opts.arena,
-    dtype: opts.dtype,
-  });
+  return lmModel(nplmLayers(config, opts), "nplm", opts);
 }
 
 /**
