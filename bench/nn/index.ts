@@ -5,7 +5,8 @@
 // - Zaremba-small PTB LSTM training step (forward, backward, clip, SGD) in tokens/s and peak memory,
 //   beside PyTorch CPU (shared/bench/peers/run_lm.sh, 2 threads) on the same short training file
 //   (the first 2,000 PTB training lines plus one line with the remaining vocabulary, so V = 10,000).
-//   Targets: tokens/s >= 1.0x PyTorch; peak RSS <= PyTorch's.
+//   Targets: tokens/s >= 1.0x PyTorch (embedlm's runs before and after PyTorch's, averaged); peak
+//   RSS <= PyTorch's.
 // Usage: npm run bench -- nn [--skip-torch] [--steps N]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -59,11 +60,19 @@ writeFileSync(join(dir, "ptb.train.txt"), `${[...head, rest.join(" ")].join("\n"
 for (const f of ["ptb.valid.txt", "ptb.test.txt"])
   writeFileSync(join(dir, f), `${readFileSync(join(ptb, f), "utf8").split("\n").slice(0, 200).join("\n")}\n`);
 
-const lstm = runTimed(node, [child("lstm"), join(dir, "ptb.train.txt"), "2", String(steps)]);
+// embedlm's LSTM runs before and after PyTorch's and the two are averaged: the machine's load drifts
+// over a run, and this way both sides see about the same.
+const lstmRun = () => runTimed(node, [child("lstm"), join(dir, "ptb.train.txt"), "2", String(steps)]);
+const lstm = lstmRun();
 const results: Record<string, unknown> = {
   gemm_gflops: { embedlm_1t: ours1, embedlm_2t: ours2, numpy_1t: np1, numpy_2t: np2, tfjs_wasm: tfjs },
   lstm_embedlm: { ...lstm.json, peak_rss_mb: round(lstm.peakRssMb, 1) },
 };
+let ourTok = Number(lstm.json.train_tok_per_s);
+let ourRss = lstm.peakRssMb;
+// Without the PyTorch run (--skip-torch) the two LSTM targets stay in the line, unmeasured (not met).
+let torchTok = Number.NaN;
+let torchRss = Number.NaN;
 if (!skipTorch) {
   const torch = runPeer("run_lm.sh", ["1", "60"], { LMDATA: dir }).at(-1) ?? {};
   results.lstm_torch = {
@@ -72,8 +81,14 @@ if (!skipTorch) {
     vocab: torch.vocab,
     train_tokens: torch.train_tokens,
   };
-  const ours = Number(lstm.json.train_tok_per_s);
-  targets.push(target("lstm train tokens/s / pytorch", ours / Number(torch.train_tok_per_s), 1, ">="));
-  targets.push(target("lstm peak RSS / pytorch", lstm.peakRssMb / Number(torch.peak_rss_mb), 1, "<="));
+  torchTok = Number(torch.train_tok_per_s);
+  torchRss = Number(torch.peak_rss_mb);
+  const again = lstmRun();
+  results.lstm_embedlm_after_torch = { ...again.json, peak_rss_mb: round(again.peakRssMb, 1) };
+  ourTok = (ourTok + Number(again.json.train_tok_per_s)) / 2;
+  ourRss = Math.max(ourRss, again.peakRssMb);
 }
+results.lstm_embedlm_tok_per_s_mean = Math.round(ourTok);
+targets.push(target("lstm train tokens/s / pytorch", ourTok / torchTok, 1, ">="));
+targets.push(target("lstm peak RSS / pytorch", ourRss / torchRss, 1, "<="));
 report("nn", results, targets);
