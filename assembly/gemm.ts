@@ -2,15 +2,17 @@
 // BLIS structure: op(B) is packed in blocks of KC x NC as strips of NR = 8 columns, op(A) in blocks
 // of MC x KC as strips of MR rows (transposes are absorbed by the packing), and a register-blocked
 // micro-kernel multiplies one MR-row strip by one 8-column strip: MR x 8 accumulators in MR * 2
-// vectors. MR = 5 with plain SIMD (V8 has 15 usable vector registers on x64: 10 accumulators,
-// 2 B vectors, 1 A splat) and 6 with relaxed SIMD, whose fused multiply-add frees a temporary.
-// The k loop is not unrolled: unrolling capped every variant at 30-36 GFLOP/s here.
+// vectors. MR = 4: V8 has 15 usable vector registers on x64 and TurboFan hoists all of an
+// iteration's loads (2 B vectors, MR A splats) to its top, so 8 accumulators + 2 + 4 is the largest
+// tile that does not spill (Node 20, measured here: 4x8 ran 1.5-2x as fast as 5x8 and 6x8, which
+// kept 2-3 accumulators on the stack). Eight independent accumulators cover the fused
+// multiply-add's latency. The k loop is not unrolled: unrolling by 2 ran slower (spills again).
 // The TypeScript twin is src/nn/gemm.ts; src/kernels/gemm.ts splits calls across threads.
 
 import { madd } from "./simd";
 
 const NR: i32 = 8;
-const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
+const MR: i32 = 4;
 const KC: i32 = 256;
 const MC: i32 = MR * 24;
 const NC: i32 = 512;
@@ -41,11 +43,128 @@ export function sgemm(
   ldc: i32,
   work: usize,
 ): void {
+  blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, beta, c, ldc, work);
+}
+
+/**
+ * One thread's part of a product shared by several threads: takes blocks of `size` rows (or
+ * columns) of C from the counter in the descriptor until none is left, so a thread that runs late
+ * (e.g. descheduled on a busy machine) takes fewer blocks instead of holding the others up.
+ * desc: i32 slots transA, transB, m, n, k, alpha (f32), a, lda, b, ldb, beta (f32), c, ldc,
+ * byCols (0 splits rows), size, next (the counter, 0 before the first thread starts).
+ */
+export function sgemmShared(desc: usize, work: usize): void {
+  const transA = load<i32>(desc);
+  const transB = load<i32>(desc, 4);
+  const m = load<i32>(desc, 8);
+  const n = load<i32>(desc, 12);
+  const k = load<i32>(desc, 16);
+  const alpha = load<f32>(desc, 20);
+  const a = <usize>load<u32>(desc, 24);
+  const lda = load<i32>(desc, 28);
+  const b = <usize>load<u32>(desc, 32);
+  const ldb = load<i32>(desc, 36);
+  const beta = load<f32>(desc, 40);
+  const c = <usize>load<u32>(desc, 44);
+  const ldc = load<i32>(desc, 48);
+  const byCols = load<i32>(desc, 52);
+  const size = load<i32>(desc, 56);
+  const len = byCols !== 0 ? n : m;
+  for (;;) {
+    const start = atomic.add<i32>(desc + 60, 1) * size;
+    if (start >= len) return;
+    const cnt = min(size, len - start);
+    if (byCols !== 0) {
+      const bOff = (<usize>(transB !== 0 ? start * ldb : start)) << 2;
+      blocked(
+        transA,
+        transB,
+        m,
+        cnt,
+        k,
+        alpha,
+        a,
+        lda,
+        b + bOff,
+        ldb,
+        0,
+        beta,
+        c + ((<usize>start) << 2),
+        ldc,
+        work,
+      );
+    } else {
+      const aOff = (<usize>(transA !== 0 ? start : start * lda)) << 2;
+      const cOff = (<usize>(start * ldc)) << 2;
+      blocked(transA, transB, cnt, n, k, alpha, a + aOff, lda, b, ldb, 0, beta, c + cOff, ldc, work);
+    }
+  }
+}
+
+/** Floats sgemmPackB writes for op(B) [k, n]. */
+export function sgemmPackedSize(k: i32, n: i32): i32 {
+  return k * ((n + NR - 1) & ~(NR - 1));
+}
+
+/**
+ * Packs op(B) [k, n] (B at byte pointer b, row stride ldb; B^T when transB != 0) once into `dst`
+ * (sgemmPackedSize(k, n) floats), for sgemmPacked to multiply by many A without packing B again
+ * (e.g. the recurrent weights, used by every time step). Blocks follow sgemm's loop order: for each
+ * NC column block, its KC row blocks, each as 8-column strips.
+ */
+export function sgemmPackB(transB: i32, k: i32, n: i32, b: usize, ldb: i32, dst: usize): void {
+  for (let jc = 0; jc < n; jc += NC) {
+    const nb = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC)
+      packB(transB, b, ldb, pc, jc, min(KC, k - pc), nb, packedBlock(dst, k, jc, pc, nb));
+  }
+}
+
+/** sgemm with op(B) [k, n] already packed by sgemmPackB (`packed`); `work` as sgemm's. */
+export function sgemmPacked(
+  transA: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: usize,
+  lda: i32,
+  packed: usize,
+  beta: f32,
+  c: usize,
+  ldc: i32,
+  work: usize,
+): void {
+  blocked(transA, 0, m, n, k, alpha, a, lda, 0, 0, packed, beta, c, ldc, work);
+}
+
+/** Where block (jc, pc) of a packed op(B) starts: whole column blocks hold k x NC floats each. */
+function packedBlock(packed: usize, k: i32, jc: i32, pc: i32, nb: i32): usize {
+  return packed + ((<usize>(jc * k + pc * ((nb + NR - 1) & ~(NR - 1)))) << 2);
+}
+
+/** The blocked loops of sgemm; op(B) comes from `packed` (sgemmPackB's layout) when it is not 0. */
+function blocked(
+  transA: i32,
+  transB: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: usize,
+  lda: i32,
+  b: usize,
+  ldb: i32,
+  packed: usize,
+  beta: f32,
+  c: usize,
+  ldc: i32,
+  work: usize,
+): void {
   if (k <= 0 || alpha === 0) {
     scaleC(m, n, beta, c, ldc);
     return;
   }
-  const bp = work;
   const ap = work + ((<usize>(KC * NC)) << 2);
   const tile = ap + ((<usize>(MC * KC)) << 2);
   const ldcB = (<usize>ldc) << 2;
@@ -53,7 +172,9 @@ export function sgemm(
     const nb = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kb = min(KC, k - pc);
-      packB(transB, b, ldb, pc, jc, kb, nb, bp);
+      let bp = work;
+      if (packed !== 0) bp = packedBlock(packed, k, jc, pc, nb);
+      else packB(transB, b, ldb, pc, jc, kb, nb, bp);
       for (let ic = 0; ic < m; ic += MC) {
         const mb = min(MC, m - ic);
         packA(transA, a, lda, ic, pc, mb, kb, ap);
@@ -118,8 +239,13 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kb: i32, nb: i
           d += 32;
         }
       }
+    } else if (cols === NR) {
+      // B stored [n, k]: column j of op(B) is row j of B; 4x4 transposes of two 4-row groups.
+      for (let g = 0; g < NR; g += 4) {
+        const src = b + ((<usize>((jc + jr + g) * ldb + pc)) << 2);
+        transpose4(src, (<usize>ldb) << 2, kb, d + ((<usize>g) << 2), 32);
+      }
     } else {
-      // B stored [n, k]: column j of op(B) is row j of B.
       for (let j = 0; j < NR; j++) {
         let o = d + ((<usize>j) << 2);
         if (j < cols) {
@@ -151,12 +277,25 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
       let src = a + ((<usize>(pc * lda + ic + ir)) << 2);
       const step = (<usize>lda) << 2;
       let o = d;
+      if (MR === 4 && rows === MR) {
+        // One vector per k.
+        for (let p = 0; p < kb; p++) {
+          v128.store(o, v128.load(src));
+          src += step;
+          o += rowStep;
+        }
+        continue;
+      }
       for (let p = 0; p < kb; p++) {
         for (let r = 0; r < MR; r++)
           store<f32>(o + ((<usize>r) << 2), r < rows ? load<f32>(src + ((<usize>r) << 2)) : 0);
         src += step;
         o += rowStep;
       }
+      continue;
+    }
+    if (MR === 4 && rows === MR) {
+      transpose4(a + ((<usize>((ic + ir) * lda + pc)) << 2), (<usize>lda) << 2, kb, d, rowStep);
       continue;
     }
     for (let r = 0; r < MR; r++) {
@@ -175,6 +314,41 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
         }
       }
     }
+  }
+}
+
+/**
+ * Four rows of kb floats (at src, rowBytes apart) stored k-major: for each p < kb, the four
+ * elements [p] of the rows as one vector at dst + p * step. 4x4 transposes, then a scalar tail.
+ */
+function transpose4(src: usize, rowBytes: usize, kb: i32, dst: usize, step: usize): void {
+  const r1 = src + rowBytes;
+  const r2 = r1 + rowBytes;
+  const r3 = r2 + rowBytes;
+  let p = 0;
+  for (; p + 4 <= kb; p += 4) {
+    const o = (<usize>p) << 2;
+    const v0 = v128.load(src + o);
+    const v1 = v128.load(r1 + o);
+    const v2 = v128.load(r2 + o);
+    const v3 = v128.load(r3 + o);
+    const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+    const t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+    const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+    const d = dst + <usize>p * step;
+    v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+    v128.store(d + step, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+    v128.store(d + 2 * step, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+    v128.store(d + 3 * step, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+  }
+  for (; p < kb; p++) {
+    const o = (<usize>p) << 2;
+    const d = dst + <usize>p * step;
+    store<f32>(d, load<f32>(src + o));
+    store<f32>(d, load<f32>(r1 + o), 4);
+    store<f32>(d, load<f32>(r2 + o), 8);
+    store<f32>(d, load<f32>(r3 + o), 12);
   }
 }
 
@@ -199,10 +373,6 @@ function micro(
   let c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0);
   let c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0);
-  let c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0);
-  let c51 = f32x4.splat(0);
   for (let p = 0; p < kb; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
@@ -218,14 +388,6 @@ function micro(
     av = v128.load32_splat(ap, 12);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
-    av = v128.load32_splat(ap, 16);
-    c40 = madd(av, b0, c40);
-    c41 = madd(av, b1, c41);
-    if (MR > 5) {
-      av = v128.load32_splat(ap, 20);
-      c50 = madd(av, b0, c50);
-      c51 = madd(av, b1, c51);
-    }
     ap += <usize>(MR << 2);
     bp += 32;
   }
@@ -235,8 +397,6 @@ function micro(
     updateRow(c + ldcB, c10, c11, al, beta);
     updateRow(c + 2 * ldcB, c20, c21, al, beta);
     updateRow(c + 3 * ldcB, c30, c31, al, beta);
-    updateRow(c + 4 * ldcB, c40, c41, al, beta);
-    if (MR > 5) updateRow(c + 5 * ldcB, c50, c51, al, beta);
     return;
   }
   const t = tile;
@@ -244,8 +404,6 @@ function micro(
   setRow(t + 32, c10, c11, al);
   setRow(t + 64, c20, c21, al);
   setRow(t + 96, c30, c31, al);
-  setRow(t + 128, c40, c41, al);
-  if (MR > 5) setRow(t + 160, c50, c51, al);
   for (let r = 0; r < rows; r++) {
     const cr = c + <usize>r * ldcB;
     const tr = t + ((<usize>r) << 5);

@@ -3,6 +3,7 @@
 // The TypeScript twins are lstmStepForward / lstmStepBackward in src/nn/layers/lstm.ts. Pointers are
 // bytes; strides are in elements between consecutive batch rows. H must be a multiple of 4.
 
+import { sgemmPacked } from "./gemm";
 import { sigmoidV, tanhV } from "./vmath";
 
 /**
@@ -88,5 +89,72 @@ export function lstmStepBackward(
       v128.store(g + 3 * hb + j, f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(og, f32x4.sub(one, og))));
       v128.store(dcr + j, f32x4.mul(dcv, fg));
     }
+  }
+}
+
+/**
+ * The recurrent part of a whole LSTM layer's forward over T steps, for `batch` rows (one thread's
+ * share of the batch: rows are independent, so threads need no synchronisation inside the loop):
+ * per step, gates[:, t] += h_{t-1} W_hh^T, then lstmStepForward. Layouts, strides between batch rows:
+ * gates [B, T, 4H] (x W_ih^T + biases in; activations out), hp [B, T, H] (h_0 in hp[:, 0]; h_{t-1}
+ * copied to hp[:, t] for the weight gradient), c0 [B, H], c and y [B, T, H]; whhT is W_hh^T
+ * [H, 4H] packed by sgemmPackB; `work` as sgemm's.
+ */
+export function lstmSequenceForward(
+  batch: i32,
+  steps: i32,
+  h: i32,
+  gates: usize,
+  hp: usize,
+  c0: usize,
+  c: usize,
+  y: usize,
+  whhT: usize,
+  work: usize,
+): void {
+  const hb = (<usize>h) << 2;
+  const rowH = steps * h;
+  const rowG = 4 * rowH;
+  for (let t = 0; t < steps; t++) {
+    const tH = <usize>t * hb;
+    if (t > 0)
+      for (let b = 0; b < batch; b++) {
+        const r = (<usize>(b * rowH)) << 2;
+        memory.copy(hp + r + tH, y + r + tH - hb, hb);
+      }
+    sgemmPacked(0, batch, 4 * h, h, 1, hp + tH, rowH, whhT, 1, gates + 4 * tH, rowG, work);
+    if (t === 0) lstmStepForward(batch, h, gates, rowG, c0, h, c, rowH, y, rowH);
+    else lstmStepForward(batch, h, gates + 4 * tH, rowG, c + tH - hb, rowH, c + tH, rowH, y + tH, rowH);
+  }
+}
+
+/**
+ * The recurrent part of a whole LSTM layer's backward, for `batch` rows, steps T-1 down to 0:
+ * lstmStepBackward, then dh = dgates_t W_hh. gates, c, c0 as left by the forward; dy [B, T, H];
+ * dh, dc [B, H] (contiguous, zero or the carried gradients on entry); whh is W_hh [4H, H] packed by
+ * sgemmPackB. Leaves dLoss/dpre-activations in gates.
+ */
+export function lstmSequenceBackward(
+  batch: i32,
+  steps: i32,
+  h: i32,
+  gates: usize,
+  c: usize,
+  c0: usize,
+  dy: usize,
+  dh: usize,
+  dc: usize,
+  whh: usize,
+  work: usize,
+): void {
+  const hb = (<usize>h) << 2;
+  const rowH = steps * h;
+  const rowG = 4 * rowH;
+  for (let t = steps - 1; t >= 0; t--) {
+    const tH = <usize>t * hb;
+    const g = gates + 4 * tH;
+    if (t === 0) lstmStepBackward(batch, h, g, rowG, c, rowH, c0, h, dy, rowH, dh, dc);
+    else lstmStepBackward(batch, h, g, rowG, c + tH, rowH, c + tH - hb, rowH, dy + tH, rowH, dh, dc);
+    sgemmPacked(0, batch, h, 4 * h, 1, g, rowG, whh, 0, dh, h, work);
   }
 }

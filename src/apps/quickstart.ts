@@ -1,11 +1,23 @@
 // The main job (`npm start` = `embedlm quickstart`): a tour of embedlm on the bundled corpus, as a list
 // of steps. Each later stage (word2vec training, language models, ...) adds one step to `steps`.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generate } from "../lm/generate.js";
+import { loadLanguageModel } from "../lm/load.js";
+import { encodePrompt } from "../lm/model.js";
+import { type Coverage, describeCoverage, matchVectors } from "../lm/neural/embedding-init.js";
+import { type Prediction, topK } from "../lm/predict.js";
+import { createNnRuntime } from "../nn/runtime.js";
 import { bundledCorpusFiles } from "../text/bundled.js";
 import { type Corpus, openCorpus, textCorpus } from "../text/corpus.js";
 import { Phrases } from "../text/phrases.js";
 import { sentences, splitSentences } from "../text/sentences.js";
 import { Tokenizer } from "../text/tokenizer.js";
+import { trainNeuralLm } from "../train/lm/index.js";
 import { trainWord2Vec } from "../train/word2vec/index.js";
+import { EmbedlmError } from "../util/errors.js";
+import type { KeyedVectors } from "../vectors/keyed-vectors.js";
 import { buildHuffman } from "../vocab/huffman.js";
 import { keepProbabilities } from "../vocab/subsample.js";
 import { Vocab } from "../vocab/vocab.js";
@@ -30,6 +42,8 @@ export interface QuickstartState {
   tokenizer: Tokenizer;
   /** Set by the vocabulary step (min_count 5). */
   vocab?: Vocab;
+  /** Set by the word2vec step: the vectors the language model step starts from. */
+  wv?: KeyedVectors;
   /** Anything a step wants to hand to later steps. */
   [key: string]: unknown;
 }
@@ -230,8 +244,173 @@ export const word2vecStep: QuickstartStep = {
   },
 };
 
+/** The size of the language model step (the tour's values are sized for about a minute on 2 cores). */
+export interface LanguageModelStepOptions {
+  /** The most recent State of the Union addresses to read; the last `validSpeeches` are held out. */
+  speeches: number;
+  validSpeeches: number;
+  /** The most frequent training words kept (seen twice at least); the rest become <unk>. */
+  vocab: number;
+  epochs: number;
+  /** Worker threads of the WebAssembly kernels. */
+  threads: number;
+}
+
+const LM_PROMPTS = ["the united states", "i ask the congress to", "we will never", "the state of the"];
+const LM_GENERATE_PROMPT = "my fellow americans";
+
+/**
+ * Writes tokenized sentences one per line, words outside `keep` as <unk> (a PTB-style token file).
+ * Returns the number of tokens with one <eos> per line.
+ */
+async function writeTokenFile(
+  path: string,
+  lines: readonly string[][],
+  keep: ReadonlySet<string>,
+): Promise<number> {
+  let tokens = 0;
+  const text = lines.map((l) => {
+    tokens += l.length + 1;
+    return l.map((w) => (keep.has(w) ? w : "<unk>")).join(" ");
+  });
+  await writeFile(path, `${text.join("\n")}\n`);
+  return tokens;
+}
+
+/**
+ * The step that trains an LSTM language model on recent State of the Union addresses, its embedding
+ * initialised from the word2vec step's vectors, then predicts next words and generates a sentence.
+ */
+export function languageModelStepOf(o: LanguageModelStepOptions): QuickstartStep {
+  return {
+    name: "lm",
+    title: "A neural language model (LSTM) whose embedding starts from the word vectors",
+    async run(state) {
+      const wv = state.wv;
+      if (wv === undefined)
+        throw new EmbedlmError("the lm step needs the word vectors: run the word2vec step first", {
+          field: "--steps",
+        });
+      // The most recent addresses, one sentence per line: the last ones held out for validation.
+      const files = bundledCorpusFiles(["sotu"]).slice(-o.speeches);
+      const read = async (paths: string[]) => {
+        const out: string[][] = [];
+        for await (const s of sentences(await openCorpus(paths), state.tokenizer, { splitSentences: true }))
+          out.push(s);
+        return out;
+      };
+      const trainLines = await read(files.slice(0, -o.validSpeeches));
+      const validLines = await read(files.slice(-o.validSpeeches));
+      const counts = new Map<string, number>();
+      for (const l of trainLines) for (const w of l) counts.set(w, (counts.get(w) ?? 0) + 1);
+      const keep = new Set(
+        [...counts]
+          .filter(([, c]) => c >= 2)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, o.vocab)
+          .map(([w]) => w),
+      );
+      const dir = await mkdtemp(join(tmpdir(), "embedlm-quickstart-"));
+      const model = join(dir, "lm");
+      const runtime = await createNnRuntime({ threads: o.threads });
+      try {
+        const trainTokens = await writeTokenFile(join(dir, "train.txt"), trainLines, keep);
+        await writeTokenFile(join(dir, "valid.txt"), validLines, keep);
+        const log = state.io.log;
+        const year = (f: string) => /(\d{4})_[^/]*$/.exec(f)?.[1];
+        log(
+          `  ${files.length - o.validSpeeches} State of the Union addresses (${year(files[0])}-${year(files[files.length - o.validSpeeches - 1])}; ` +
+            `the next ${o.validSpeeches} for validation), ${trainTokens} tokens, the ${keep.size} most frequent words (the rest <unk>)`,
+        );
+        let coverage: Coverage | undefined;
+        const bar = state.io.progress("training", 100, "%");
+        const r = await trainNeuralLm(join(dir, "train.txt"), join(dir, "valid.txt"), {
+          config: {
+            kind: "lstm",
+            embeddingDim: wv.dim,
+            hiddenSize: wv.dim,
+            numLayers: 1,
+            dropout: 0.2,
+            tie: false,
+            freezeEmbeddings: false,
+            context: 20,
+            initRange: 0.1,
+          },
+          output: model,
+          epochs: o.epochs,
+          optimizer: "adam",
+          lr: 0.005,
+          lrDecay: 1,
+          decayAfter: 0,
+          clip: 5,
+          batchSize: 20,
+          seed: 1,
+          runtime,
+          initVectors: (words) => {
+            const init = matchVectors(words, wv);
+            coverage = init.coverage;
+            return init;
+          },
+          onStep: (s) =>
+            bar.update(
+              Math.round((100 * (s.epoch - 1 + s.segment / s.segments)) / o.epochs),
+              `epoch ${s.epoch}/${o.epochs}`,
+            ),
+        });
+        bar.stop();
+        if (coverage) log(`  embedding initialised from the word2vec vectors: ${describeCoverage(coverage)}`);
+        for (const e of r.epochs)
+          log(
+            `  epoch ${e.epoch}: train perplexity ${e.trainPerplexity.toFixed(1)}, validation perplexity ${e.validPerplexity.toFixed(1)} (${Math.round(e.tokensPerSecond)} tokens/s)`,
+          );
+        const lm = await loadLanguageModel(model, { runtime });
+        const predictions: Record<string, Prediction[]> = {};
+        log("  next-word predictions:");
+        for (const prompt of LM_PROMPTS) {
+          // <unk> stands for 'some rarer word': true, but not worth showing.
+          predictions[prompt] = topK(lm, encodePrompt(lm, prompt.split(" ")), 6)
+            .filter((p) => p.id !== lm.unk)
+            .slice(0, 5);
+          log(
+            `    ${prompt} ... ${predictions[prompt].map((p) => `${p.word} ${p.prob.toFixed(2)}`).join(", ")}`,
+          );
+        }
+        const generated = [
+          LM_GENERATE_PROMPT,
+          ...generate(lm, encodePrompt(lm, LM_GENERATE_PROMPT.split(" ")), {
+            seed: 1,
+            temperature: 0.8,
+            maxTokens: 30,
+          }).map((id) => lm.vocab.words[id]),
+        ].join(" ");
+        log(`  generated (seed 1, temperature 0.8): ${generated}`);
+        return {
+          trainTokens,
+          vocabSize: r.vocabSize,
+          coverage,
+          epochs: r.epochs,
+          trainSeconds: r.epochs.reduce((sum, e) => sum + e.seconds, 0),
+          predictions,
+          generated,
+        };
+      } finally {
+        await runtime.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export const languageModelStep = languageModelStepOf({
+  speeches: 22,
+  validSpeeches: 2,
+  vocab: 4000,
+  epochs: 2,
+  threads: 2,
+});
+
 /** The tour, in order; later stages append their step here. */
-export const steps: QuickstartStep[] = [tokenizationStep, vocabularyStep, word2vecStep];
+export const steps: QuickstartStep[] = [tokenizationStep, vocabularyStep, word2vecStep, languageModelStep];
 
 /** Runs the steps (all, or those named in `only`) on the bundled corpus; returns results by step name. */
 export async function runQuickstart(

@@ -29,6 +29,12 @@ export function buildProgram(modules: readonly CommandModule[]): Command {
   return program;
 }
 
+// A reader that stops early (`embedlm ... | head`) closes the pipe: end quietly, as Unix tools do.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 async function main(): Promise<void> {
   const name = commandName(process.argv);
   const loaders = name !== undefined ? [commandModules[name]] : Object.values(commandModules);

@@ -1,8 +1,10 @@
 // The WebAssembly GEMM (assembly/gemm.ts) behind the same signature as the TypeScript reference
 // (src/nn/gemm.ts): single-threaded for small products, split across the main thread and the pool's
 // workers for large ones, always synchronous (the main thread blocks on Atomics while the workers
-// finish their share). Large products are issued as several calls of a few milliseconds each: V8
-// tiers a WebAssembly function up only between calls, so one long first call would run unoptimized.
+// finish). A shared product is cut into a few blocks per thread that the threads take from one
+// counter (sgemmShared), so a thread the OS schedules late takes fewer blocks instead of being
+// waited for. On one thread, large products are issued as several calls of a few milliseconds
+// each: V8 tiers a WebAssembly function up only between calls.
 
 import type { KernelRuntime } from "./index.js";
 
@@ -35,8 +37,10 @@ export interface GemmOptions {
   threads?: number;
   /** Products below this many multiply-adds run on the calling thread alone (default 2^19). */
   parallelThreshold?: number;
-  /** Target multiply-adds per kernel call when a product is split (default 2^26). */
+  /** Target multiply-adds per kernel call on one thread (default 2^26). */
   chunk?: number;
+  /** Blocks per thread a shared product is cut into, taken dynamically (default 3). */
+  blocksPerThread?: number;
 }
 
 /** The byte pointer of element `off` of a float32 view of the kernel memory. */
@@ -57,9 +61,13 @@ export function wasmGemm(rt: KernelRuntime, options: GemmOptions = {}): SgemmFn 
   const parts = workers + 1;
   const threshold = options.parallelThreshold ?? 1 << 19;
   const chunk = options.chunk ?? 1 << 26;
+  const perThread = options.blocksPerThread ?? 3;
   const wsFloats = rt.kernels.sgemmWorkspace();
   const work = Array.from({ length: parts }, () => rt.arena.f32(wsFloats).byteOffset);
-  const sgemm = rt.kernels.sgemm;
+  // sgemmShared's descriptor (assembly/gemm.ts): calls are synchronous, so one serves every call.
+  const desc = rt.arena.i32(16);
+  const descF = new Float32Array(desc.buffer, desc.byteOffset, 16);
+  const { sgemm, sgemmShared } = rt.kernels;
   const pool = rt.pool;
 
   return (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
@@ -70,58 +78,72 @@ export function wasmGemm(rt: KernelRuntime, options: GemmOptions = {}): SgemmFn 
     const ta = transA ? 1 : 0;
     const tb = transB ? 1 : 0;
     const flops = m * n * Math.max(k, 1);
-    // Split along the longer side of C: column blocks (multiples of 8) or row blocks.
+    // Split along the longer side of C: column blocks (multiples of 8) or row blocks (of 4).
     const byCols = n >= m;
     const len = byCols ? n : m;
-    const align = byCols ? 8 : 6;
-    const p = pool === undefined || flops < threshold ? 1 : parts;
-    // Every call packs the whole other operand again, so blocks keep at least MIN_BLOCK rows or
+    const align = byCols ? 8 : 4;
+    // Every block packs the whole other operand again, so blocks keep at least MIN_BLOCK rows or
     // columns (packing then costs under ~2% of the multiply-adds).
-    const blocks = Math.min(Math.max(1, Math.floor(len / MIN_BLOCK)), Math.max(Math.ceil(flops / chunk), p));
-    const size = Math.ceil(len / blocks / align) * align;
-    const args = (start: number, count: number): number[] =>
-      byCols
-        ? [
+    const maxBlocks = Math.max(1, Math.floor(len / MIN_BLOCK));
+    if (pool === undefined || flops < threshold || maxBlocks === 1) {
+      const blocks = Math.min(maxBlocks, Math.ceil(flops / chunk));
+      const size = Math.ceil(len / blocks / align) * align;
+      for (let s = 0; s < len; s += size) {
+        const cnt = Math.min(size, len - s);
+        if (byCols)
+          sgemm(
             ta,
             tb,
             m,
-            count,
+            cnt,
             k,
             alpha,
             pa,
             lda,
-            pb + (tb ? start * ldb : start) * 4,
+            pb + (tb ? s * ldb : s) * 4,
             ldb,
             beta,
-            pc + start * 4,
+            pc + s * 4,
             ldc,
-          ]
-        : [
+            work[0],
+          );
+        else
+          sgemm(
             ta,
             tb,
-            count,
+            cnt,
             n,
             k,
             alpha,
-            pa + (ta ? start : start * lda) * 4,
+            pa + (ta ? s : s * lda) * 4,
             lda,
             pb,
             ldb,
             beta,
-            pc + start * ldc * 4,
+            pc + s * ldc * 4,
             ldc,
-          ];
-    // In rounds: the calling thread takes one block, worker w - 1 the w-th block after it.
-    for (let s = 0; s < len; s += size * p) {
-      let started = 0;
-      for (let w = 1; w < p; w++) {
-        const start = s + w * size;
-        if (start >= len) break;
-        pool!.start(w - 1, "sgemm", [...args(start, Math.min(size, len - start)), work[w]]);
-        started++;
+            work[0],
+          );
       }
-      sgemm(...args(s, Math.min(size, len - s)), work[0]);
-      for (let w = 0; w < started; w++) pool!.join(w);
+      return;
     }
+    // Shared: every thread takes blocks from one counter until none is left.
+    // ... but no more blocks than keep that repacking small beside the product (it reads memory at
+    // a small fraction of the multiply-add rate): e.g. (400 x 10000) x (10000 x 200) gets one block
+    // per thread, each packing the 10000 x 200 operand once.
+    const other = byCols ? m * k : k * n;
+    const blocks = Math.min(
+      maxBlocks,
+      Math.max(parts, Math.floor(flops / (256 * other))),
+      Math.max(parts * perThread, Math.ceil(flops / chunk)),
+    );
+    const size = Math.ceil(len / blocks / align) * align;
+    desc.set([ta, tb, m, n, k, 0, pa, lda, pb, ldb, 0, pc, ldc, byCols ? 1 : 0, size, 0]);
+    descF[5] = alpha;
+    descF[10] = beta;
+    const started = Math.min(parts - 1, Math.ceil(len / size) - 1);
+    for (let w = 0; w < started; w++) pool.start(w, "sgemmShared", [desc.byteOffset, work[w + 1]]);
+    sgemmShared(desc.byteOffset, work[0]);
+    for (let w = 0; w < started; w++) pool.join(w);
   };
 }

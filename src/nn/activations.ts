@@ -3,9 +3,17 @@ import type { Buf } from "./tensor.js";
 /** Elementwise activations for Dense; the backward of each takes the pre-activation z and output y. */
 export type Activation = "linear" | "relu" | "tanh" | "sigmoid" | "gelu";
 
+/** The kernels' numbers for the activations (assembly/activations.ts); linear has no kernel. */
+export const ACTIVATION_KINDS: Record<Exclude<Activation, "linear">, number> = {
+  relu: 1,
+  tanh: 2,
+  sigmoid: 3,
+  gelu: 4,
+};
+
 const GELU_C = Math.sqrt(2 / Math.PI);
 
-/** y[i] = f(z[i]) for i < n. */
+/** y[i] = f(z[i]) for i < n (the readable twin of activationForward in assembly/activations.ts). */
 export function activate(act: Activation, z: Buf, y: Buf, n: number): void {
   switch (act) {
     case "linear":
@@ -30,7 +38,7 @@ export function activate(act: Activation, z: Buf, y: Buf, n: number): void {
   }
 }
 
-/** dz[i] = dy[i] * f'(z[i]); y is f(z). dz may alias dy. */
+/** dz[i] = dy[i] * f'(z[i]); y is f(z). dz may alias dy. Twin of activationBackward in assembly/. */
 export function activateBackward(act: Activation, z: Buf, y: Buf, dy: Buf, dz: Buf, n: number): void {
   switch (act) {
     case "linear":

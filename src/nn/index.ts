@@ -18,6 +18,7 @@ export { LstmCell, lstm, lstmStepBackward, lstmStepForward } from "./layers/lstm
 export { PositionEmbedding, type PositionEmbeddingOptions, positionEmbedding } from "./layers/position.js";
 export { Recurrent, type RecurrentOptions } from "./layers/recurrent.js";
 export { Residual, residual } from "./layers/residual.js";
+export { TiedDense, type TiedDenseOptions, tiedDense } from "./layers/tied.js";
 export { softmaxCrossEntropy } from "./loss.js";
 export { type NnOps, referenceOps } from "./ops.js";
 export * from "./optim.js";

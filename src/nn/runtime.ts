@@ -2,11 +2,17 @@ import { availableParallelism } from "node:os";
 import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { EmbedlmError } from "../util/errors.js";
+import { ACTIVATION_KINDS, activate, activateBackward } from "./activations.js";
 import { gruStepBackward, gruStepForward } from "./layers/gru.js";
 import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
-import { lstmStepBackward, lstmStepForward } from "./layers/lstm.js";
+import {
+  lstmSequenceBackward,
+  lstmSequenceForward,
+  lstmStepBackward,
+  lstmStepForward,
+} from "./layers/lstm.js";
 import type { NnOps } from "./ops.js";
-import { Arena } from "./tensor.js";
+import { Arena, type Buf } from "./tensor.js";
 
 export interface NnRuntimeOptions {
   /** Threads for large matrix products, the calling thread included (default: CPU cores, at most 4). */
@@ -35,6 +41,8 @@ export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<N
     gemm: wasmGemm(kernels, { threads }),
     softmaxCrossEntropy: wasmSoftmaxCrossEntropy(kernels, threads),
     ...wasmRecurrentSteps(kernels),
+    ...wasmLstmSequence(kernels, threads),
+    ...wasmElementwise(kernels, threads),
     ...wasmLayerNorm(kernels),
     dot: (n, x, xOff, y, yOff) => kernels.kernels.sdot(n, kernelPointer(x, xOff), kernelPointer(y, yOff)),
     axpy: (n, a, x, xOff, y, yOff) => {
@@ -119,6 +127,157 @@ function wasmRecurrentSteps(
       if (H % 4 !== 0) return gruStepBackward(B, H, gx, gh, gOff, gS, hp, dy, hOff, hS, dh);
       k.gruStepBackward(B, H, p(gx, gOff), p(gh, gOff), gS, p(hp, hOff), p(dy, hOff), hS, p(dh));
     },
+  };
+}
+
+/**
+ * The LSTM recurrence on the kernels: W_hh is packed once per call (not once per step), and the
+ * batch rows are split across the calling thread and the pool's workers, each running all T steps of
+ * its rows in one kernel call (rows are independent, so the threads meet once per layer, not per step).
+ */
+function wasmLstmSequence(
+  rt: KernelRuntime,
+  threads: number,
+): Pick<NnOps, "lstmSequenceForward" | "lstmSequenceBackward"> {
+  const k = rt.kernels;
+  const p = kernelPointer;
+  const parts = Math.min(threads, (rt.pool?.size ?? 0) + 1);
+  const work = Array.from({ length: parts }, () => rt.arena.f32(k.sgemmWorkspace()).byteOffset);
+  let packed = rt.arena.f32(0);
+  // op(W_hh) [kk, n] packed; W_hh is stored [4H, H] either way (transposed for the forward).
+  const pack = (trans: boolean, kk: number, n: number, whh: Buf, H: number): number => {
+    const size = k.sgemmPackedSize(kk, n);
+    if (packed.length < size) packed = rt.arena.f32(size);
+    k.sgemmPackB(trans ? 1 : 0, kk, n, p(whh), H, packed.byteOffset);
+    return packed.byteOffset;
+  };
+  // Rows [0, share) on the calling thread, the next shares on workers; small problems on one thread.
+  const shares = (B: number, T: number, H: number) => Math.min(B, B * T * H * 4 * H < 1 << 19 ? 1 : parts);
+  return {
+    lstmSequenceForward: (B, T, H, g, hp, c0, c, y, whh) => {
+      if (H % 4 !== 0) return lstmSequenceForward(B, T, H, g, hp, c0, c, y, whh);
+      const wp = pack(true, H, 4 * H, whh, H);
+      const args = (b0: number, rows: number, w: number) => [
+        rows,
+        T,
+        H,
+        p(g, b0 * T * 4 * H),
+        p(hp, b0 * T * H),
+        p(c0, b0 * H),
+        p(c, b0 * T * H),
+        p(y, b0 * T * H),
+        wp,
+        work[w],
+      ];
+      const n = shares(B, T, H);
+      const share = Math.ceil(B / n);
+      const started = startShares(rt, "lstmSequenceForward", B, n, share, args);
+      k.lstmSequenceForward(...args(0, Math.min(share, B), 0));
+      for (let w = 0; w < started; w++) rt.pool!.join(w);
+    },
+    lstmSequenceBackward: (B, T, H, g, c, c0, dy, dh, dc, whh) => {
+      if (H % 4 !== 0) return lstmSequenceBackward(B, T, H, g, c, c0, dy, dh, dc, whh);
+      const wp = pack(false, 4 * H, H, whh, H);
+      const args = (b0: number, rows: number, w: number) => [
+        rows,
+        T,
+        H,
+        p(g, b0 * T * 4 * H),
+        p(c, b0 * T * H),
+        p(c0, b0 * H),
+        p(dy, b0 * T * H),
+        p(dh, b0 * H),
+        p(dc, b0 * H),
+        wp,
+        work[w],
+      ];
+      const n = shares(B, T, H);
+      const share = Math.ceil(B / n);
+      const started = startShares(rt, "lstmSequenceBackward", B, n, share, args);
+      k.lstmSequenceBackward(...args(0, Math.min(share, B), 0));
+      for (let w = 0; w < started; w++) rt.pool!.join(w);
+    },
+  };
+}
+
+/** Starts shares 1.. of `n` (rows [w * share, ...)) on the pool's workers; returns how many started. */
+function startShares(
+  rt: KernelRuntime,
+  kernel: string,
+  B: number,
+  n: number,
+  share: number,
+  args: (b0: number, rows: number, w: number) => number[],
+): number {
+  let started = 0;
+  for (let w = 1; w < n && w * share < B; w++) {
+    rt.pool!.start(w - 1, kernel, args(w * share, Math.min(share, B - w * share), w));
+    started++;
+  }
+  return started;
+}
+
+/**
+ * Embedding rows, bias, activations and the causal attention softmax on the kernels. Bias add and
+ * column sums of large matrices are split by columns across threads; ids are copied into the kernel
+ * memory (the layers' ids may be ordinary Int32Arrays).
+ */
+function wasmElementwise(
+  rt: KernelRuntime,
+  threads: number,
+): Pick<
+  NnOps,
+  | "gatherRows"
+  | "scatterAddRows"
+  | "addBias"
+  | "columnSums"
+  | "activate"
+  | "activateBackward"
+  | "causalSoftmaxForward"
+  | "causalSoftmaxBackward"
+> {
+  const k = rt.kernels;
+  const p = kernelPointer;
+  const parts = Math.min(threads, (rt.pool?.size ?? 0) + 1);
+  let idsBuf = rt.arena.i32(0);
+  const ids = (x: Int32Array): number => {
+    if (idsBuf.length < x.length) idsBuf = rt.arena.i32(x.length);
+    idsBuf.set(x);
+    return idsBuf.byteOffset;
+  };
+  // Columns [0, share) on the calling thread, further shares (multiples of 4) on workers.
+  const byColumns = (
+    rows: number,
+    n: number,
+    kernel: string,
+    args: (j0: number, cols: number) => number[],
+  ) => {
+    const np = rows * n < 1 << 18 ? 1 : Math.min(parts, Math.ceil(n / 64));
+    const share = Math.ceil(n / np / 4) * 4;
+    let started = 0;
+    for (let w = 1; w < np && w * share < n; w++, started++)
+      rt.pool!.start(w - 1, kernel, args(w * share, Math.min(share, n - w * share)));
+    k[kernel](...args(0, Math.min(share, n)));
+    for (let w = 0; w < started; w++) rt.pool!.join(w);
+  };
+  return {
+    gatherRows: (n, d, idx, w, y) => k.gatherRows(n, d, ids(idx), p(w), p(y)),
+    scatterAddRows: (n, d, idx, dy, g) => k.scatterAddRows(n, d, ids(idx), p(dy), p(g)),
+    addBias: (rows, n, bias, y) =>
+      byColumns(rows, n, "addBias", (j0, cols) => [rows, cols, p(bias, j0), p(y, j0), n]),
+    columnSums: (rows, n, x, g) =>
+      byColumns(rows, n, "columnSums", (j0, cols) => [rows, cols, p(x, j0), n, p(g, j0)]),
+    activate: (act, z, y, n) => {
+      if (act === "linear") return activate(act, z, y, n);
+      k.activationForward(ACTIVATION_KINDS[act], n, p(z), p(y));
+    },
+    activateBackward: (act, z, y, dy, dz, n) => {
+      if (act === "linear") return activateBackward(act, z, y, dy, dz, n);
+      k.activationBackward(ACTIVATION_KINDS[act], n, p(z), p(y), p(dy), p(dz));
+    },
+    causalSoftmaxForward: (count, T, pm, off) => k.causalSoftmaxForward(count, T, p(pm, off)),
+    causalSoftmaxBackward: (count, T, pm, pOff, dp, dpOff) =>
+      k.causalSoftmaxBackward(count, T, p(pm, pOff), p(dp, dpOff)),
   };
 }
 

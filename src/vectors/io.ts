@@ -3,7 +3,7 @@ import { EmbedlmError } from "../util/errors.js";
 import type { ReadOptions, VectorData } from "./formats/data.js";
 import { detectFormat, VECTOR_FORMATS, type VectorFormat } from "./formats/detect.js";
 import { readGlove, writeGlove } from "./formats/glove.js";
-import { type NativeDtype, readNative, writeNative } from "./formats/native.js";
+import { type NativeDtype, readNative, readNativeParallel, writeNative } from "./formats/native.js";
 import { readWord2vecBinary, writeWord2vecBinary } from "./formats/word2vec-binary.js";
 import { readWord2vecText, writeWord2vecText } from "./formats/word2vec-text.js";
 
@@ -28,7 +28,8 @@ export function checkFormat(format: string, field = "format"): VectorFormat {
   return format as VectorFormat;
 }
 
-export function readVectors(file: string, opts: LoadOptions = {}): VectorData & { format: VectorFormat } {
+/** The format to read `file` as, after checking the options. */
+function readFormat(file: string, opts: LoadOptions): VectorFormat {
   const format = opts.format === undefined ? detectFormat(file) : checkFormat(opts.format);
   if (opts.dtype !== undefined && opts.dtype !== "float32" && opts.dtype !== "float16") {
     throw new EmbedlmError(`expected float32 or float16, got '${String(opts.dtype)}'`, { field: "dtype" });
@@ -36,6 +37,11 @@ export function readVectors(file: string, opts: LoadOptions = {}): VectorData & 
   if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 0)) {
     throw new EmbedlmError(`expected an integer >= 0, got ${opts.limit}`, { field: "limit" });
   }
+  return format;
+}
+
+export function readVectors(file: string, opts: LoadOptions = {}): VectorData & { format: VectorFormat } {
+  const format = readFormat(file, opts);
   let data: VectorData;
   switch (format) {
     case "word2vec-text":
@@ -53,6 +59,19 @@ export function readVectors(file: string, opts: LoadOptions = {}): VectorData & 
       break;
   }
   return { ...data, format };
+}
+
+/**
+ * readVectors, except that a native file's float32 matrix is read in parallel parts while the
+ * vocabulary is indexed (readNativeParallel); other formats are read as readVectors reads them.
+ */
+export async function loadVectors(
+  file: string,
+  opts: LoadOptions = {},
+): Promise<VectorData & { format: VectorFormat }> {
+  const format = readFormat(file, opts);
+  if (format !== "native") return readVectors(file, { ...opts, format });
+  return { ...(await readNativeParallel(file, opts)), format };
 }
 
 /** Words the text and binary formats cannot hold (they end a word at whitespace). */

@@ -5,6 +5,7 @@ import { createRuntime, type KernelRuntime, kernelNames, loadKernelModule } from
 import { controlBlock, controlBuffer, DONE, KERNEL, NARGS, SEQ, STATUS, STOP } from "../kernels/protocol.js";
 import { EmbedlmError } from "../util/errors.js";
 import { firstNonFinite } from "./formats/data.js";
+import { type Int8Rows, type Int8Scanner, int8Stride } from "./int8-scan.js";
 import type { RowScanner } from "./keyed-vectors.js";
 
 /** Rows per kernel call: a few ms of work, so V8 tiers the module up and calls stay cheap. */
@@ -23,7 +24,7 @@ class SyncHelper {
   private constructor(
     private readonly worker: { terminate(): unknown },
     control: SharedArrayBuffer,
-    private readonly kernel: number,
+    private readonly names: string[],
   ) {
     this.c = controlBlock(control);
   }
@@ -40,15 +41,15 @@ class SyncHelper {
       w.once("message", () => resolve());
       w.once("error", reject);
     });
-    return new SyncHelper(w, control, kernelNames(mod.module).indexOf("vecScaledDotRows"));
+    return new SyncHelper(w, control, kernelNames(mod.module));
   }
 
-  /** Starts vecScaledDotRows(args) on the helper and returns at once. */
-  start(args: number[]): void {
+  /** Starts kernel(args) on the helper and returns at once. */
+  start(kernel: string, args: number[]): void {
     const c = this.c;
     c.floats.set(args);
     c.ints[NARGS] = args.length;
-    c.ints[KERNEL] = this.kernel;
+    c.ints[KERNEL] = this.names.indexOf(kernel);
     Atomics.store(c.ints, SEQ, c.ints[SEQ] + 1);
     Atomics.notify(c.ints, SEQ);
   }
@@ -60,7 +61,7 @@ class SyncHelper {
     for (let done = Atomics.load(c.ints, DONE); done !== seq; done = Atomics.load(c.ints, DONE)) {
       Atomics.wait(c.ints, DONE, done);
     }
-    if (c.ints[STATUS] !== 0) throw new Error("vecScaledDotRows failed on the helper thread");
+    if (c.ints[STATUS] !== 0) throw new Error(`${this.names[c.ints[KERNEL]]} failed on the helper thread`);
   }
 
   async stop(): Promise<void> {
@@ -77,16 +78,32 @@ export class VectorKernels {
   /** Buffers of the arrays allocated here: only those can be scanned without a copy. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private scratch?: { q: Float32Array; out: Float32Array };
+  private int8Query?: Int8Array;
   private scoreBuffer?: Float32Array;
+
+  /** The helper threads started so far (scans use these). */
+  private readonly helpers: SyncHelper[] = [];
+  private readonly starting: Promise<void>;
 
   private constructor(
     readonly runtime: KernelRuntime,
-    private readonly helpers: SyncHelper[],
-  ) {}
+    helpers: number,
+  ) {
+    const memory = runtime.arena.memory;
+    this.starting = Promise.all(
+      Array.from({ length: helpers }, async () => {
+        this.helpers.push(await SyncHelper.start(memory));
+      }),
+    ).then(() => undefined);
+    // A helper that fails to start leaves the scans to the other threads; ready() reports why.
+    this.starting.catch(() => {});
+  }
 
   /**
    * Starts a runtime and `threads - 1` helper threads (default: one per core, at most 4; in Node
-   * only). Long scans are split between the calling thread and the helpers.
+   * only). Long scans are split between the calling thread and the helpers. The helpers start in
+   * the background (a worker takes ~0.1-0.2 s to come up, which a load overlaps): each joins the
+   * scans once it is up; `await ready()` waits for all of them.
    */
   static async create(opts: { threads?: number } = {}): Promise<VectorKernels> {
     const runtime = await createRuntime({ threads: 0 });
@@ -96,13 +113,15 @@ export class VectorKernels {
       const { availableParallelism } = await import("node:os");
       threads = opts.threads ?? Math.min(4, availableParallelism());
     }
-    const helpers = await Promise.all(
-      Array.from({ length: Math.max(0, threads - 1) }, () => SyncHelper.start(runtime.arena.memory)),
-    );
-    return new VectorKernels(runtime, helpers);
+    return new VectorKernels(runtime, Math.max(0, threads - 1));
   }
 
-  /** Threads a long scan runs on (the caller's included). */
+  /** Resolves when every helper thread is up (rejects if one failed to start). */
+  ready(): Promise<void> {
+    return this.starting;
+  }
+
+  /** Threads a long scan runs on now (the caller's included). */
   get threads(): number {
     return this.helpers.length + 1;
   }
@@ -125,7 +144,7 @@ export class VectorKernels {
   };
 
   /** True when `vectors` lives in this runtime's memory. */
-  owns(vectors: Float32Array): boolean {
+  owns(vectors: ArrayBufferView): boolean {
     return this.buffers.has(vectors.buffer);
   }
 
@@ -148,40 +167,76 @@ export class VectorKernels {
     const direct = this.owns(out);
     const s = this.scratchFor(dim, direct ? 0 : Math.min(to - from, ROWS_PER_CALL));
     s.q.set(q.subarray(0, dim));
-    const helpers = direct && to - from >= PARALLEL_MIN_ROWS ? this.helpers : [];
-    // The helpers take the first shares, the caller the last one.
+    const base = [vectors.byteOffset, dim, s.q.byteOffset, scale.byteOffset];
+    if (direct) {
+      this.split("vecScaledDotRows", from, to, (a, b) => [...base, a, b, out.byteOffset + 4 * (a - from)]);
+      return;
+    }
+    const kernel = this.runtime.kernels.vecScaledDotRows;
+    for (let r = from; r < to; r += ROWS_PER_CALL) {
+      const end = Math.min(to, r + ROWS_PER_CALL);
+      kernel(...base, r, end, s.out.byteOffset);
+      out.set(s.out.subarray(0, end - r), r - from);
+    }
+  };
+
+  /**
+   * Runs `kernel` on rows [from, to), args(a, b) being its arguments for rows [a, b): a long run is
+   * split in equal shares, the helpers taking the first ones and this thread the last (in calls of
+   * ROWS_PER_CALL rows).
+   */
+  private split(kernel: string, from: number, to: number, args: (a: number, b: number) => number[]): void {
+    const helpers = to - from >= PARALLEL_MIN_ROWS ? this.helpers : [];
     const share = Math.ceil((to - from) / (helpers.length + 1));
     helpers.forEach((h, i) => {
-      const a = from + i * share;
-      h.start([
-        vectors.byteOffset,
-        dim,
-        s.q.byteOffset,
-        scale.byteOffset,
-        a,
-        a + share,
-        out.byteOffset + 4 * (a - from),
-      ]);
+      h.start(kernel, args(from + i * share, from + (i + 1) * share));
     });
-    const kernel = this.runtime.kernels.vecScaledDotRows;
+    const fn = this.runtime.kernels[kernel];
     for (let r = from + helpers.length * share; r < to; r += ROWS_PER_CALL) {
-      const end = Math.min(to, r + ROWS_PER_CALL);
-      if (direct)
-        kernel(
-          vectors.byteOffset,
-          dim,
-          s.q.byteOffset,
-          scale.byteOffset,
-          r,
-          end,
-          out.byteOffset + 4 * (r - from),
-        );
-      else {
-        kernel(vectors.byteOffset, dim, s.q.byteOffset, scale.byteOffset, r, end, s.out.byteOffset);
-        out.set(s.out.subarray(0, end - r), r - from);
-      }
+      fn(...args(r, Math.min(to, r + ROWS_PER_CALL)));
     }
     for (const h of helpers) h.finish();
+  }
+
+  /** The int8 copy of rows [0, rows) of `vectors` scaled by `inv` (vecQuantizeRows), allocated here. */
+  quantize(vectors: Float32Array, dim: number, inv: Float32Array, rows: number): Int8Rows {
+    const stride = int8Stride(dim);
+    const bytes = this.runtime.arena.u8(rows * stride);
+    this.buffers.add(bytes.buffer);
+    const codes = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    const scales = this.allocate(rows);
+    const kernel = this.runtime.kernels.vecQuantizeRows;
+    let maxErr = 0;
+    for (let r = 0; r < rows; r += ROWS_PER_CALL) {
+      const end = Math.min(rows, r + ROWS_PER_CALL);
+      const args = [
+        vectors.byteOffset,
+        dim,
+        inv.byteOffset,
+        r,
+        end,
+        codes.byteOffset,
+        stride,
+        scales.byteOffset,
+      ];
+      maxErr = Math.max(maxErr, kernel(...args));
+    }
+    return { dim, stride, codes, scales, maxErr };
+  }
+
+  /** int8DotRows on the SIMD kernel vecInt8DotRows, across threads; `out` must be allocated here. */
+  readonly scanInt8: Int8Scanner = (rows, w, t, from, to, out) => {
+    if (!this.owns(rows.codes) || !this.owns(out)) {
+      throw new Error("VectorKernels.scanInt8: the codes or the output are not in the kernel memory");
+    }
+    if (!this.int8Query || this.int8Query.length < rows.stride) {
+      const b = this.runtime.arena.u8(rows.stride);
+      this.int8Query = new Int8Array(b.buffer, b.byteOffset, b.length);
+    }
+    const wq = this.int8Query;
+    wq.set(w.subarray(0, rows.stride));
+    const base = [rows.codes.byteOffset, rows.stride, wq.byteOffset, rows.scales.byteOffset, t];
+    this.split("vecInt8DotRows", from, to, (a, b) => [...base, a, b, out.byteOffset + 4 * (a - from)]);
   };
 
   /** Index of the first NaN or infinite value, or -1 (SIMD for arrays allocated here). */
@@ -222,6 +277,7 @@ export class VectorKernels {
   }
 
   async close(): Promise<void> {
+    await this.starting.catch(() => {});
     await Promise.all(this.helpers.map((h) => h.stop()));
     await this.runtime.close();
   }

@@ -2,9 +2,11 @@
 import { EmbedlmError } from "../util/errors.js";
 import type { AnnIndex } from "./ann.js";
 import type { VectorData } from "./formats/data.js";
-import { type LoadOptions, readVectors, type SaveOptions, writeVectors } from "./io.js";
+import { type Int8Rows, int8Bound, int8DotRows, int8TopK, quantizeQuery, quantizeRows } from "./int8-scan.js";
+import { type LoadOptions, loadVectors, type SaveOptions, writeVectors } from "./io.js";
 import { sharedVectorKernels, VectorKernels } from "./kernels.js";
 import { scaledDotRows, selectTop, TopK } from "./topk.js";
+import { WordIndex } from "./word-index.js";
 
 /** A query term: a word, a vector, or either with a weight (gensim's (key, weight) tuples). */
 export type Term = string | Float32Array | readonly [string | Float32Array, number];
@@ -52,11 +54,13 @@ export class KeyedVectors implements VectorData {
   readonly dim: number;
   private matrix: Float32Array;
   readonly counts?: Float64Array;
-  private readonly keyToIndex: Map<string, number>;
+  private readonly keyToIndex: WordIndex;
   private invNorms?: Float32Array;
   private unit?: Float32Array;
   private scanner: RowScanner = scaledDotRows;
   private kernels?: VectorKernels;
+  private int8Scan = false;
+  private int8?: Int8Rows;
 
   constructor(data: VectorData) {
     const { words, dim, vectors, counts } = data;
@@ -71,23 +75,22 @@ export class KeyedVectors implements VectorData {
     if (counts !== undefined && counts.length !== words.length) {
       throw new EmbedlmError(`${words.length} words but ${counts.length} counts`, { field: "counts" });
     }
-    this.words = words;
     this.dim = dim;
     this.matrix = vectors;
     this.counts = counts;
-    if (data.wordIndex?.size === words.length) this.keyToIndex = data.wordIndex;
+    if (data.wordIndex?.words === words) this.keyToIndex = data.wordIndex;
     else {
-      this.keyToIndex = new Map();
+      this.keyToIndex = new WordIndex(words.length);
       for (let i = 0; i < words.length; i++) {
-        if (this.keyToIndex.has(words[i])) {
-          throw new EmbedlmError(
-            `duplicate word '${words[i]}' (rows ${this.keyToIndex.get(words[i])! + 1} and ${i + 1})`,
-            { field: "words" },
-          );
+        const first = this.keyToIndex.add(words[i]);
+        if (first !== -1) {
+          throw new EmbedlmError(`duplicate word '${words[i]}' (rows ${first + 1} and ${i + 1})`, {
+            field: "words",
+          });
         }
-        this.keyToIndex.set(words[i], i);
       }
     }
+    this.words = this.keyToIndex.words;
   }
 
   /**
@@ -97,11 +100,11 @@ export class KeyedVectors implements VectorData {
    */
   static async load(
     file: string,
-    opts: LoadOptions & { kernels?: boolean | VectorKernels } = {},
+    opts: LoadOptions & { kernels?: boolean | VectorKernels; int8Scan?: boolean } = {},
   ): Promise<KeyedVectors> {
-    const { kernels: which = true, ...rest } = opts;
+    const { kernels: which = true, int8Scan = false, ...rest } = opts;
     const kernels = which === true ? await sharedVectorKernels() : which === false ? undefined : which;
-    const { format: _format, ...data } = readVectors(
+    const { format: _format, ...data } = await loadVectors(
       file,
       kernels
         ? { allocate: kernelAllocator(kernels), firstNonFinite: kernels.firstNonFinite, ...rest }
@@ -109,6 +112,7 @@ export class KeyedVectors implements VectorData {
     );
     const kv = new KeyedVectors(data);
     if (kernels?.owns(kv.vectors)) kv.attach(kernels);
+    kv.useInt8Scan(int8Scan);
     return kv;
   }
 
@@ -127,9 +131,22 @@ export class KeyedVectors implements VectorData {
     this.attach(k);
   }
 
+  /**
+   * Exact queries (one at a time) scan an int8 copy of the unit rows first, a quarter of the float32
+   * matrix's memory traffic, then rescore in float32 every row whose proven error bound lets it
+   * reach the top (src/vectors/int8-scan.ts): results are those of the float32 scan, rankings and
+   * scores. The copy (built at the next query) adds a quarter of the matrix to the memory. `false`
+   * drops it.
+   */
+  useInt8Scan(on = true): void {
+    this.int8Scan = on;
+    if (!on) this.int8 = undefined;
+  }
+
   private attach(kernels: VectorKernels): void {
     this.kernels = kernels;
     this.scanner = kernels.scan;
+    this.int8 = undefined;
     this.invNorms = undefined;
     this.unit = undefined;
   }
@@ -278,6 +295,10 @@ export class KeyedVectors implements VectorData {
       return normalized(q);
     });
     const excludes = queries.map((_, k) => new Set(opts.excludes?.[k] ?? []));
+    if (this.int8Scan && units.length === 1) {
+      const top = this.int8Nearest(units[0], to, Math.min(to, topn + excludes[0].size));
+      if (top) return [bestExcluding(top, excludes[0], topn)];
+    }
     const tops = queries.map((_, k) => new TopK(Math.min(to, topn + excludes[k].size)));
     // One query scans everything at once; several share cache-sized blocks of rows.
     const block = queries.length === 1 ? to : Math.max(1, Math.floor(ROW_BLOCK_BYTES / (4 * this.dim)));
@@ -291,6 +312,28 @@ export class KeyedVectors implements VectorData {
       }
     }
     return tops.map((top, k) => bestExcluding(top, excludes[k], topn));
+  }
+
+  /**
+   * The k best of rows [0, to) for the unit query v through the int8 copy (see useInt8Scan), or
+   * undefined when so many rows need rescoring that the float32 scan is cheaper.
+   */
+  private int8Nearest(v: Float32Array, to: number, k: number): TopK | undefined {
+    const inv = this.inverseNorms();
+    this.int8 ??= this.kernels
+      ? this.kernels.quantize(this.vectors, this.dim, inv, this.size)
+      : quantizeRows(this.vectors, this.dim, inv, this.size);
+    const rows = this.int8;
+    const { w, t, err } = quantizeQuery(v, rows.stride);
+    const approx = this.kernels?.scores(to) ?? new Float32Array(to);
+    (this.kernels?.scanInt8 ?? int8DotRows)(rows, w, t, 0, to, approx);
+    const one = new Float32Array(1);
+    const exact = (r: number): number => {
+      this.scanner(this.vectors, this.dim, v, inv, r, r + 1, one);
+      return one[0];
+    };
+    const bound = int8Bound(this.dim, rows.maxErr, Math.sqrt(dot(v, v)), err);
+    return int8TopK(approx, k, bound, exact, to >> 4);
   }
 
   /**

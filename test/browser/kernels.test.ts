@@ -121,7 +121,7 @@ onmessage = async ({ data: { m, n, k, a, b } }) => {
     const C = rt.arena.f32(m * n);
     A.set(a);
     B.set(b);
-    // Threshold 0 and small chunks: split between this thread and both pool workers, in rounds.
+    // Threshold 0: shared between this thread and both pool workers, which take blocks from one counter.
     const gemm = wasmGemm(rt, { parallelThreshold: 0, chunk: 1 << 12 });
     gemm(false, false, m, n, k, 1, A, 0, k, B, 0, n, 0, C, 0, n);
     postMessage({ c: Array.from(C) });

@@ -114,9 +114,10 @@ test("lm train --max-steps then --resume; bad input is a clear error", () => {
   assert.notEqual(other.status, 0);
   assert.match(other.stderr, /checkpoint is of another model/);
 
+  // The NPLM preset's 128 streams need more text than this corpus: refused before anything is written.
   const nplm = run("lm", "train", "--type", "nplm", train, "--valid", valid, "-o", join(dir, "n"));
   assert.notEqual(nplm.status, 0);
-  assert.match(nplm.stderr, /model type 'nplm' is not available yet/);
+  assert.match(nplm.stderr, /fewer than one batch \(batch size 128/);
   assert.ok(!existsSync(join(dir, "n")));
 
   const ngramFlag = run(
@@ -149,7 +150,7 @@ test("lm train --max-steps then --resume; bad input is a clear error", () => {
     "-o",
     join(dir, "y"),
   );
-  assert.match(init.stderr, /--init-vectors: not available yet/);
+  assert.match(init.stderr, /v\.txt: cannot open/);
   assert.ok(!existsSync(join(dir, "y")));
 });
 

@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type QuickstartState, steps, vocabularyStep } from "../../src/apps/quickstart.js";
+import {
+  languageModelStepOf,
+  type QuickstartState,
+  steps,
+  vocabularyStep,
+} from "../../src/apps/quickstart.js";
 import { bundledCorpusFiles } from "../../src/text/bundled.js";
-import { textCorpus } from "../../src/text/corpus.js";
+import { openCorpus, textCorpus } from "../../src/text/corpus.js";
+import { sentences } from "../../src/text/sentences.js";
 import { Tokenizer } from "../../src/text/tokenizer.js";
+import { trainWord2Vec } from "../../src/train/word2vec/index.js";
 
 test("quickstart vocabulary step: statistics match an independent count", async () => {
   const words = ["the", "whale", "new", "york", "sea"];
@@ -45,4 +52,46 @@ test("the bundled corpus lists SOTU and Moby-Dick text files in reading order", 
   assert.deepEqual(moby.slice(0, 4), ["etymology.txt", "extracts.txt", "chapter_1.txt", "chapter_2.txt"]);
   assert.equal(moby[moby.length - 1], "epilogue.txt");
   assert.ok(!moby.includes("data.txt"), "the one-file copy of the book is not read twice");
+});
+
+test("quickstart lm step: an LSTM starting from the word vectors predicts and generates", async () => {
+  const speeches = bundledCorpusFiles(["sotu"]).slice(-3);
+  // Vectors of every word of those speeches (min_count 1): the model's words all have one but
+  // <eos> and <unk>, which are not words of the text.
+  const tokenizer = new Tokenizer({ lowercase: true });
+  const lines: string[] = [];
+  for await (const s of sentences(await openCorpus(speeches), tokenizer, { splitSentences: true }))
+    lines.push(s.join(" "));
+  const w2v = await trainWord2Vec(textCorpus([lines.join("\n")]), {
+    vectorSize: 16,
+    minCount: 1,
+    epochs: 1,
+    threads: 1,
+  });
+  const state: QuickstartState = {
+    io: { log: () => {}, warn: () => {}, progress: () => ({ update() {}, stop() {} }) },
+    corpus: textCorpus([""]),
+    tokenizer,
+    wv: w2v.wv,
+  };
+  const step = languageModelStepOf({ speeches: 3, validSpeeches: 1, vocab: 300, epochs: 1, threads: 1 });
+  const res = (await step.run(state)) as {
+    vocabSize: number;
+    coverage: { covered: number; total: number };
+    predictions: Record<string, { word: string; prob: number }[]>;
+    generated: string;
+  };
+  assert.equal(res.vocabSize, 302, "300 words, <eos> and <unk>");
+  assert.deepEqual([res.coverage.covered, res.coverage.total], [300, 302]);
+  for (const [prompt, preds] of Object.entries(res.predictions)) {
+    assert.equal(preds.length, 5, prompt);
+    assert.ok(preds.every((p, i) => p.word !== "<unk>" && (i === 0 || p.prob <= preds[i - 1].prob)));
+    assert.ok(preds.reduce((s, p) => s + p.prob, 0) < 1);
+  }
+  assert.ok(res.generated.startsWith("my fellow americans"));
+  // Seeded: the same step on the same state generates the same text.
+  const again = (await step.run(state)) as { generated: string };
+  assert.equal(again.generated, res.generated);
+  assert.equal(steps[steps.length - 1].name, "lm");
+  await assert.rejects(step.run({ ...state, wv: undefined }), /needs the word vectors/);
 });

@@ -120,3 +120,16 @@ test("quickstart runs its tokenization step on the bundled corpus", () => {
   assert.equal(bad.code, 1);
   assert.match(bad.err, /unknown step 'nope'/);
 });
+
+test("a closed pipe (`embedlm ... | head`) ends the command quietly with exit code 0", () => {
+  // `true` exits without reading, so the help text is written into a pipe nobody reads.
+  const r = spawnSync(
+    "bash",
+    ["-c", `"${process.execPath}" "${main}" tokenize --help | true; exit \${PIPESTATUS[0]}`],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /EPIPE/);
+});

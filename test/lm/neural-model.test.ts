@@ -164,6 +164,7 @@ test("a windowed (non-recurrent) architecture scores every position with its ful
         { inputShape: [null], seed: o.seed, arena: o.arena, ops: o.ops },
       ),
   };
+  const registered = architectures.nplm;
   architectures.nplm = bigram;
   try {
     const c: NeuralLmConfig = { ...config("lstm"), kind: "nplm" };
@@ -183,6 +184,6 @@ test("a windowed (non-recurrent) architecture scores every position with its ful
     assert.equal(s.tokens, sentence.length - 1);
     assert.ok(Math.abs(s.logProb - sum) < 1e-10);
   } finally {
-    delete architectures.nplm;
+    architectures.nplm = registered;
   }
 });

@@ -6,16 +6,21 @@ import { gemm as reference } from "../../src/nn/gemm.js";
 import { Rng } from "../../src/util/rng.js";
 
 let rt: KernelRuntime;
+/** The plain-SIMD build (no fused multiply-add), which engines without relaxed SIMD run. */
+let plain: KernelRuntime;
 before(async () => {
   rt = await createRuntime({ threads: 1 });
+  plain = await createRuntime({ threads: 0, relaxed: false });
 });
 after(async () => {
   await rt.close();
+  await plain.close();
 });
 
 const rng = new Rng(17);
 
 function check(
+  r: KernelRuntime,
   gemm: ReturnType<typeof wasmGemm>,
   m: number,
   n: number,
@@ -29,9 +34,9 @@ function check(
   const lda = (transA ? m : k) + 3;
   const ldb = (transB ? k : n) + 1;
   const ldc = n + 2;
-  const a = rt.arena.f32(pad + (transA ? k : m) * lda);
-  const b = rt.arena.f32(pad + (transB ? n : k) * ldb);
-  const c = rt.arena.f32(pad + m * ldc);
+  const a = r.arena.f32(pad + (transA ? k : m) * lda);
+  const b = r.arena.f32(pad + (transB ? n : k) * ldb);
+  const c = r.arena.f32(pad + m * ldc);
   for (const x of [a, b, c]) for (let i = 0; i < x.length; i++) x[i] = rng.uniform(-1, 1);
   const want = Float64Array.from(c);
   reference(
@@ -63,22 +68,24 @@ function check(
 }
 
 test("WebAssembly sgemm equals the reference: transposes, alpha/beta, strides, edge tiles, k > block", () => {
-  const g = wasmGemm(rt, { threads: 1 });
-  for (const [m, n, k] of [
-    [1, 1, 1],
-    [5, 8, 3],
-    [7, 13, 5],
-    [13, 29, 300],
-    [150, 530, 20],
-  ])
-    for (const transA of [false, true])
-      for (const transB of [false, true])
-        for (const [alpha, beta] of [
-          [1, 0],
-          [0.5, 1],
-          [-1.5, 0.25],
-        ])
-          check(g, m, n, k, transA, transB, alpha, beta);
+  for (const r of [rt, plain]) {
+    const g = wasmGemm(r, { threads: 1 });
+    for (const [m, n, k] of [
+      [1, 1, 1],
+      [5, 8, 3],
+      [7, 13, 5],
+      [13, 29, 300],
+      [150, 530, 20],
+    ])
+      for (const transA of [false, true])
+        for (const transB of [false, true])
+          for (const [alpha, beta] of [
+            [1, 0],
+            [0.5, 1],
+            [-1.5, 0.25],
+          ])
+            check(r, g, m, n, k, transA, transB, alpha, beta);
+  }
 });
 
 test("WebAssembly sgemm split across the calling thread and a worker, by columns and by rows", () => {
@@ -89,7 +96,7 @@ test("WebAssembly sgemm split across the calling thread and a worker, by columns
     [64, 64, 64],
   ])
     for (const transA of [false, true])
-      for (const transB of [false, true]) check(g, m, n, k, transA, transB, 1.25, 0.5);
+      for (const transB of [false, true]) check(rt, g, m, n, k, transA, transB, 1.25, 0.5);
 });
 
 test("WebAssembly sgemm rejects buffers outside the kernel memory", () => {

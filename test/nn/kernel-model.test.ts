@@ -7,7 +7,13 @@ import { dense } from "../../src/nn/layers/dense.js";
 import { embedding } from "../../src/nn/layers/embedding.js";
 import { gru } from "../../src/nn/layers/gru.js";
 import { layerNormBackward, layerNormForward } from "../../src/nn/layers/layernorm.js";
-import { lstm, lstmStepBackward, lstmStepForward } from "../../src/nn/layers/lstm.js";
+import {
+  lstm,
+  lstmSequenceBackward,
+  lstmSequenceForward,
+  lstmStepBackward,
+  lstmStepForward,
+} from "../../src/nn/layers/lstm.js";
 import { referenceOps } from "../../src/nn/ops.js";
 import { createNnRuntime, type NnRuntime } from "../../src/nn/runtime.js";
 import { sequential } from "../../src/nn/sequential.js";
@@ -67,6 +73,40 @@ test("fused LSTM step kernels equal the reference (strided gates and states)", (
   );
   for (let i = 0; i < g.length; i++) near(g[i], ref[0][i], `dgates[${i}]`);
   for (let i = 0; i < dc.length; i++) near(dc[i], ref[4][i], `dc[${i}]`);
+});
+
+test("LSTM sequence kernels (packed W_hh, batch rows split across two threads) equal the reference", () => {
+  // 4H = 528 > 512 columns and k = 4H > 256 in the backward: several packed blocks each way.
+  const B = 5;
+  const T = 3;
+  const H = 132;
+  const fill = (n: number, s = 1) => {
+    const x = rt.arena.alloc(n) as Float32Array;
+    for (let i = 0; i < n; i++) x[i] = s * rng.normal();
+    return x;
+  };
+  const g = fill(B * T * 4 * H);
+  const hp = fill(B * T * H);
+  const c0 = fill(B * H);
+  const c = fill(B * T * H);
+  const y = fill(B * T * H);
+  const whh = fill(4 * H * H, 0.1);
+  const dy = fill(B * T * H);
+  const dh = fill(B * H);
+  const dc = fill(B * H);
+  const r = [g, hp, c0, c, y, whh, dy, dh, dc].map((x) => Float64Array.from(x));
+  rt.lstmSequenceForward(B, T, H, g, hp, c0, c, y, whh);
+  lstmSequenceForward(B, T, H, r[0], r[1], r[2], r[3], r[4], r[5]);
+  for (const [k, x] of [g, hp, c, y].entries()) {
+    const want = r[[0, 1, 3, 4][k]];
+    for (let i = 0; i < x.length; i++) near(x[i], want[i], `fwd ${k}[${i}]`);
+  }
+  rt.lstmSequenceBackward(B, T, H, g, c, c0, dy, dh, dc, whh);
+  lstmSequenceBackward(B, T, H, r[0], r[3], r[2], r[6], r[7], r[8], r[5]);
+  for (const [k, x] of [g, dh, dc].entries()) {
+    const want = r[[0, 7, 8][k]];
+    for (let i = 0; i < x.length; i++) near(x[i], want[i], `bwd ${k}[${i}]`);
+  }
 });
 
 test("fused LayerNorm kernels equal the reference", () => {

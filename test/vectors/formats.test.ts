@@ -5,10 +5,12 @@ import { after, describe, test } from "node:test";
 import { EmbedlmError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 import { roundToFloat16 } from "../../src/vectors/formats/data.js";
+import { readNativeParallel } from "../../src/vectors/formats/native.js";
 import { formatFloat32 } from "../../src/vectors/formats/text-rows.js";
 import {
   detectFormat,
   KeyedVectors,
+  loadVectors,
   readVectors,
   VECTOR_FORMATS,
   writeVectors,
@@ -236,6 +238,61 @@ describe("bad input", () => {
     const bad = Buffer.from(bytes);
     bad.write("x", 12);
     expectError(bad, /byte 12: the JSON header does not parse/, { format: "native" });
+  });
+
+  test("native read in parallel parts: same values and the same errors as the sequential read", async () => {
+    const file = join(dir, "par.native");
+    const counts = Float64Array.from(data.words, (_, i) => i + 0.5);
+    await writeVectors(file, { ...data, counts }, { format: "native" });
+    // Parts that split rows and even values (1,000 bytes), and one part for everything.
+    for (const part of [1000, 4, 1 << 20]) {
+      for (const limit of [undefined, 7, 0]) {
+        const back = await readNativeParallel(file, { limit }, part);
+        const want = readVectors(file, { limit });
+        assert.deepEqual(back.words, want.words);
+        assert.deepEqual(Array.from(back.counts!), Array.from(want.counts!));
+        assertSameFloats(back.vectors, want.vectors);
+      }
+    }
+    const viaLoad = await loadVectors(file, { dtype: "float16" });
+    assertSameFloats(viaLoad.vectors, readVectors(file, { dtype: "float16" }).vectors);
+    const bytes = readFileSync(file);
+    const dataAt = bytes.length - data.vectors.length * 4;
+    const nan = Buffer.from(bytes);
+    nan.writeFloatLE(Number.POSITIVE_INFINITY, dataAt + 4 * (2 * data.dim + 5));
+    const dup = Buffer.from(bytes);
+    dup.write(data.words[5], bytes.indexOf(`\n${data.words[6]}\n`) + 1); // "UPPER" again in row 7
+    const cut = bytes.subarray(0, bytes.length - 1);
+    const notUtf8 = Buffer.from(bytes);
+    notUtf8[bytes.indexOf("w10\n")] = 0xff;
+    for (const [content, pattern] of [
+      [
+        nan,
+        new RegExp(
+          `byte ${dataAt + 4 * (2 * data.dim + 5)}: '${data.words[2]}' value 6: value Infinity is not finite`,
+        ),
+      ],
+      [dup, /duplicate word/],
+      [cut, /\(truncated\)/],
+      [notUtf8, /the vocabulary is not valid UTF-8/],
+    ] as const) {
+      const bad = join(dir, "par-bad.native");
+      writeFileSync(bad, content);
+      const sequential = (() => {
+        try {
+          readVectors(bad);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        assert.fail("the sequential read accepted a bad file");
+      })();
+      assert.match(sequential, pattern);
+      await assert.rejects(readNativeParallel(bad, {}, 1000), (e: unknown) => {
+        assert.ok(e instanceof EmbedlmError);
+        assert.equal(e.message, sequential);
+        return true;
+      });
+    }
   });
 
   test("writers refuse words the format cannot hold, and leave no file behind", async () => {

@@ -48,6 +48,7 @@ test("vecScaledDotRows equals scaledDotRows for every dimension remainder and ro
 test("a long scan split between the caller and a helper thread equals the reference", async () => {
   const k = await VectorKernels.create({ threads: 2 });
   try {
+    await k.ready();
     assert.equal(k.threads, 2);
     const rows = 70001;
     const dim = 12;

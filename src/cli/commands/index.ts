@@ -25,4 +25,5 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   convert: () => import("./convert.js"),
   explore: () => import("./explore.js"),
   lm: () => import("./lm.js"),
+  study: () => import("./study.js"),
 };

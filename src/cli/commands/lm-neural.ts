@@ -8,14 +8,16 @@ import {
   type NeuralKind,
   type NeuralLmConfig,
   type NeuralTrainConfig,
-  type PresetName,
-  zarembaPresets,
+  neuralPresets,
 } from "../../lm/neural/config.js";
+import { type Coverage, describeCoverage, matchVectors } from "../../lm/neural/embedding-init.js";
+import { resolveEmbeddingDim } from "../../lm/neural/io-layers.js";
 import { configTokenizer, type NeuralLanguageModel } from "../../lm/neural/model.js";
 import { createNnRuntime, type NnRuntime } from "../../nn/runtime.js";
 import { encodeTokens, readTokens } from "../../train/lm/data.js";
 import { type EpochRecord, trainNeuralLm } from "../../train/lm/train.js";
 import { EmbedlmError } from "../../util/errors.js";
+import { readVectors } from "../../vectors/io.js";
 import { type CommandContext, floatOption, intOption } from "../common.js";
 import type { ProgressBar } from "../progress.js";
 
@@ -24,8 +26,9 @@ export interface NeuralTrainFlags {
   output?: string;
   valid?: string;
   test?: string;
-  preset?: PresetName;
+  preset?: string;
   initVectors?: string;
+  initVectorsIgnoreCase?: boolean;
   freezeEmbeddings?: boolean;
   tie?: boolean;
   epochs?: number;
@@ -38,6 +41,8 @@ export interface NeuralTrainFlags {
   bptt?: number;
   hidden?: number;
   layers?: number;
+  heads?: number;
+  directConnections?: boolean;
   dropout?: number;
   embDim?: number;
   initRange?: number;
@@ -60,15 +65,22 @@ export function neuralTrainOptions(cmd: Command): Command {
     )
     .option("--test <file>", "neural: test text, scored with the best weights at the end")
     .addOption(
-      new Option("--preset <name>", "neural: Zaremba et al. 2014 configuration (default small)").choices([
-        "small",
-        "medium",
-        "large",
-      ]),
+      new Option(
+        "--preset <name>",
+        "neural: configuration: LSTM/GRU small|medium|large (Zaremba et al. 2014; default small), NPLM bengio, GPT nano|micro|mini|gpt2 (default nano)",
+      ).choices(["small", "medium", "large", "bengio", "nano", "micro", "mini", "gpt2"]),
     )
-    .option("--init-vectors <file>", "neural: initialise the embedding from a vectors file (KeyedVectors)")
+    .option(
+      "--init-vectors <file>",
+      "neural: initialise the embedding from word vectors (word2vec, GloVe, fastText .vec, native; uncovered words random)",
+    )
+    .option(
+      "--init-vectors-ignore-case",
+      "neural: a word without a vector takes that of its lowercase or another case form",
+    )
     .option("--freeze-embeddings", "neural: do not train the embedding")
-    .option("--tie", "neural: tie the output layer's weights to the embedding")
+    .option("--tie", "neural: tie the output layer's weights to the embedding (GPT: default)")
+    .option("--no-tie", "neural: an output layer of its own (GPT)")
     .option("--epochs <n>", "neural: epochs", intOption("--epochs"))
     .addOption(
       new Option("--optimizer <name>", "neural: optimizer (default sgd)").choices(["sgd", "adam", "adamw"]),
@@ -85,6 +97,8 @@ export function neuralTrainOptions(cmd: Command): Command {
     )
     .option("--hidden <n>", "neural: hidden size", intOption("--hidden"))
     .option("--layers <n>", "neural: layers", intOption("--layers"))
+    .option("--heads <n>", "neural: GPT attention heads (preset)", intOption("--heads"))
+    .option("--direct-connections", "neural: NPLM direct connections from the embeddings to the output")
     .option("--emb-dim <n>", "neural: embedding size (default: --hidden)", intOption("--emb-dim"))
     .option("--dropout <x>", "neural: dropout rate", floatOption("--dropout"))
     .option(
@@ -123,17 +137,31 @@ export function neuralTrainOptions(cmd: Command): Command {
 }
 
 /** The model config and training hyperparameters: the preset, then the flags given. */
-export function neuralSettings(o: NeuralTrainFlags): { config: NeuralLmConfig; train: NeuralTrainConfig } {
-  const preset = zarembaPresets[o.preset ?? "small"];
+export function neuralSettings(o: NeuralTrainFlags): {
+  config: NeuralLmConfig;
+  train: NeuralTrainConfig;
+  preset: string;
+} {
+  const kind = o.type as NeuralKind;
+  const { presets, default: fallback } = neuralPresets(kind);
+  const name = o.preset ?? fallback;
+  const preset = presets[name];
+  if (preset === undefined)
+    throw new EmbedlmError(
+      `preset '${name}' is not one of --type ${kind}'s (${Object.keys(presets).join(", ")})`,
+      { field: "--preset" },
+    );
   const hidden = o.hidden ?? preset.model.hiddenSize;
   const config: NeuralLmConfig = {
-    kind: o.type as NeuralKind,
+    kind,
     ...preset.model,
     hiddenSize: hidden,
     embeddingDim: o.embDim ?? (o.hidden !== undefined ? hidden : preset.model.embeddingDim),
     numLayers: o.layers ?? preset.model.numLayers,
+    ...(o.heads !== undefined ? { heads: o.heads } : {}),
+    ...(o.directConnections !== undefined ? { directConnections: o.directConnections } : {}),
     dropout: o.dropout ?? preset.model.dropout,
-    tie: o.tie ?? false,
+    tie: o.tie ?? preset.model.tie,
     freezeEmbeddings: o.freezeEmbeddings ?? false,
     context: o.bptt ?? preset.model.context,
     initRange: o.initRange ?? preset.model.initRange,
@@ -148,7 +176,7 @@ export function neuralSettings(o: NeuralTrainFlags): { config: NeuralLmConfig; t
     clip: o.clip ?? preset.train.clip,
     batchSize: o.batchSize ?? preset.train.batchSize,
   };
-  return { config, train };
+  return { config, train, preset: name };
 }
 
 /** `embedlm lm train --type lstm|gru|nplm|gpt`. */
@@ -161,11 +189,16 @@ export async function trainNeural(
   if (!o.valid) throw new EmbedlmError("give --valid FILE, the validation text", { field: "--valid" });
   if (corpus.length !== 1)
     throw new EmbedlmError(`expected one training file, got ${corpus.length}`, { field: "<corpus>" });
-  if (o.initVectors)
-    throw new EmbedlmError("not available yet in this build (initialisation from KeyedVectors)", {
-      field: "--init-vectors",
-    });
-  const { config, train } = neuralSettings(o);
+  const { config, train, preset } = neuralSettings(o);
+  const vectorsFile = o.initVectors;
+  const vectors = vectorsFile === undefined ? undefined : readVectors(vectorsFile);
+  let coverage: Coverage | undefined;
+  if (vectors !== undefined)
+    // The vectors decide the embedding size unless --emb-dim asks for one (then they must agree).
+    config.embeddingDim = resolveEmbeddingDim(
+      { vocabSize: 1, embeddingDim: o.embDim },
+      { dim: vectors.dim, source: vectorsFile },
+    );
   const runtime = await createNnRuntime({ threads: o.threads });
   // Ctrl-C or a kill (TERM): finish the step, checkpoint, stop; a second signal exits at once.
   const abort = new AbortController();
@@ -195,6 +228,18 @@ export async function trainNeural(
         checkpointMinutes: o.checkpointMinutes,
         maxSteps: o.maxSteps,
         signal: abort.signal,
+        initVectors:
+          vectors === undefined
+            ? undefined
+            : (words) => {
+                const init = matchVectors(words, vectors, {
+                  caseInsensitive: o.initVectorsIgnoreCase,
+                  source: vectorsFile,
+                });
+                coverage = init.coverage;
+                ctx.log(`init vectors: ${describeCoverage(init.coverage)}`);
+                return init;
+              },
         onStep: (s) => {
           if (s.segment === 1 || bar === undefined) {
             bar?.stop();
@@ -228,7 +273,7 @@ export async function trainNeural(
     ctx.log(`${r.trainTokensPerSecond.toFixed(0)} training tokens/s, ${r.seconds.toFixed(1)} s in all`);
     return {
       type: config.kind,
-      preset: o.preset ?? "small",
+      preset,
       config,
       train,
       threads: o.threads,
@@ -246,6 +291,7 @@ export async function trainNeural(
       seconds: r.seconds,
       epochs: r.epochs,
       output: o.output,
+      ...(coverage ? { initVectors: { file: vectorsFile, ...coverage } } : {}),
       ...(r.resumedFrom ? { resumedFrom: r.resumedFrom } : {}),
     };
   } finally {

@@ -219,7 +219,7 @@ export const register: Register = (program) => {
   neuralTrainOptions(trainCmd)
     .addHelpText(
       "after",
-      "\nExamples:\n  embedlm lm train --order 5 ptb.train.txt -o ptb5.arpa\n  embedlm lm train --order 5 ptb.train.txt --eval ptb.test.txt\n  embedlm lm train --order 3 --smoothing wb --prune 0,1 corpus.txt -o wb3.arpa\n  embedlm lm train --type lstm --preset small ptb.train.txt --valid ptb.valid.txt --test ptb.test.txt -o ptb-lstm\n  embedlm lm train --type lstm --resume ptb.train.txt --valid ptb.valid.txt -o ptb-lstm\n  embedlm lm train --type gru --hidden 256 --optimizer adam --lr 0.002 --epochs 5 train.txt --valid valid.txt -o gru",
+      "\nExamples:\n  embedlm lm train --order 5 ptb.train.txt -o ptb5.arpa\n  embedlm lm train --order 5 ptb.train.txt --eval ptb.test.txt\n  embedlm lm train --order 3 --smoothing wb --prune 0,1 corpus.txt -o wb3.arpa\n  embedlm lm train --type lstm --preset small ptb.train.txt --valid ptb.valid.txt --test ptb.test.txt -o ptb-lstm\n  embedlm lm train --type lstm --resume ptb.train.txt --valid ptb.valid.txt -o ptb-lstm\n  embedlm lm train --type gru --hidden 256 --optimizer adam --lr 0.002 --epochs 5 train.txt --valid valid.txt -o gru\n  embedlm lm train --type lstm --init-vectors vectors.bin --freeze-embeddings ptb.train.txt --valid ptb.valid.txt -o lstm-w2v\n  embedlm lm train --type nplm --bptt 4 --direct-connections ptb.train.txt --valid ptb.valid.txt -o ptb-nplm\n  embedlm lm train --type gpt --preset mini --bptt 128 ptb.train.txt --valid ptb.valid.txt -o ptb-gpt",
     )
     .action(action(async (ctx, corpus: string[], o: TrainOptions) => train(ctx, corpus, o)));
 

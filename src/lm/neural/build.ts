@@ -1,8 +1,6 @@
 import { type Initializer, uniform } from "../../nn/init.js";
 import type { Layer } from "../../nn/layer.js";
-import { dense } from "../../nn/layers/dense.js";
 import { dropout } from "../../nn/layers/dropout.js";
-import { embedding } from "../../nn/layers/embedding.js";
 import { gru } from "../../nn/layers/gru.js";
 import { lstm } from "../../nn/layers/lstm.js";
 import type { RecurrentOptions } from "../../nn/layers/recurrent.js";
@@ -11,6 +9,10 @@ import { type Model, sequential } from "../../nn/sequential.js";
 import type { Arena } from "../../nn/tensor.js";
 import { EmbedlmError } from "../../util/errors.js";
 import type { NeuralKind, NeuralLmConfig } from "./config.js";
+import type { VectorInit } from "./embedding-init.js";
+import { gptArchitecture } from "./gpt.js";
+import { type EmbeddingLayers, embeddingLayers, logitsLayers } from "./io-layers.js";
+import { nplmArchitecture } from "./nplm.js";
 
 /** What a builder needs beyond the config. */
 export interface BuildNeuralOptions {
@@ -22,8 +24,10 @@ export interface BuildNeuralOptions {
   /** Where parameters and activations live and what computes (an NnRuntime's, or the references). */
   arena?: Arena;
   ops?: NnOps;
-  /** Initial embedding rows [vocabSize, embeddingDim] (e.g. from KeyedVectors), instead of random ones. */
-  embeddingWeights?: ArrayLike<number>;
+  /** Word vectors matched to the vocabulary (src/lm/neural/embedding-init.ts): the embedding's initial rows. */
+  init?: VectorInit;
+  /** The sentence boundary id (`<eos>`): what the NPLM's context holds before the first word. */
+  bos?: number;
 }
 
 /**
@@ -45,34 +49,35 @@ function initializer(config: NeuralLmConfig): Initializer | undefined {
   return config.initRange > 0 ? uniform(-config.initRange, config.initRange) : undefined;
 }
 
-/** The embedding and its dropout: ids [B, T] -> [B, T, embeddingDim]. */
-export function inputLayers(config: NeuralLmConfig, opts: BuildNeuralOptions): Layer[] {
-  const layers: Layer[] = [
-    embedding({
-      inputDim: opts.vocabSize,
-      outputDim: config.embeddingDim,
-      weights: opts.embeddingWeights,
-      trainable: !config.freezeEmbeddings,
-      embeddingsInitializer: initializer(config),
-    }),
-  ];
-  if (config.dropout > 0) layers.push(dropout({ rate: config.dropout }));
-  return layers;
+/**
+ * The embedding (random or from `opts.init`, frozen or not) and its dropout: ids [B, T] ->
+ * [B, T, embeddingDim]. The recurrent layer's input weights take any embeddingDim, as in PyTorch's
+ * word_language_model: no projection.
+ */
+export function inputLayers(config: NeuralLmConfig, opts: BuildNeuralOptions): EmbeddingLayers {
+  const input = embeddingLayers(
+    { ...config, vocabSize: opts.vocabSize },
+    { init: opts.init, initializer: initializer(config) },
+  );
+  if (config.dropout === 0) return input;
+  return { ...input, layers: [...input.layers, dropout({ rate: config.dropout })] };
 }
 
-/** Dropout and the softmax layer's logits: [B, T, inDim] -> [B, T, V]. */
-export function outputLayers(config: NeuralLmConfig, opts: BuildNeuralOptions): Layer[] {
-  if (config.tie)
-    throw new EmbedlmError(
-      "weight tying is not available yet in this build (it comes with the tied output layer)",
-      {
-        field: "tie",
-      },
-    );
+/** Dropout and the softmax layer's logits (dense, or tied to the embedding): [B, T, hiddenSize] -> [B, T, V]. */
+export function outputLayers(
+  config: NeuralLmConfig,
+  opts: BuildNeuralOptions,
+  input: EmbeddingLayers,
+): Layer[] {
   const init = initializer(config);
   const layers: Layer[] = [];
   if (config.dropout > 0) layers.push(dropout({ rate: config.dropout }));
-  layers.push(dense({ units: opts.vocabSize, kernelInitializer: init, biasInitializer: init }));
+  layers.push(
+    ...logitsLayers({ ...config, vocabSize: opts.vocabSize }, input, config.hiddenSize, {
+      kernelInitializer: init,
+      biasInitializer: init,
+    }),
+  );
   return layers;
 }
 
@@ -93,7 +98,8 @@ function recurrentArchitecture(layer: (o: RecurrentOptions) => Layer): NeuralArc
         recurrentInitializer: init,
         biasInitializer: init,
       });
-      return sequential([...inputLayers(config, opts), rnn, ...outputLayers(config, opts)], {
+      const input = inputLayers(config, opts);
+      return sequential([...input.layers, rnn, ...outputLayers(config, opts, input)], {
         inputShape: [null],
         seed: opts.seed,
         dropoutSeed: opts.dropoutSeed,
@@ -108,6 +114,8 @@ function recurrentArchitecture(layer: (o: RecurrentOptions) => Layer): NeuralArc
 export const architectures: Partial<Record<NeuralKind, NeuralArchitecture>> = {
   lstm: recurrentArchitecture(lstm),
   gru: recurrentArchitecture(gru),
+  nplm: nplmArchitecture,
+  gpt: gptArchitecture,
 };
 
 export function architecture(kind: NeuralKind): NeuralArchitecture {

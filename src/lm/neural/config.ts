@@ -1,4 +1,6 @@
 import { checkInt, checkNumber, EmbedlmError } from "../../util/errors.js";
+import { gptPresets } from "./gpt.js";
+import { nplmPresets } from "./nplm.js";
 
 /** The neural language model architectures (src/lm/neural/build.ts maps each to a builder). */
 export type NeuralKind = "nplm" | "lstm" | "gru" | "gpt";
@@ -96,6 +98,13 @@ export const zarembaPresets: Record<"small" | "medium" | "large", NeuralPreset> 
   large: zaremba(1500, 0.65, 0.04, 35, { epochs: 55, lrDecay: 1 / 1.15, decayAfter: 14, clip: 10 }),
 };
 export type PresetName = keyof typeof zarembaPresets;
+
+/** The presets of a kind by name, and the default one. */
+export function neuralPresets(kind: NeuralKind): { presets: Record<string, NeuralPreset>; default: string } {
+  if (kind === "gpt") return { presets: gptPresets, default: "nano" };
+  if (kind === "nplm") return { presets: nplmPresets, default: "bengio" };
+  return { presets: zarembaPresets, default: "small" };
+}
 
 /** Checks a config (from options or a config.json) field by field; returns it. */
 export function checkConfig(c: NeuralLmConfig, file?: string): NeuralLmConfig {

@@ -9,5 +9,9 @@ export {
   outputLayers,
 } from "./build.js";
 export * from "./config.js";
+export * from "./embedding-init.js";
+export * from "./gpt.js";
 export * from "./io.js";
+export * from "./io-layers.js";
 export * from "./model.js";
+export * from "./nplm.js";

@@ -123,6 +123,7 @@ export async function loadNeuralLm(path: string, opts: LoadNeuralOptions = {}): 
   const { config, vocab } = await readModelHeader(dir);
   const net = buildNeuralModel(config, {
     vocabSize: vocab.size,
+    bos: vocab.eos,
     arena: opts.runtime?.arena,
     ops: opts.runtime,
   });

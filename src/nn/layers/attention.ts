@@ -2,6 +2,7 @@ import { EmbedlmError } from "../../util/errors.js";
 import type { GemmFn } from "../gemm.js";
 import { glorotUniform, zeros } from "../init.js";
 import { type BuildContext, type Layer, lastDim } from "../layer.js";
+import type { NnOps } from "../ops.js";
 import type { Param } from "../params.js";
 import { type Buf, type IdTensor, Scratch, type Tensor } from "../tensor.js";
 
@@ -28,6 +29,7 @@ export class MultiHeadAttention implements Layer {
   private bout!: Param;
   private x!: Tensor;
   private gemm!: GemmFn;
+  private ops!: NnOps;
   private qkv!: Scratch;
   private p!: Scratch;
   private o!: Scratch;
@@ -43,6 +45,7 @@ export class MultiHeadAttention implements Layer {
 
   build(input: readonly (number | null)[], ctx: BuildContext): (number | null)[] {
     this.gemm = ctx.ops.gemm;
+    this.ops = ctx.ops;
     const d = lastDim(input, this.name);
     if (d % this.heads !== 0)
       throw new EmbedlmError(`dimension ${d} is not divisible by numHeads ${this.heads}`, {
@@ -69,29 +72,38 @@ export class MultiHeadAttention implements Layer {
     const qkv = this.qkv.get([B, T, 3 * D]).data;
     const P = this.p.get([B, nh, T, T]).data;
     const o = this.o.get([B, T, D]).data;
-    linear(this.gemm, x.data, B * T, D, 3 * D, this.win.value.data, this.bin.value.data, qkv);
+    linear(this.ops, x.data, B * T, D, 3 * D, this.win.value.data, this.bin.value.data, qkv);
     for (let b = 0; b < B; b++)
       for (let h = 0; h < nh; h++) {
         const q = b * T * 3 * D + h * dh;
+        this.gemm(
+          false,
+          true,
+          T,
+          T,
+          dh,
+          scale,
+          qkv,
+          q,
+          3 * D,
+          qkv,
+          q + D,
+          3 * D,
+          0,
+          P,
+          (b * nh + h) * T * T,
+          T,
+        );
+      }
+    this.ops.causalSoftmaxForward(B * nh, T, P, 0);
+    for (let b = 0; b < B; b++)
+      for (let h = 0; h < nh; h++) {
         const pOff = (b * nh + h) * T * T;
-        this.gemm(false, true, T, T, dh, scale, qkv, q, 3 * D, qkv, q + D, 3 * D, 0, P, pOff, T);
-        for (let t = 0; t < T; t++) {
-          const row = pOff + t * T;
-          let max = Number.NEGATIVE_INFINITY;
-          for (let s = 0; s <= t; s++) max = Math.max(max, P[row + s]);
-          let sum = 0;
-          for (let s = 0; s <= t; s++) {
-            const e = Math.exp(P[row + s] - max);
-            P[row + s] = e;
-            sum += e;
-          }
-          for (let s = 0; s <= t; s++) P[row + s] /= sum;
-          P.fill(0, row + t + 1, row + T);
-        }
-        this.gemm(false, false, T, dh, T, 1, P, pOff, T, qkv, q + 2 * D, 3 * D, 0, o, b * T * D + h * dh, D);
+        const v = b * T * 3 * D + h * dh + 2 * D;
+        this.gemm(false, false, T, dh, T, 1, P, pOff, T, qkv, v, 3 * D, 0, o, b * T * D + h * dh, D);
       }
     const y = this.y.get([B, T, D]);
-    linear(this.gemm, o, B * T, D, D, this.wout.value.data, this.bout.value.data, y.data);
+    linear(this.ops, o, B * T, D, D, this.wout.value.data, this.bout.value.data, y.data);
     return y;
   }
 
@@ -105,7 +117,7 @@ export class MultiHeadAttention implements Layer {
     const o = this.o.get([B, T, D]).data;
     const dqkv = this.dqkv.get([B, T, 3 * D]).data;
     const dP = this.dp.get([T, T]).data;
-    linearBackward(this.gemm, dy.data, o, B * T, D, D, this.wout, this.bout);
+    linearBackward(this.ops, dy.data, o, B * T, D, D, this.wout, this.bout);
     // o's buffer is not needed any more: it takes dLoss/do.
     const dO = o;
     this.gemm(false, false, B * T, D, D, 1, dy.data, 0, D, this.wout.value.data, 0, D, 0, dO, 0, D);
@@ -116,15 +128,11 @@ export class MultiHeadAttention implements Layer {
         const pOff = (b * nh + h) * T * T;
         this.gemm(false, true, T, T, dh, 1, dO, oOff, D, qkv, q + 2 * D, 3 * D, 0, dP, 0, T);
         this.gemm(true, false, T, dh, T, 1, P, pOff, T, dO, oOff, D, 0, dqkv, q + 2 * D, 3 * D);
-        for (let t = 0; t < T; t++) {
-          let dot = 0;
-          for (let s = 0; s <= t; s++) dot += dP[t * T + s] * P[pOff + t * T + s];
-          for (let s = 0; s < T; s++) dP[t * T + s] = P[pOff + t * T + s] * (dP[t * T + s] - dot);
-        }
+        this.ops.causalSoftmaxBackward(1, T, P, pOff, dP, 0);
         this.gemm(false, false, T, dh, T, scale, dP, 0, T, qkv, q + D, 3 * D, 0, dqkv, q, 3 * D);
         this.gemm(true, false, T, dh, T, scale, dP, 0, T, qkv, q, 3 * D, 0, dqkv, q + D, 3 * D);
       }
-    linearBackward(this.gemm, dqkv, this.x.data, B * T, D, 3 * D, this.win, this.bin);
+    linearBackward(this.ops, dqkv, this.x.data, B * T, D, 3 * D, this.win, this.bin);
     const dx = this.dx.get([B, T, D]);
     this.gemm(false, false, B * T, D, 3 * D, 1, dqkv, 0, 3 * D, this.win.value.data, 0, D, 0, dx.data, 0, D);
     return dx;
@@ -132,23 +140,14 @@ export class MultiHeadAttention implements Layer {
 }
 
 /** y [rows, out] = x [rows, in] W^T + b. */
-function linear(
-  gemm: GemmFn,
-  x: Buf,
-  rows: number,
-  inDim: number,
-  out: number,
-  w: Buf,
-  b: Buf,
-  y: Buf,
-): void {
-  for (let r = 0; r < rows; r++) y.set(b, r * out);
-  gemm(false, true, rows, out, inDim, 1, x, 0, inDim, w, 0, inDim, 1, y, 0, out);
+function linear(ops: NnOps, x: Buf, rows: number, inDim: number, out: number, w: Buf, b: Buf, y: Buf): void {
+  ops.gemm(false, true, rows, out, inDim, 1, x, 0, inDim, w, 0, inDim, 0, y, 0, out);
+  ops.addBias(rows, out, b, y);
 }
 
 /** dW += dy^T x, db += column sums of dy (dy [rows, out], x [rows, in]). */
 function linearBackward(
-  gemm: GemmFn,
+  ops: NnOps,
   dy: Buf,
   x: Buf,
   rows: number,
@@ -157,10 +156,53 @@ function linearBackward(
   w: Param,
   b: Param,
 ): void {
-  gemm(true, false, out, inDim, rows, 1, dy, 0, out, x, 0, inDim, 1, w.grad.data, 0, inDim);
-  const gb = b.grad.data;
-  for (let r = 0; r < rows; r++) for (let j = 0; j < out; j++) gb[j] += dy[r * out + j];
+  ops.gemm(true, false, out, inDim, rows, 1, dy, 0, out, x, 0, inDim, 1, w.grad.data, 0, inDim);
+  ops.columnSums(rows, out, dy, b.grad.data);
 }
 
 export const multiHeadAttention = (opts: MultiHeadAttentionOptions): MultiHeadAttention =>
   new MultiHeadAttention(opts);
+
+/**
+ * Causal softmax in place on `count` score matrices [T, T] from pOff: row t becomes the softmax of
+ * its columns 0..t, and its columns after t become 0. The readable twin of the kernel in
+ * assembly/attention.ts.
+ */
+export function causalSoftmaxForward(count: number, T: number, p: Buf, pOff: number): void {
+  for (let m = 0; m < count; m++)
+    for (let t = 0; t < T; t++) {
+      const row = pOff + (m * T + t) * T;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let s = 0; s <= t; s++) max = Math.max(max, p[row + s]);
+      let sum = 0;
+      for (let s = 0; s <= t; s++) {
+        const e = Math.exp(p[row + s] - max);
+        p[row + s] = e;
+        sum += e;
+      }
+      for (let s = 0; s <= t; s++) p[row + s] /= sum;
+      p.fill(0, row + t + 1, row + T);
+    }
+}
+
+/**
+ * Its backward on `count` matrices: dp holds dLoss/dP and receives dLoss/dscores, in place:
+ * dp[t, s] = P[t, s] (dp[t, s] - sum_u dp[t, u] P[t, u]) (zero after column t, where P is zero).
+ */
+export function causalSoftmaxBackward(
+  count: number,
+  T: number,
+  p: Buf,
+  pOff: number,
+  dp: Buf,
+  dpOff: number,
+): void {
+  for (let m = 0; m < count; m++)
+    for (let t = 0; t < T; t++) {
+      const pr = pOff + (m * T + t) * T;
+      const dr = dpOff + (m * T + t) * T;
+      let dot = 0;
+      for (let s = 0; s <= t; s++) dot += dp[dr + s] * p[pr + s];
+      for (let s = 0; s < T; s++) dp[dr + s] = p[pr + s] * (dp[dr + s] - dot);
+    }
+}

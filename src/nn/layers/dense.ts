@@ -1,7 +1,8 @@
-import { type Activation, activate, activateBackward } from "../activations.js";
+import type { Activation } from "../activations.js";
 import type { GemmFn } from "../gemm.js";
 import { type Initializer, uniform } from "../init.js";
 import { type BuildContext, type Layer, lastDim } from "../layer.js";
+import type { NnOps } from "../ops.js";
 import type { Param } from "../params.js";
 import { type IdTensor, Scratch, type Tensor } from "../tensor.js";
 
@@ -31,10 +32,10 @@ export class Dense implements Layer {
   private inDim = 0;
   private x!: Tensor;
   private gemm!: GemmFn;
+  private ops!: NnOps;
   private z!: Scratch;
   private y!: Scratch;
   private dx!: Scratch;
-  private ones!: Scratch;
 
   constructor(opts: DenseOptions) {
     this.opts = opts;
@@ -44,6 +45,7 @@ export class Dense implements Layer {
 
   build(input: readonly (number | null)[], ctx: BuildContext): (number | null)[] {
     this.gemm = ctx.ops.gemm;
+    this.ops = ctx.ops;
     this.inDim = lastDim(input, this.name);
     const bound = 1 / Math.sqrt(this.inDim);
     this.w = ctx.params.add(
@@ -60,7 +62,6 @@ export class Dense implements Layer {
     this.z = new Scratch(ctx.arena);
     this.y = new Scratch(ctx.arena);
     this.dx = new Scratch(ctx.arena);
-    this.ones = new Scratch(ctx.arena);
     return [...input.slice(0, -1), this.opts.units];
   }
 
@@ -72,7 +73,6 @@ export class Dense implements Layer {
     const shape = [...x.shape.slice(0, -1), units];
     const y = this.y.get(shape);
     const z = this.act === "linear" ? y : this.z.get(shape);
-    if (this.b !== undefined) for (let r = 0; r < rows; r++) z.data.set(this.b.value.data, r * units);
     this.gemm(
       false,
       true,
@@ -86,12 +86,13 @@ export class Dense implements Layer {
       this.w.value.data,
       0,
       this.inDim,
-      this.b ? 1 : 0,
+      0,
       z.data,
       0,
       units,
     );
-    if (z !== y) activate(this.act, z.data, y.data, y.data.length);
+    if (this.b !== undefined) this.ops.addBias(rows, units, this.b.value.data, z.data);
+    if (z !== y) this.ops.activate(this.act, z.data, y.data, y.data.length);
     return y;
   }
 
@@ -103,7 +104,7 @@ export class Dense implements Layer {
     if (this.act !== "linear") {
       // The pre-activation buffer is no longer needed after this, so it takes dz.
       const z = this.z.get(dy.shape);
-      activateBackward(this.act, z.data, y.data, dy.data, z.data, dy.data.length);
+      this.ops.activateBackward(this.act, z.data, y.data, dy.data, z.data, dy.data.length);
       dz = z;
     }
     this.gemm(
@@ -124,29 +125,7 @@ export class Dense implements Layer {
       0,
       this.inDim,
     );
-    if (this.b !== undefined) {
-      // Column sums of dz as a product with a ones vector, so they run on the GEMM kernel too.
-      const ones = this.ones.get([rows]).data;
-      if (ones[0] !== 1) ones.fill(1);
-      this.gemm(
-        false,
-        false,
-        1,
-        units,
-        rows,
-        1,
-        ones,
-        0,
-        rows,
-        dz.data,
-        0,
-        units,
-        1,
-        this.b.grad.data,
-        0,
-        units,
-      );
-    }
+    if (this.b !== undefined) this.ops.columnSums(rows, units, dz.data, this.b.grad.data);
     const dx = this.dx.get(this.x.shape);
     this.gemm(
       false,

@@ -1,8 +1,9 @@
 import { EmbedlmError } from "../../util/errors.js";
 import { fromArray, type Initializer, normal } from "../init.js";
 import type { BuildContext, Layer } from "../layer.js";
+import type { NnOps } from "../ops.js";
 import type { Param } from "../params.js";
-import { type IdTensor, isIdTensor, Scratch, type Tensor } from "../tensor.js";
+import { type Buf, type IdTensor, isIdTensor, Scratch, type Tensor } from "../tensor.js";
 
 export interface EmbeddingOptions {
   /** Vocabulary size. */
@@ -28,6 +29,7 @@ export class Embedding implements Layer {
   private w!: Param;
   private ids!: IdTensor;
   private y!: Scratch;
+  private ops!: NnOps;
 
   constructor(opts: EmbeddingOptions) {
     this.opts = opts;
@@ -44,7 +46,13 @@ export class Embedding implements Layer {
       sparse: true,
     });
     this.y = new Scratch(ctx.arena);
+    this.ops = ctx.ops;
     return [...input, outputDim];
+  }
+
+  /** The table [inputDim, outputDim], after build (a tied output layer shares it). */
+  get weight(): Param {
+    return this.w;
   }
 
   forward(x: Tensor | IdTensor): Tensor {
@@ -53,28 +61,42 @@ export class Embedding implements Layer {
     const { inputDim, outputDim: d } = this.opts;
     this.ids = x;
     const y = this.y.get([...x.shape, d]);
-    const w = this.w.value.data;
     for (let i = 0; i < x.data.length; i++) {
       const id = x.data[i];
       if (id < 0 || id >= inputDim)
         throw new EmbedlmError(`id ${id} out of range [0, ${inputDim})`, { field: this.name });
-      y.data.set(w.subarray(id * d, id * d + d), i * d);
     }
+    this.ops.gatherRows(x.data.length, d, x.data, this.w.value.data, y.data);
     return y;
   }
 
   backward(dy: Tensor): undefined {
     if (!this.w.trainable) return undefined;
     const d = this.opts.outputDim;
-    const g = this.w.grad.data;
     const ids = this.ids.data;
-    for (let i = 0; i < ids.length; i++) {
-      const o = ids[i] * d;
-      for (let j = 0; j < d; j++) g[o + j] += dy.data[i * d + j];
-      this.w.rows!.add(ids[i]);
-    }
+    this.ops.scatterAddRows(ids.length, d, ids, dy.data, this.w.grad.data);
+    for (let i = 0; i < ids.length; i++) this.w.rows!.add(ids[i]);
     return undefined;
   }
 }
 
 export const embedding = (opts: EmbeddingOptions): Embedding => new Embedding(opts);
+
+/**
+ * The lookup: y [n, d] row i = w row ids[i] (ids checked by the caller). The readable twin of the
+ * kernel in assembly/rows.ts.
+ */
+export function gatherRows(n: number, d: number, ids: Int32Array, w: Buf, y: Buf): void {
+  for (let i = 0; i < n; i++) {
+    const o = ids[i] * d;
+    for (let j = 0; j < d; j++) y[i * d + j] = w[o + j];
+  }
+}
+
+/** The sparse gradient: g row ids[i] += dy [n, d] row i (repeated ids accumulate). Twin of assembly/rows.ts. */
+export function scatterAddRows(n: number, d: number, ids: Int32Array, dy: Buf, g: Buf): void {
+  for (let i = 0; i < n; i++) {
+    const o = ids[i] * d;
+    for (let j = 0; j < d; j++) g[o + j] += dy[i * d + j];
+  }
+}

@@ -125,7 +125,7 @@ export class GruCell implements RecurrentCell {
       this.gemm(false, false, B, H, G3, 1, gh, t * G3, T * G3, this.w.whh.value.data, 0, H, 1, dh, 0, H);
     }
     const dx = this.dx.get(this.x.shape);
-    recurrentWeightGrads(this.gemm, B * T, G3, I, H, gx, gh, this.x.data, hp, this.w, dx.data);
+    recurrentWeightGrads(this.ops, B * T, G3, I, H, gx, gh, this.x.data, hp, this.w, dx.data);
     return dx;
   }
 }

@@ -1,5 +1,5 @@
 import { sigmoid } from "../activations.js";
-import type { GemmFn } from "../gemm.js";
+import { type GemmFn, gemm } from "../gemm.js";
 import type { BuildContext } from "../layer.js";
 import type { NnOps } from "../ops.js";
 import { type Buf, Scratch, type Tensor } from "../tensor.js";
@@ -17,7 +17,8 @@ import {
  *   gates = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh        [B, 4H]
  *   c_t = σ(f) c_{t-1} + σ(i) tanh(g);  h_t = σ(o) tanh(c_t)
  * x [B, T, I] -> h [B, T, H]; weight_ih [4H, I], weight_hh [4H, H], bias_ih [4H], bias_hh [4H].
- * The input projection of all steps is one GEMM; each step adds one [B, H] x [H, 4H] GEMM.
+ * The input projection of all steps is one GEMM; the recurrence (one [B, H] x [H, 4H] GEMM and the
+ * fused gate update per step) is one lstmSequenceForward / lstmSequenceBackward call.
  */
 export class LstmCell implements RecurrentCell {
   readonly stateCount = 2;
@@ -60,9 +61,6 @@ export class LstmCell implements RecurrentCell {
     const hp = this.hprev.get([B, T, H]).data;
     const c0 = this.c0.get([B, H]).data;
     c0.set(state[1]);
-    const bih = this.w.bih.value.data;
-    const bhh = this.w.bhh.value.data;
-    for (let r = 0; r < B * T; r++) for (let j = 0; j < G4; j++) g[r * G4 + j] = bih[j] + bhh[j];
     this.gemm(
       false,
       true,
@@ -76,56 +74,15 @@ export class LstmCell implements RecurrentCell {
       this.w.wih.value.data,
       0,
       this.inDim,
-      1,
+      0,
       g,
       0,
       G4,
     );
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) {
-        const src =
-          t === 0
-            ? state[0].subarray(b * H, (b + 1) * H)
-            : y.data.subarray((b * T + t - 1) * H, (b * T + t) * H);
-        hp.set(src, (b * T + t) * H);
-      }
-      this.gemm(
-        false,
-        true,
-        B,
-        G4,
-        H,
-        1,
-        hp,
-        t * H,
-        T * H,
-        this.w.whh.value.data,
-        0,
-        H,
-        1,
-        g,
-        t * G4,
-        T * G4,
-      );
-      if (t === 0) this.ops.lstmStepForward(B, H, g, 0, T * G4, c0, 0, H, c, 0, T * H, y.data, 0, T * H);
-      else
-        this.ops.lstmStepForward(
-          B,
-          H,
-          g,
-          t * G4,
-          T * G4,
-          c,
-          (t - 1) * H,
-          T * H,
-          c,
-          t * H,
-          T * H,
-          y.data,
-          t * H,
-          T * H,
-        );
-    }
+    this.ops.addBias(B * T, G4, this.w.bih.value.data, g);
+    this.ops.addBias(B * T, G4, this.w.bhh.value.data, g);
+    for (let b = 0; b < B; b++) hp.set(state[0].subarray(b * H, (b + 1) * H), b * T * H);
+    this.ops.lstmSequenceForward(B, T, H, g, hp, c0, c, y.data, this.w.whh.value.data);
     if (carry)
       for (let b = 0; b < B; b++) {
         const last = (b * T + T - 1) * H;
@@ -148,32 +105,11 @@ export class LstmCell implements RecurrentCell {
     const dc = this.dc.get([B, H]).data;
     dh.fill(0);
     dc.fill(0);
-    for (let t = T - 1; t >= 0; t--) {
-      const [cp, cpOff, cpStride] = t === 0 ? [c0, 0, H] : [c, (t - 1) * H, T * H];
-      this.ops.lstmStepBackward(
-        B,
-        H,
-        g,
-        t * G4,
-        T * G4,
-        c,
-        t * H,
-        T * H,
-        cp,
-        cpOff,
-        cpStride,
-        dy,
-        t * H,
-        T * H,
-        dh,
-        dc,
-      );
-      this.gemm(false, false, B, H, G4, 1, g, t * G4, T * G4, this.w.whh.value.data, 0, H, 0, dh, 0, H);
-    }
+    this.ops.lstmSequenceBackward(B, T, H, g, c, c0, dy, dh, dc, this.w.whh.value.data);
     // g now holds dLoss/dgates for every step.
     const hp = this.hprev.get([B, T, H]).data;
     const dx = this.dx.get(this.x.shape);
-    recurrentWeightGrads(this.gemm, B * T, G4, I, H, g, g, this.x.data, hp, this.w, dx.data);
+    recurrentWeightGrads(this.ops, B * T, G4, I, H, g, g, this.x.data, hp, this.w, dx.data);
     return dx;
   }
 }
@@ -259,5 +195,78 @@ export function lstmStepBackward(
       g[gi + 3 * H + j] = dhv * tc * og * (1 - og);
       dc[b * H + j] = dcv * fg;
     }
+  }
+}
+
+/**
+ * The recurrent part of one LSTM layer's forward over T steps (the readable twin of the kernel in
+ * assembly/lstm.ts, which runs batch rows on several threads): per step t,
+ *   gates[:, t] += h_{t-1} W_hh^T;  lstmStepForward on gates[:, t].
+ * gates [B, T, 4H] hold x W_ih^T + biases on entry and the activations on return; hp [B, T, H]
+ * holds h_0 in hp[:, 0] and receives h_{t-1} in hp[:, t]; c0 [B, H]; c, y [B, T, H] out;
+ * whh [4H, H] (PyTorch's weight_hh).
+ */
+export function lstmSequenceForward(
+  B: number,
+  T: number,
+  H: number,
+  g: Buf,
+  hp: Buf,
+  c0: Buf,
+  c: Buf,
+  y: Buf,
+  whh: Buf,
+): void {
+  const G4 = 4 * H;
+  for (let t = 0; t < T; t++) {
+    if (t > 0)
+      for (let b = 0; b < B; b++) hp.set(y.subarray((b * T + t - 1) * H, (b * T + t) * H), (b * T + t) * H);
+    gemm(false, true, B, G4, H, 1, hp, t * H, T * H, whh, 0, H, 1, g, t * G4, T * G4);
+    if (t === 0) lstmStepForward(B, H, g, 0, T * G4, c0, 0, H, c, 0, T * H, y, 0, T * H);
+    else lstmStepForward(B, H, g, t * G4, T * G4, c, (t - 1) * H, T * H, c, t * H, T * H, y, t * H, T * H);
+  }
+}
+
+/**
+ * The recurrent part of one LSTM layer's backward, steps T-1 down to 0: lstmStepBackward on
+ * gates[:, t], then dh = dgates_t W_hh. gates, c, c0 as lstmSequenceForward left them; dy [B, T, H];
+ * dh, dc [B, H] carry the gradients of h and c between steps (zero on entry for a fresh sequence).
+ * Leaves dLoss/dpre-activations of every step in gates.
+ */
+export function lstmSequenceBackward(
+  B: number,
+  T: number,
+  H: number,
+  g: Buf,
+  c: Buf,
+  c0: Buf,
+  dy: Buf,
+  dh: Buf,
+  dc: Buf,
+  whh: Buf,
+): void {
+  const G4 = 4 * H;
+  for (let t = T - 1; t >= 0; t--) {
+    if (t === 0) lstmStepBackward(B, H, g, 0, T * G4, c, 0, T * H, c0, 0, H, dy, 0, T * H, dh, dc);
+    else
+      lstmStepBackward(
+        B,
+        H,
+        g,
+        t * G4,
+        T * G4,
+        c,
+        t * H,
+        T * H,
+        c,
+        (t - 1) * H,
+        T * H,
+        dy,
+        t * H,
+        T * H,
+        dh,
+        dc,
+      );
+    gemm(false, false, B, H, G4, 1, g, t * G4, T * G4, whh, 0, H, 0, dh, 0, H);
   }
 }

@@ -1,6 +1,6 @@
-import type { GemmFn } from "../gemm.js";
 import { type Initializer, uniform } from "../init.js";
 import { type BuildContext, type Layer, lastDim } from "../layer.js";
+import type { NnOps } from "../ops.js";
 import type { Param } from "../params.js";
 import { type Arena, type Buf, type IdTensor, Scratch, type Tensor } from "../tensor.js";
 import { Dropout } from "./dropout.js";
@@ -162,7 +162,7 @@ export function recurrentWeights(
  * Accumulates the weight and bias gradients and writes dx [r, I].
  */
 export function recurrentWeightGrads(
-  gemm: GemmFn,
+  ops: NnOps,
   rows: number,
   G: number,
   I: number,
@@ -174,14 +174,10 @@ export function recurrentWeightGrads(
   w: RecurrentWeights,
   dx: Buf,
 ): void {
+  const gemm = ops.gemm;
   gemm(true, false, G, I, rows, 1, gIn, 0, G, x, 0, I, 1, w.wih.grad.data, 0, I);
   gemm(true, false, G, H, rows, 1, gRec, 0, G, hp, 0, H, 1, w.whh.grad.data, 0, H);
-  const gbi = w.bih.grad.data;
-  const gbh = w.bhh.grad.data;
-  for (let r = 0; r < rows; r++)
-    for (let j = 0; j < G; j++) {
-      gbi[j] += gIn[r * G + j];
-      gbh[j] += gRec[r * G + j];
-    }
+  ops.columnSums(rows, G, gIn, w.bih.grad.data);
+  ops.columnSums(rows, G, gRec, w.bhh.grad.data);
   gemm(false, false, rows, I, G, 1, gIn, 0, G, w.wih.value.data, 0, I, 0, dx, 0, I);
 }

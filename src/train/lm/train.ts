@@ -2,8 +2,10 @@ import { appendFile, mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { architecture, buildNeuralModel } from "../../lm/neural/build.js";
 import { checkConfig, type NeuralLmConfig, type NeuralTrainConfig } from "../../lm/neural/config.js";
+import type { VectorInit } from "../../lm/neural/embedding-init.js";
 import { readModelHeader, saveModelFiles, WEIGHTS_FILE, writeModelHeader } from "../../lm/neural/io.js";
 import { configTokenizer, NeuralLanguageModel, NeuralVocab } from "../../lm/neural/model.js";
+import { NgramContext } from "../../lm/neural/nplm.js";
 import { loadWeights, saveWeights } from "../../nn/checkpoint.js";
 import { Recurrent } from "../../nn/layers/recurrent.js";
 import { adam, adamw, clipGradNorm, type Optimizer, sgd } from "../../nn/optim.js";
@@ -44,8 +46,11 @@ export interface TrainLmOptions extends NeuralTrainConfig {
   signal?: AbortSignal;
   /** Steps between metrics lines (default 100). */
   logEvery?: number;
-  /** Initial embedding rows [V, embeddingDim] by the training vocabulary's ids (e.g. from KeyedVectors). */
-  embeddingWeights?: (words: readonly string[]) => Promise<ArrayLike<number>>;
+  /**
+   * Word vectors for the embedding, matched to the training vocabulary once it is known (e.g.
+   * `(words) => matchVectors(words, vectors)`); not called on resume (the checkpoint has the weights).
+   */
+  initVectors?: (words: readonly string[]) => VectorInit | Promise<VectorInit>;
   /** Called after every step (progress display). */
   onStep?: (s: StepInfo) => void;
   /** Called after every epoch. */
@@ -154,11 +159,11 @@ function checkOptions(o: TrainLmOptions): void {
   if (o.checkpointMinutes !== undefined) checkNumber("checkpointMinutes", o.checkpointMinutes, 0);
 }
 
-/** The recurrent layers' carried states, as checkpoint tensors "state.<layer>.<l>.<k>". */
+/** The carried states (recurrent layers, the NPLM's last words), as checkpoint tensors "state.<layer>.<l>.<k>". */
 function stateTensors(net: Model): Record<string, StTensor> {
   const out: Record<string, StTensor> = {};
   net.net.layers.forEach((layer, i) => {
-    if (!(layer instanceof Recurrent)) return;
+    if (!(layer instanceof Recurrent || layer instanceof NgramContext)) return;
     for (let l = 0; ; l++) {
       const s = layer.state(l);
       if (s === undefined) break;
@@ -172,7 +177,7 @@ function stateTensors(net: Model): Record<string, StTensor> {
 
 function restoreStates(net: Model, tensors: Record<string, StTensor>): void {
   net.net.layers.forEach((layer, i) => {
-    if (!(layer instanceof Recurrent)) return;
+    if (!(layer instanceof Recurrent || layer instanceof NgramContext)) return;
     for (let l = 0; ; l++) {
       const s = layer.state(l);
       if (s === undefined) break;
@@ -263,7 +268,8 @@ export async function trainNeuralLm(
     dropoutSeed: seed + 1,
     arena: o.runtime?.arena,
     ops: o.runtime,
-    embeddingWeights: o.embeddingWeights && !o.resume ? await o.embeddingWeights(words) : undefined,
+    init: o.initVectors && !o.resume ? await o.initVectors(words) : undefined,
+    bos: vocab.eos,
   });
   const lm = new NeuralLanguageModel(o.config, vocab, net);
   const opt = makeOptimizer(o, net);

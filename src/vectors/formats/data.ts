@@ -1,4 +1,5 @@
 import { EmbedlmError } from "../../util/errors.js";
+import { WordIndex } from "../word-index.js";
 
 /** What every format reads and writes: words in row order, optional counts, one row-major matrix. */
 export interface VectorData {
@@ -10,8 +11,8 @@ export interface VectorData {
   vectors: Float32Array;
   /** Corpus frequency of each word, where the format or the trainer knows it. */
   counts?: Float64Array;
-  /** word -> row, when the reader already built it (saves building it again). */
-  wordIndex?: Map<string, number>;
+  /** word -> row over `words`, when the reader already built it (saves building it again). */
+  wordIndex?: WordIndex;
 }
 
 /** Precision the values pass through while loading (gensim's `datatype`): the store stays float32. */
@@ -35,28 +36,36 @@ export const defaultAllocate = (length: number): Float32Array => new Float32Arra
 
 /** Builds the word index while rows are read, applying the duplicate policy with the row's location. */
 export class WordTable {
-  readonly words: string[] = [];
   /** word -> row of the words kept. */
-  readonly index = new Map<string, number>();
+  readonly index: WordIndex;
 
   constructor(
     private readonly file: string,
     private readonly policy: "error" | "first",
-  ) {}
+    expected?: number,
+  ) {
+    this.index = new WordIndex(expected);
+  }
 
-  /** Adds `word`; returns false when it is a duplicate to skip (policy "first"). */
-  add(word: string, where: { line?: number; offset?: number; field?: string }): boolean {
+  /** Words kept, in row order. */
+  get words(): string[] {
+    return this.index.words;
+  }
+
+  /**
+   * Adds `word`; returns false when it is a duplicate to skip (policy "first"). `hash`: its
+   * hashWord, when the reader has it.
+   */
+  add(word: string, where: { line?: number; offset?: number; field?: string }, hash?: number): boolean {
     if (word.length === 0) throw new EmbedlmError("empty word", { file: this.file, ...where });
-    const first = this.index.get(word);
-    if (first !== undefined) {
+    const first = this.index.add(word, hash);
+    if (first !== -1) {
       if (this.policy === "first") return false;
       throw new EmbedlmError(
-        `duplicate word '${word}' in row ${this.words.length + 1} (first seen as row ${first + 1}); pass duplicates: "first" (CLI --duplicates first) to keep the first as gensim does`,
+        `duplicate word '${word}' in row ${this.index.size + 1} (first seen as row ${first + 1}); pass duplicates: "first" (CLI --duplicates first) to keep the first as gensim does`,
         { file: this.file, ...where },
       );
     }
-    this.index.set(word, this.words.length);
-    this.words.push(word);
     return true;
   }
 }

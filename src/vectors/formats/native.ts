@@ -5,9 +5,11 @@
 //
 // The matrix is [count x dim] row-major little-endian: float32, float16, or int8 with a float32
 // scale per row (stored first, count x f32, then count x dim int8; value = q * scale).
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { isUtf8 } from "node:buffer";
+import { closeSync, fstatSync, openSync, read, readSync } from "node:fs";
 import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
+import { hashLines } from "../word-index.js";
 import {
   applyDtype,
   defaultAllocate,
@@ -55,7 +57,23 @@ function valueBytes(dtype: NativeDtype): number {
   return dtype === "float32" ? 4 : dtype === "float16" ? 2 : 1;
 }
 
-export function readNative(file: string, opts: ReadOptions = {}): VectorData {
+/** Where the parts of an opened native file lie (the header checked against the file size). */
+interface NativeFile {
+  file: string;
+  fd: number;
+  count: number;
+  dim: number;
+  dtype: NativeDtype;
+  header: NativeHeader;
+  vocabAt: number;
+  countsAt: number;
+  dataAt: number;
+  scalesBytes: number;
+  /** Rows to read (count, or `limit` when smaller). */
+  rows: number;
+}
+
+function openNative(file: string, opts: ReadOptions): NativeFile {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -109,42 +127,120 @@ export function readNative(file: string, opts: ReadOptions = {}): VectorData {
       );
     }
     const rows = Math.min(count, opts.limit ?? Number.POSITIVE_INFINITY);
-    const vbuf = Buffer.allocUnsafe(h.vocabBytes);
-    readFully(fd, vbuf, vocabAt, file);
-    const all = h.vocabBytes === 0 ? [] : vbuf.toString("utf8").split("\n");
-    if (all.length !== count) {
-      throw new EmbedlmError(`the vocabulary holds ${all.length} words but the header says ${count}`, {
-        file,
-        offset: vocabAt,
-      });
-    }
-    const table = new WordTable(file, "error");
-    // One location for every word (the error names the row): a string per word cost ~0.2 s at 400k words.
-    const where = { offset: vocabAt, field: "vocabulary" };
-    for (let i = 0; i < rows; i++) table.add(all[i], where);
-    let counts: Float64Array | undefined;
-    if (h.counts) {
-      counts = new Float64Array(rows);
-      readFully(fd, new Uint8Array(counts.buffer), countsAt, file);
-    }
-    const vectors = (opts.allocate ?? defaultAllocate)(rows * dim);
-    const bytes = new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
-    if (dtype === "float32") readFully(fd, bytes, dataAt, file);
-    else readConverted(fd, file, dtype, dataAt, rows, count, dim, vectors);
-    const bad = (opts.firstNonFinite ?? firstNonFinite)(vectors);
-    if (bad !== -1) {
-      const r = Math.floor(bad / dim);
-      const j = bad % dim;
-      throw new EmbedlmError(`value ${vectors[bad]} is not finite`, {
-        file,
-        offset: dataAt + scalesBytes + (r * dim + j) * valueBytes(dtype),
-        field: `'${all[r]}' value ${j + 1}`,
-      });
-    }
-    applyDtype(vectors, 0, vectors.length, opts.dtype ?? "float32");
-    return { words: table.words, dim, vectors, counts, wordIndex: table.index };
-  } finally {
+    return { file, fd, count, dim, dtype, header: h, vocabAt, countsAt, dataAt, scalesBytes, rows };
+  } catch (e) {
     closeSync(fd);
+    throw e;
+  }
+}
+
+/** The vocabulary (all `count` words, and the table of the first `rows`) and the counts. */
+function readVocabulary(f: NativeFile): { all: string[]; table: WordTable; counts?: Float64Array } {
+  const { file, fd, header: h, count, vocabAt, rows } = f;
+  const vbuf = Buffer.allocUnsafe(h.vocabBytes);
+  readFully(fd, vbuf, vocabAt, file);
+  if (!isUtf8(vbuf)) throw new EmbedlmError("the vocabulary is not valid UTF-8", { file, offset: vocabAt });
+  const all = h.vocabBytes === 0 ? [] : vbuf.toString("utf8").split("\n");
+  if (all.length !== count) {
+    throw new EmbedlmError(`the vocabulary holds ${all.length} words but the header says ${count}`, {
+      file,
+      offset: vocabAt,
+    });
+  }
+  const hashes = new Int32Array(count);
+  if (count > 0) hashLines(vbuf, hashes);
+  const table = new WordTable(file, "error", rows);
+  // One location for every word (the error names the row): a string per word cost ~0.2 s at 400k words.
+  const where = { offset: vocabAt, field: "vocabulary" };
+  for (let i = 0; i < rows; i++) table.add(all[i], where, hashes[i]);
+  let counts: Float64Array | undefined;
+  if (h.counts) {
+    counts = new Float64Array(rows);
+    readFully(fd, new Uint8Array(counts.buffer), f.countsAt, file);
+  }
+  return { all, table, counts };
+}
+
+/** The checks and the dtype rounding every loaded matrix goes through. */
+function finish(
+  f: NativeFile,
+  vocab: { all: string[]; table: WordTable; counts?: Float64Array },
+  vectors: Float32Array,
+  opts: ReadOptions,
+): VectorData {
+  const { file, dim, dtype } = f;
+  const bad = (opts.firstNonFinite ?? firstNonFinite)(vectors);
+  if (bad !== -1) {
+    const r = Math.floor(bad / dim);
+    const j = bad % dim;
+    throw new EmbedlmError(`value ${vectors[bad]} is not finite`, {
+      file,
+      offset: f.dataAt + f.scalesBytes + (r * dim + j) * valueBytes(dtype),
+      field: `'${vocab.all[r]}' value ${j + 1}`,
+    });
+  }
+  applyDtype(vectors, 0, vectors.length, opts.dtype ?? "float32");
+  const { table, counts } = vocab;
+  return { words: table.words, dim, vectors, counts, wordIndex: table.index };
+}
+
+export function readNative(file: string, opts: ReadOptions = {}): VectorData {
+  return readOpened(openNative(file, opts), opts);
+}
+
+function readOpened(f: NativeFile, opts: ReadOptions): VectorData {
+  const { file } = f;
+  try {
+    const vocab = readVocabulary(f);
+    const vectors = (opts.allocate ?? defaultAllocate)(f.rows * f.dim);
+    if (f.dtype === "float32") {
+      readFully(f.fd, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength), f.dataAt, file);
+    } else readConverted(f.fd, file, f.dtype, f.dataAt, f.rows, f.count, f.dim, vectors);
+    return finish(f, vocab, vectors, opts);
+  } finally {
+    closeSync(f.fd);
+  }
+}
+
+/** Bytes per read of readNativeParallel: the thread pool runs four at a time. */
+const PARALLEL_PART = 32 << 20;
+
+/**
+ * readNative with the float32 matrix read in parts on libuv's thread pool, while this thread builds
+ * the vocabulary: the page faults of filling fresh memory (most of a load from the page cache) are
+ * taken on every core. Other dtypes are read as readNative reads them.
+ */
+export async function readNativeParallel(
+  file: string,
+  opts: ReadOptions = {},
+  partBytes = PARALLEL_PART,
+): Promise<VectorData> {
+  const f = openNative(file, opts);
+  if (f.dtype !== "float32") return readOpened(f, opts);
+  const vectors = (opts.allocate ?? defaultAllocate)(f.rows * f.dim);
+  const bytes = new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
+  const readPart = (at: number, end: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      read(f.fd, bytes, at, end - at, f.dataAt + at, (e, n) => {
+        if (e) reject(new EmbedlmError(`read failed: ${e.message}`, { file, offset: f.dataAt + at }));
+        else if (n === 0) {
+          reject(new EmbedlmError("the file ends early (truncated)", { file, offset: f.dataAt + at }));
+        } else if (at + n < end) readPart(at + n, end).then(resolve, reject);
+        else resolve();
+      });
+    });
+  const parts: Promise<void>[] = [];
+  for (let at = 0; at < bytes.length; at += partBytes) {
+    parts.push(readPart(at, Math.min(bytes.length, at + partBytes)));
+  }
+  try {
+    const vocab = readVocabulary(f);
+    await Promise.all(parts);
+    return finish(f, vocab, vectors, opts);
+  } finally {
+    // The descriptor stays open until no read can still use it.
+    await Promise.allSettled(parts);
+    closeSync(f.fd);
   }
 }
 

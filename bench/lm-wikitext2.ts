@@ -1,0 +1,105 @@
+// Neural language models on WikiText-2 (issue 7): test perplexity of the Zaremba small LSTM preset
+// and of a GPT-mini (minGPT's gpt-mini: 6 layers, 6 heads, width 192, block 128, tied embeddings,
+// AdamW), each trained for the same wall-clock budget on this machine.
+//
+//   npm run bench -- lm-wikitext2 [--minutes M] [--threads N]
+//
+// --minutes: training budget per model (default 10). One WikiText-2 epoch of either model takes far
+// longer than that here, so each model gets one pass over as much of the training text as it trains
+// in M minutes: a short calibration run (`--max-steps`) measures its training tokens/s on the full
+// vocabulary, then it trains one epoch on that many tokens (a prefix of wiki.train.tokens plus one
+// line with the rest of the vocabulary, so the softmax keeps all 33,278 words) and is scored on the
+// full validation and test sets. The whole bench takes about 2 x (M + 5) minutes.
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { report, round, sharedData } from "./lib/common.js";
+import {
+  embedlmLmTrain,
+  num,
+  readLines,
+  reported,
+  tokenCount,
+  trainingPrefix,
+  writeLines,
+} from "./lib/lm.js";
+
+type Json = Record<string, unknown>;
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const minutes = Number(flag("--minutes", "10"));
+const threads = flag("--threads", "2");
+const work = "/tmp/embedlm-bench-lm-wikitext2";
+mkdirSync(work, { recursive: true });
+
+const files = {
+  train: sharedData("wikitext-2/wiki.train.tokens"),
+  valid: sharedData("wikitext-2/wiki.valid.tokens"),
+  test: sharedData("wikitext-2/wiki.test.tokens"),
+};
+const trainLines = readLines(files.train);
+
+function train(name: string, model: string[], trainFile: string, extra: string[]) {
+  const dir = join(work, name);
+  rmSync(dir, { recursive: true, force: true });
+  return embedlmLmTrain([
+    ...model,
+    "--threads",
+    threads,
+    "--seed",
+    "1",
+    ...extra,
+    trainFile,
+    "--valid",
+    files.valid,
+    "--test",
+    files.test,
+    "-o",
+    dir,
+  ]);
+}
+
+function run(name: string, model: string[]): Json {
+  const calibration = train(`${name}-calibration`, model, files.train, ["--max-steps", "20"]).json;
+  const speed = num(calibration, "trainTokensPerSecond");
+  const tokens = Math.round(minutes * 60 * speed);
+  const prefixFile = join(work, `${name}.train.txt`);
+  writeLines(prefixFile, trainingPrefix(trainLines, tokens));
+  const r = train(name, model, prefixFile, ["--epochs", "1"]);
+  const j = r.json;
+  const epochs = (j.epochs ?? []) as Json[];
+  const out = {
+    args: model.join(" "),
+    parameters: j.parameters,
+    calibration_tokens_per_s: Math.round(speed),
+    train_tokens: tokenCount(readLines(prefixFile)),
+    train_s: round(
+      epochs.reduce((s, e) => s + num(e, "seconds"), 0),
+      1,
+    ),
+    train_tokens_per_s: Math.round(num(j, "trainTokensPerSecond")),
+    valid_ppl: round(num(j, "bestValidPerplexity"), 2),
+    test_ppl: round(num(j, "testPerplexity"), 2),
+    wall_s: round(r.wallSeconds, 1),
+    peak_rss_mb: round(r.peakRssMb, 1),
+  };
+  process.stderr.write(`${name}: ${JSON.stringify(out)}\n`);
+  return out;
+}
+
+const lstm = run("lstm-small", ["--type", "lstm", "--preset", "small"]);
+const gpt = run("gpt-mini", ["--type", "gpt", "--preset", "mini"]);
+const note = `one pass over what each model trains in ${minutes} min; the issue sets no threshold`;
+report(
+  "lm-wikitext2",
+  {
+    data: `WikiText-2 v1: train ${tokenCount(trainLines)} / valid 217,646 / test 245,569 tokens with <eos>, vocabulary 33,278`,
+    budget_minutes_per_model: minutes,
+    threads: Number(threads),
+    lstm_small: lstm,
+    gpt_mini: gpt,
+  },
+  [
+    reported("WikiText-2 LSTM small test perplexity", num(lstm, "test_ppl"), note),
+    reported("WikiText-2 GPT-mini test perplexity", num(gpt, "test_ppl"), note),
+  ],
+);

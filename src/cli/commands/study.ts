@@ -1,0 +1,138 @@
+import { join } from "node:path";
+import {
+  DEFAULT_VARIANTS,
+  duration,
+  type EmbeddingStudyOptions,
+  runEmbeddingStudy,
+  STUDY_VARIANTS,
+  type StudyVariantName,
+} from "../../apps/study-embeddings.js";
+import { EmbedlmError } from "../../util/errors.js";
+import { action, floatOption, intOption } from "../common.js";
+import type { Register } from "./index.js";
+
+/** The benchmark data beside a checkout: $EMBEDLM_SHARED/data, else ../shared/data. */
+const sharedData = (rel: string) => join(process.env.EMBEDLM_SHARED ?? join("..", "shared"), "data", rel);
+
+function listOf<T>(name: string, one: (v: string) => T): (value: string) => T[] {
+  return (value) => {
+    const items = value.split(/[,\s]+/).filter((s) => s !== "");
+    if (items.length === 0)
+      throw new EmbedlmError(`expected a comma-separated list, got '${value}'`, { field: name });
+    return items.map(one);
+  };
+}
+
+interface StudyFlags {
+  ptb: string;
+  corpus: string[];
+  output: string;
+  workDir?: string;
+  fractions?: number[];
+  epochs?: number[];
+  variants?: StudyVariantName[];
+  dim?: number;
+  layers?: number;
+  dropout?: number;
+  lr?: number;
+  bptt?: number;
+  batchSize?: number;
+  vectorEpochs?: number;
+  threads?: number;
+  seed?: number;
+  quick?: boolean;
+}
+
+/** --quick: a tiny budget (seconds on small data) to check the whole pipeline; given options win. */
+const QUICK: Partial<EmbeddingStudyOptions> = {
+  dim: 16,
+  epochs: [2, 1],
+  vectorEpochs: 1,
+  bptt: 10,
+  batchSize: 4,
+  lr: 0.01,
+};
+
+export const register: Register = (program) => {
+  const study = program.command("study").description("Studies that reproduce the docs' figures");
+  study
+    .command("embeddings")
+    .description(
+      "Random vs word2vec-initialised (frozen, fine-tuned) vs tied embeddings in an LSTM language model on PTB: a Markdown table and an SVG plot",
+    )
+    .option("--ptb <dir>", "PTB directory (ptb.train.txt, ptb.valid.txt, ptb.test.txt)", sharedData("ptb"))
+    .option("--corpus <files...>", "general corpus for the word2vec vectors", [
+      sharedData("wikitext-2/wiki.train.tokens"),
+      sharedData("bench-corpus/sotu_kjv.txt"),
+    ])
+    .option(
+      "-o, --output <file>",
+      "the Markdown report (the plot goes beside it as .svg)",
+      "docs/study-embeddings.md",
+    )
+    .option("--work-dir <dir>", "where the data slices and models go (default: a temporary directory)")
+    .option(
+      "--fractions <list>",
+      "shares of the PTB training data (default 0.1,1)",
+      listOf("--fractions", floatOption("--fractions")),
+    )
+    .option(
+      "--epochs <list>",
+      "epochs for each share (default 5,2)",
+      listOf("--epochs", intOption("--epochs")),
+    )
+    .option(
+      "--variants <list>",
+      `which embeddings, of ${Object.keys(STUDY_VARIANTS).join(", ")} (default ${DEFAULT_VARIANTS.join(",")})`,
+      listOf("--variants", (v) => v as StudyVariantName),
+    )
+    .option("--dim <n>", "embedding = hidden = vector size (default 128)", intOption("--dim"))
+    .option("--layers <n>", "LSTM layers (default 1)", intOption("--layers"))
+    .option("--dropout <p>", "dropout (default 0.25)", floatOption("--dropout"))
+    .option("--lr <x>", "Adam learning rate (default 0.002)", floatOption("--lr"))
+    .option("--bptt <n>", "truncated-BPTT length (default 35)", intOption("--bptt"))
+    .option("--batch-size <n>", "batch size (default 20)", intOption("--batch-size"))
+    .option("--vector-epochs <n>", "word2vec epochs (default 5)", intOption("--vector-epochs"))
+    .option("--threads <n>", "worker threads (default 2)", intOption("--threads"))
+    .option("--seed <n>", "seed of every run (default 1)", intOption("--seed"))
+    .option(
+      "--quick",
+      "a tiny budget to check the pipeline (dim 16, epochs 2,1, lr 0.01, one word2vec epoch)",
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  embedlm study embeddings                       # docs/study-embeddings.md: 8 runs, ~30 min on 2 idle cores
+  embedlm study embeddings --variants random,frozen,finetuned,tied,finetuned-tied
+  embedlm study embeddings --fractions 0.1 --epochs 6 --variants random,finetuned
+  embedlm study embeddings --dim 300 --layers 2 --epochs 13,6 -o /tmp/study.md   # scaled up
+  embedlm study embeddings --ptb data/ --corpus wiki.txt --quick -o /tmp/quick.md`,
+    )
+    .action(
+      action(async (ctx, flags: StudyFlags) => {
+        const { ptb, quick, ...rest } = flags;
+        const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+        const command = `embedlm study embeddings ${process.argv.slice(process.argv.indexOf("embeddings") + 1).join(" ")}`;
+        const r = await runEmbeddingStudy({
+          ...(quick ? QUICK : {}),
+          ...given,
+          data: ptb,
+          corpus: flags.corpus,
+          output: flags.output,
+          command: command.trim(),
+          log: ctx.log,
+        });
+        ctx.log(`wrote ${r.files.markdown} and ${r.files.svg} (${duration(r.seconds)})`);
+        return {
+          files: r.files,
+          seconds: r.seconds,
+          vectors: r.vectors,
+          runs: r.runs.map(({ epochs, ...run }) => ({
+            ...run,
+            validPerplexities: epochs.map((e) => e.validPerplexity),
+          })),
+        };
+      }),
+    );
+};
