@@ -120,6 +120,21 @@ test("lm train --max-steps then --resume; bad input is a clear error", () => {
   assert.match(nplm.stderr, /fewer than one batch \(batch size 128/);
   assert.ok(!existsSync(join(dir, "n")));
 
+  const ngramFlag = run(
+    "lm",
+    "train",
+    "--type",
+    "lstm",
+    train,
+    "--valid",
+    valid,
+    "-o",
+    join(dir, "z"),
+    "--eval",
+    valid,
+  );
+  assert.match(ngramFlag.stderr, /--eval: n-gram models only/);
+
   const noValid = run("lm", "train", "--type", "lstm", train, "-o", join(dir, "x"));
   assert.match(noValid.stderr, /--valid/);
   const init = run(

@@ -72,7 +72,20 @@ async function train(
   corpus: string[],
   o: TrainOptions,
 ): Promise<Record<string, unknown>> {
-  if (o.type !== "ngram") return trainNeural(ctx, corpus, o);
+  if (o.type !== "ngram") {
+    const ngramOnly = {
+      eval: "--eval",
+      vocab: "--vocab",
+      minCount: "--min-count",
+      maxSize: "--max-size",
+      prune: "--prune",
+      k: "--k",
+    } as const;
+    for (const [key, flag] of Object.entries(ngramOnly))
+      if (o[key as keyof typeof ngramOnly] !== undefined)
+        throw new EmbedlmError(`n-gram models only (neural models: --valid / --test)`, { field: flag });
+    return trainNeural(ctx, corpus, o);
+  }
   if (!o.output && !o.eval) {
     throw new EmbedlmError("nothing to do: give -o MODEL to save the model and/or --eval TEXT", {
       field: "-o",
