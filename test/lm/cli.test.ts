@@ -65,6 +65,21 @@ test("lm train writes an ARPA model; eval, predict and generate use it", () => {
   assert.ok((g1.json.tokens as number) <= 8);
   const greedy = run("--json", "lm", "generate", model, "a", "--temperature", "0");
   assert.equal(greedy.status, 0, greedy.stderr);
+  const flag = run("--json", "lm", "generate", model, "a", "--greedy", "--seed", "9");
+  assert.equal(flag.json.generated, greedy.json.generated);
+  // With the first greedy word as a stop word, nothing is generated.
+  const first = String(greedy.json.generated).split(" ")[0];
+  const stopped = run("--json", "lm", "generate", model, "a", "--greedy", "--stop", first);
+  assert.equal(stopped.status, 0, stopped.stderr);
+  assert.equal(stopped.json.tokens, 0);
+  const k1 = run("--json", "lm", "generate", model, "a", "--top-k", "1", "--seed", "5");
+  assert.equal(k1.json.generated, greedy.json.generated);
+  const badStop = run("lm", "generate", model, "a", "--stop", "zebra");
+  assert.notEqual(badStop.status, 0);
+  assert.match(badStop.stderr, /stop word 'zebra' is not in the model's vocabulary/);
+  const badP = run("lm", "generate", model, "a", "--top-p", "1.5");
+  assert.notEqual(badP.status, 0);
+  assert.match(badP.stderr, /topP must be in \(0, 1\]/);
 });
 
 test("lm train: closed vocabulary from a file, --min-count, --max-size, --prune", async () => {

@@ -289,10 +289,19 @@ export const register: Register = (program) => {
     .option("--threads <n>", "neural: compute threads", intOption("--threads"), 1)
     .option("--max-tokens <n>", "words to generate at most (stops at </s>)", intOption("--max-tokens"), 20)
     .option("--temperature <t>", "< 1 sharper, > 1 flatter, 0 greedy", floatOption("--temperature"), 1)
+    .option("--greedy", "always the most probable word (the same as --temperature 0)")
+    .option("--top-k <k>", "sample among the k most probable words (0: all)", intOption("--top-k"), 0)
+    .option(
+      "--top-p <p>",
+      "nucleus sampling: among the most probable words reaching mass p",
+      floatOption("--top-p"),
+      1,
+    )
+    .option("--stop <words...>", "words that end the text (besides </s>)")
     .option("--seed <n>", "random seed (same seed, same text)", intOption("--seed"), 1)
     .addHelpText(
       "after",
-      '\nExamples:\n  embedlm lm generate ptb5.arpa "the company said" --seed 7\n  embedlm lm generate ptb5.arpa --temperature 0.7 --max-tokens 30',
+      '\nExamples:\n  embedlm lm generate ptb5.arpa "the company said" --seed 7\n  embedlm lm generate ptb5.arpa --temperature 0.7 --max-tokens 30\n  embedlm lm generate ptb-lstm "the market" --top-k 40 --top-p 0.9 --stop . --seed 3\n  embedlm lm generate ptb-lstm "the market" --greedy',
     )
     .action(
       action(
@@ -300,15 +309,41 @@ export const register: Register = (program) => {
           ctx,
           modelPath: string,
           prompt: string,
-          o: { maxTokens: number; temperature: number; seed: number; threads: number },
+          o: {
+            maxTokens: number;
+            temperature: number;
+            greedy?: boolean;
+            topK: number;
+            topP: number;
+            stop?: string[];
+            seed: number;
+            threads: number;
+          },
         ) => {
           const { model, close } = await openModel(modelPath, o.threads);
           try {
             const ids = encodePrompt(model, words(prompt, model));
-            const out = generate(model, ids, o);
+            const stop = (o.stop ?? []).map((w) => {
+              const id = model.vocab.id(w);
+              if (id < 0)
+                throw new EmbedlmError(`stop word '${w}' is not in the model's vocabulary`, {
+                  field: "--stop",
+                });
+              return id;
+            });
+            const temperature = o.greedy ? 0 : o.temperature;
+            const out = generate(model, ids, { ...o, temperature, stop });
             const text = out.map((id) => model.vocab.words[id]).join(" ");
             ctx.log(prompt ? `${prompt} ${text}` : text);
-            return { prompt, generated: text, tokens: out.length, seed: o.seed, temperature: o.temperature };
+            return {
+              prompt,
+              generated: text,
+              tokens: out.length,
+              seed: o.seed,
+              temperature,
+              topK: o.topK,
+              topP: o.topP,
+            };
           } finally {
             await close();
           }
