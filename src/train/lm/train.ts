@@ -159,37 +159,40 @@ function checkOptions(o: TrainLmOptions): void {
   if (o.checkpointMinutes !== undefined) checkNumber("checkpointMinutes", o.checkpointMinutes, 0);
 }
 
-/** The carried states (recurrent layers, the NPLM's last words), as checkpoint tensors "state.<layer>.<l>.<k>". */
-function stateTensors(net: Model): Record<string, StTensor> {
-  const out: Record<string, StTensor> = {};
+/**
+ * Calls `fn` with every carried state buffer (recurrent layers' h/c, the NPLM's last words) and its
+ * checkpoint name "state.<layer>.<l>.<k>".
+ */
+function forEachState(
+  net: Model,
+  fn: (name: string, v: Float32Array | Float64Array | Int32Array) => void,
+): void {
   net.net.layers.forEach((layer, i) => {
     if (!(layer instanceof Recurrent || layer instanceof NgramContext)) return;
     for (let l = 0; ; l++) {
       const s = layer.state(l);
       if (s === undefined) break;
       s.forEach((v, k) => {
-        out[`state.${i}.${l}.${k}`] = { shape: [v.length], data: Float32Array.from(v) };
+        fn(`state.${i}.${l}.${k}`, v);
       });
     }
+  });
+}
+
+function stateTensors(net: Model): Record<string, StTensor> {
+  const out: Record<string, StTensor> = {};
+  forEachState(net, (name, v) => {
+    out[name] = { shape: [v.length], data: Float32Array.from(v) };
   });
   return out;
 }
 
 function restoreStates(net: Model, tensors: Record<string, StTensor>): void {
-  net.net.layers.forEach((layer, i) => {
-    if (!(layer instanceof Recurrent || layer instanceof NgramContext)) return;
-    for (let l = 0; ; l++) {
-      const s = layer.state(l);
-      if (s === undefined) break;
-      s.forEach((v, k) => {
-        const t = tensors[`state.${i}.${l}.${k}`];
-        if (t === undefined || t.data.length !== v.length)
-          throw new EmbedlmError(
-            `the checkpoint has no recurrent state state.${i}.${l}.${k} of ${v.length} values`,
-          );
-        v.set(t.data);
-      });
-    }
+  forEachState(net, (name, v) => {
+    const t = tensors[name];
+    if (t === undefined || t.data.length !== v.length)
+      throw new EmbedlmError(`the checkpoint has no recurrent state ${name} of ${v.length} values`);
+    v.set(t.data);
   });
 }
 
