@@ -47,12 +47,18 @@ export function lineChartSpec(series: readonly LineSeries[], opts: LineChartOpti
   const layer = {
     mark: { type: "line" as const, point: true, strokeWidth: 2 },
     encoding: {
-      x: { field: "x", type: "quantitative" as const, title: opts.xTitle, axis: { tickMinStep: 1 } },
+      x: {
+        field: "x",
+        type: "quantitative" as const,
+        title: opts.xTitle,
+        axis: { tickMinStep: 1 },
+        scale: { zero: false, padding: 12 },
+      },
       y: {
         field: "y",
         type: "quantitative" as const,
         title: opts.yTitle,
-        scale: opts.logY ? { type: "log" as const } : { zero: false },
+        scale: opts.logY ? { type: "log" as const, nice: false, padding: 8 } : { zero: false, padding: 8 },
       },
       color: { field: "series", type: "nominal" as const, title: null, sort: names },
       order: { field: "order", type: "quantitative" as const },

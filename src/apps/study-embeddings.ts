@@ -53,7 +53,7 @@ export interface EmbeddingStudyOptions {
   workDir?: string;
   /** Shares of the PTB training lines (the first lines), each with its own runs. Default [0.1, 1]. */
   fractions?: readonly number[];
-  /** Epochs for each fraction (same length as `fractions`). Default [5, 2]. */
+  /** Epochs for each fraction (same length as `fractions`). Default [4, 1]. */
   epochs?: readonly number[];
   /** Variants to run, in table order. Default: random, frozen, finetuned, tied (the issue's four). */
   variants?: readonly StudyVariantName[];
@@ -174,7 +174,7 @@ const pct = (f: number) => `${+(100 * f).toFixed(1)}%`;
 
 function resolve(o: EmbeddingStudyOptions) {
   const fractions = o.fractions ?? [0.1, 1];
-  const epochs = o.epochs ?? [5, 2];
+  const epochs = o.epochs ?? [4, 1];
   if (fractions.length === 0)
     throw new EmbedlmError("expected at least one fraction", { field: "fractions" });
   if (epochs.length !== fractions.length)
@@ -419,6 +419,21 @@ function studyMarkdown(
       `| ${pct(run.fraction)} (${run.trainTokens.toLocaleString("en-US")} tokens) | ${run.label} | ${run.epochs.length} | ${f1(run.bestValidPerplexity)} | ${f1(run.testPerplexity)} | ${duration(run.trainSeconds)} | ${Math.round(run.tokensPerSecond)} |`,
     );
   }
+  const fractions = [...new Set(p.runs.map((run) => run.fraction))];
+  const changes = fractions.flatMap((f) => {
+    const runs = p.runs.filter((run) => run.fraction === f);
+    const base = runs.find((run) => run.variant === "random");
+    if (base === undefined || runs.length < 2) return [];
+    const change = runs
+      .filter((run) => run !== base)
+      .map((run) => {
+        const d = (100 * (run.testPerplexity - base.testPerplexity)) / base.testPerplexity;
+        return `${run.label}: ${d > 0 ? "+" : ""}${d.toFixed(1)}%`;
+      });
+    return [`- ${pct(f)} of the data: ${change.join("; ")}`];
+  });
+  if (changes.length > 0)
+    out.push("", "Test perplexity against random initialisation (lower is better):", "", ...changes);
   out.push(
     "",
     `![Validation perplexity per epoch](${relative(join(files.markdown, ".."), files.svg)})`,

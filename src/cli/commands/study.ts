@@ -78,7 +78,7 @@ export const register: Register = (program) => {
     )
     .option(
       "--epochs <list>",
-      "epochs for each share (default 5,2)",
+      "epochs for each share (default 4,1)",
       listOf("--epochs", intOption("--epochs")),
     )
     .option(
