@@ -3,13 +3,13 @@
 // with a random embedding, with one initialised from word2vec vectors trained by embedlm on a general
 // corpus (frozen or fine-tuned), and with input/output weight tying; the table and a plot of the
 // validation perplexity per epoch go to Markdown + SVG.
-import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { matchVectors } from "../lm/neural/embedding-init.js";
 import { createNnRuntime } from "../nn/runtime.js";
 import { textCorpus } from "../text/corpus.js";
-import { type EpochRecord, trainNeuralLm } from "../train/lm/index.js";
+import { type EpochRecord, readLines, trainNeuralLm } from "../train/lm/index.js";
 import { trainWord2Vec } from "../train/word2vec/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { checkInt, checkNumber, EmbedlmError } from "../util/errors.js";
@@ -129,18 +129,6 @@ export function ptbStyle(line: string): string {
     .filter((w) => w !== "")
     .map((w) => (NUMBER.test(w) ? "N" : w))
     .join(" ");
-}
-
-async function readLines(path: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
-  }
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines;
 }
 
 async function findFile(dir: string, names: string[]): Promise<string> {

@@ -4,12 +4,8 @@ import type { IdTensor } from "../../nn/tensor.js";
 import type { Tokenizer } from "../../text/tokenizer.js";
 import { EmbedlmError } from "../../util/errors.js";
 
-/**
- * The tokens of a text file, `<eos>` after every line (empty lines included), as Zaremba's and
- * PyTorch's word_language_model loaders read PTB. Lines are split on whitespace (PTB files are
- * tokenized already) unless a tokenizer is given for raw text.
- */
-export async function readTokens(path: string, tokenizer?: Tokenizer): Promise<string[]> {
+/** The lines of a text file (a final newline ends the last line, it does not start an empty one). */
+export async function readLines(path: string): Promise<string[]> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -18,8 +14,17 @@ export async function readTokens(path: string, tokenizer?: Tokenizer): Promise<s
   }
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+/**
+ * The tokens of a text file, `<eos>` after every line (empty lines included), as Zaremba's and
+ * PyTorch's word_language_model loaders read PTB. Lines are split on whitespace (PTB files are
+ * tokenized already) unless a tokenizer is given for raw text.
+ */
+export async function readTokens(path: string, tokenizer?: Tokenizer): Promise<string[]> {
   const out: string[] = [];
-  for (const line of lines) {
+  for (const line of await readLines(path)) {
     const words = tokenizer ? tokenizer.tokenize(line) : line.split(/\s+/);
     for (const w of words) if (w !== "") out.push(w);
     out.push(EOS);
