@@ -1,6 +1,6 @@
 // Language models: the interface every kind implements, the tools built on it, and the n-gram models.
 export { type PerplexityResult, perplexity, type SentenceScore, scoreSentence } from "./evaluate.js";
-export { type GenerateOptions, generate } from "./generate.js";
+export { type GenerateOptions, generate, type Truncation, truncateDistribution } from "./generate.js";
 export { type LoadOptions, loadLanguageModel } from "./load.js";
 export { encodePrompt, type LanguageModel, type LmVocab } from "./model.js";
 export * from "./neural/index.js";
