@@ -1,12 +1,11 @@
 // `embedlm lm train --type nplm|gpt` and the embedding options (init vectors, tying) end to end.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { runCli as run } from "../helpers/cli.js";
 
-const cli = join(process.cwd(), "dist", "src", "cli", "main.js");
 const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-arch-cli-"));
 after(() => rm(dir, { recursive: true, force: true }));
 const train = join(dir, "train.txt");
@@ -16,16 +15,6 @@ const lines = ["the cat sat on the mat", "the dog sat on the log", "a cat saw th
 await writeFile(train, `${Array.from({ length: 6 }, () => lines.join("\n")).join("\n")}\n`);
 await writeFile(valid, "the cat sat on the log\nthe zebra sang\n");
 await writeFile(vectors, "4 5\nthe 1 0 0 0 0\nCat 0 1 0 0 0\ndog 0 0 1 0 0\nzebu 0 0 0 1 0\n");
-
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
-  const out = r.stdout.trim().split("\n");
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(out[out.length - 1]);
-  } catch {}
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
 
 const small = [
   "--batch-size",

@@ -1,28 +1,17 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { runCli as run } from "../helpers/cli.js";
 
-const cli = join(process.cwd(), "dist", "src", "cli", "main.js");
 const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-neural-cli-"));
 const train = join(dir, "train.txt");
 const valid = join(dir, "valid.txt");
 const lines = ["the cat sat on the mat", "the dog sat on the log", "a cat saw the dog", "a bird sang"];
 await writeFile(train, `${Array.from({ length: 6 }, () => lines.join("\n")).join("\n")}\n`);
 await writeFile(valid, "the cat sat on the log\nthe zebra sang\n");
-
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
-  const out = r.stdout.trim().split("\n");
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(out[out.length - 1]);
-  } catch {}
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
 
 const tiny = ["--hidden", "16", "--layers", "1", "--bptt", "5", "--batch-size", "4", "--threads", "1"];
 

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { runCli as run } from "../helpers/cli.js";
 
-const cli = join(process.cwd(), "dist", "src", "cli", "main.js");
 const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-cli-"));
 const corpus = join(dir, "train.txt");
 await writeFile(
@@ -22,16 +21,6 @@ await writeFile(
 );
 const heldOut = join(dir, "test.txt");
 await writeFile(heldOut, "the cat sat on the log\nthe zebra sang\n");
-
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
-  const lines = r.stdout.trim().split("\n");
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(lines[lines.length - 1]);
-  } catch {}
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
 
 const model = join(dir, "toy.arpa");
 
