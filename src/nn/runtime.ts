@@ -169,11 +169,7 @@ function wasmLstmSequence(
         wp,
         work[w],
       ];
-      const n = shares(B, T, H);
-      const share = Math.ceil(B / n);
-      const started = startShares(rt, "lstmSequenceForward", B, n, share, args);
-      k.lstmSequenceForward(...args(0, Math.min(share, B), 0));
-      for (let w = 0; w < started; w++) rt.pool!.join(w);
+      runShares(rt, "lstmSequenceForward", B, shares(B, T, H), args, (...a) => k.lstmSequenceForward(...a));
     },
     lstmSequenceBackward: (B, T, H, g, c, c0, dy, dh, dc, whh) => {
       if (H % 4 !== 0) return lstmSequenceBackward(B, T, H, g, c, c0, dy, dh, dc, whh);
@@ -191,30 +187,31 @@ function wasmLstmSequence(
         wp,
         work[w],
       ];
-      const n = shares(B, T, H);
-      const share = Math.ceil(B / n);
-      const started = startShares(rt, "lstmSequenceBackward", B, n, share, args);
-      k.lstmSequenceBackward(...args(0, Math.min(share, B), 0));
-      for (let w = 0; w < started; w++) rt.pool!.join(w);
+      runShares(rt, "lstmSequenceBackward", B, shares(B, T, H), args, (...a) => k.lstmSequenceBackward(...a));
     },
   };
 }
 
-/** Starts shares 1.. of `n` (rows [w * share, ...)) on the pool's workers; returns how many started. */
-function startShares(
+/**
+ * Runs `kernel` over batch rows split in `n` shares: shares 1.. on the pool's workers, share 0 on the
+ * calling thread (`local`), then waits for the workers.
+ */
+function runShares(
   rt: KernelRuntime,
   kernel: string,
   B: number,
   n: number,
-  share: number,
   args: (b0: number, rows: number, w: number) => number[],
-): number {
+  local: (...a: number[]) => void,
+): void {
+  const share = Math.ceil(B / n);
   let started = 0;
   for (let w = 1; w < n && w * share < B; w++) {
     rt.pool!.start(w - 1, kernel, args(w * share, Math.min(share, B - w * share), w));
     started++;
   }
-  return started;
+  local(...args(0, Math.min(share, B), 0));
+  for (let w = 0; w < started; w++) rt.pool!.join(w);
 }
 
 /**
