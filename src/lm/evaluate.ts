@@ -34,6 +34,15 @@ export interface PerplexityResult {
 
 /** Scores a tokenized sentence; words outside the vocabulary are scored as `<unk>`. */
 export function scoreSentence(model: LanguageModel, words: readonly string[]): SentenceScore {
+  const e = encodeSentence(model, words);
+  return summarise(model.sentenceLogProbs(e.ids), e.oovAt);
+}
+
+/** A sentence's ids (OOV words as `<unk>`, `</s>` appended) and where its OOV words are. */
+function encodeSentence(
+  model: LanguageModel,
+  words: readonly string[],
+): { ids: Int32Array; oovAt: number[] } {
   const ids = new Int32Array(words.length + 1);
   const oovAt: number[] = [];
   for (let i = 0; i < words.length; i++) {
@@ -42,15 +51,24 @@ export function scoreSentence(model: LanguageModel, words: readonly string[]): S
     ids[i] = id < 0 ? model.unk : id;
   }
   ids[words.length] = model.eos;
-  const lp = model.sentenceLogProbs(ids);
+  return { ids, oovAt };
+}
+
+function summarise(lp: Float64Array, oovAt: readonly number[]): SentenceScore {
   let logProb = 0;
   for (let i = 0; i < lp.length; i++) logProb += lp[i];
   let oovLogProb = 0;
   for (const i of oovAt) oovLogProb += lp[i];
-  return { logProb, tokens: ids.length, oov: oovAt.length, oovLogProb };
+  return { logProb, tokens: lp.length, oov: oovAt.length, oovLogProb };
 }
 
-/** Perplexity of `model` on sentences (empty ones are skipped, as in training). */
+/** Sentences a model with batched scoring reads per call. */
+const BATCH = 32;
+
+/**
+ * Perplexity of `model` on sentences (empty ones are skipped, as in training); a model with
+ * `sentencesLogProbs` scores them a batch at a time.
+ */
 export async function perplexity(
   model: LanguageModel,
   sentences: AsyncIterable<readonly string[]> | Iterable<readonly string[]>,
@@ -62,16 +80,28 @@ export async function perplexity(
   let logProb = 0;
   let oovLogProb = 0;
   const perSentence: SentenceScore[] | undefined = opts.perSentence ? [] : undefined;
+  let pending: { ids: Int32Array; oovAt: number[] }[] = [];
+  const flush = () => {
+    const lps = model.sentencesLogProbs
+      ? model.sentencesLogProbs(pending.map((e) => e.ids))
+      : pending.map((e) => model.sentenceLogProbs(e.ids));
+    pending.forEach((e, i) => {
+      const s = summarise(lps[i], e.oovAt);
+      n++;
+      tokens += s.tokens;
+      oov += s.oov;
+      logProb += s.logProb;
+      oovLogProb += s.oovLogProb;
+      perSentence?.push(s);
+    });
+    pending = [];
+  };
   for await (const words of sentences) {
     if (words.length === 0) continue;
-    const s = scoreSentence(model, words);
-    n++;
-    tokens += s.tokens;
-    oov += s.oov;
-    logProb += s.logProb;
-    oovLogProb += s.oovLogProb;
-    perSentence?.push(s);
+    pending.push(encodeSentence(model, words));
+    if (pending.length === BATCH) flush();
   }
+  flush();
   return {
     sentences: n,
     tokens,

@@ -32,6 +32,11 @@ export interface LanguageModel {
    * ends with `eos`. A recurrent model runs its state forward once instead of rescoring each prefix.
    */
   sentenceLogProbs(words: Int32Array): Float64Array;
+  /**
+   * sentenceLogProbs of many sentences at once, for a model that scores a batch faster than one
+   * sentence at a time (a neural model side by side in one forward pass). Optional.
+   */
+  sentencesLogProbs?(sentences: readonly Int32Array[]): Float64Array[];
 }
 
 /** The part of a vocabulary a language model needs (src/vocab's `Vocab` fits it). */

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { perplexity, scoreSentence } from "../../src/lm/evaluate.js";
 import { generate } from "../../src/lm/generate.js";
 import { loadLanguageModel } from "../../src/lm/load.js";
 import { architectures, buildNeuralModel, type NeuralArchitecture } from "../../src/lm/neural/build.js";
@@ -104,6 +105,43 @@ test("stream perplexity is exp of the mean cross-entropy of one long forward pas
   // Two streams side by side score the two halves.
   const two = lm.scoreStream(ids, 2);
   assert.equal(two.tokens, 2 * (Math.floor(ids.length / 2) - 1));
+});
+
+test("perplexity scores a neural model's sentences in batches, as one at a time would", async () => {
+  const lm = model("gru");
+  const text = Array.from({ length: 40 }, (_, i) =>
+    words.slice(2, 3 + (i % 7)).concat(i % 3 ? ["zebra"] : []),
+  );
+  const r = await perplexity(lm, text, { perSentence: true });
+  assert.equal(r.sentences, 40);
+  text.forEach((w, i) => {
+    const one = scoreSentence(lm, w);
+    assert.equal(r.perSentence?.[i].tokens, one.tokens);
+    assert.equal(r.perSentence?.[i].oov, one.oov);
+    assert.ok(Math.abs((r.perSentence?.[i].logProb ?? 0) - one.logProb) < 1e-10, `sentence ${i}`);
+  });
+});
+
+test("gpt: stream scoring reads overlapping windows side by side, each position once with its window's context", () => {
+  // Block 4: windows of 4 tokens every 2, the first scores all its positions, the others their last 2.
+  const c: NeuralLmConfig = { ...config("lstm", 4), kind: "gpt", embeddingDim: 4, hiddenSize: 4, heads: 2 };
+  const build = () =>
+    new NeuralLanguageModel(
+      c,
+      vocab,
+      buildNeuralModel(c, { vocabSize: words.length, seed: 4, arena: new Arena("float64") }),
+    );
+  const lm = build();
+  const ids = Int32Array.from({ length: 31 }, (_, i) => (i * 5 + 2) % words.length);
+  const s = lm.scoreStream(ids);
+  assert.equal(s.tokens, ids.length - 1);
+  const fresh = build();
+  let expected = 0;
+  for (let p = 0; p < ids.length - 1; p++) {
+    const start = p < 4 ? 0 : 2 * Math.floor((p - 2) / 2);
+    expected += fresh.logProb(ids[p + 1], ids.slice(start, p + 1));
+  }
+  assert.ok(Math.abs(s.logProb - expected) < 1e-9 * Math.abs(expected), `${s.logProb} vs ${expected}`);
 });
 
 test("generation is reproducible with a seed and works incrementally", () => {
