@@ -1,21 +1,22 @@
 // Single-precision GEMM, row-major, BLAS semantics: C = alpha * op(A) op(B) + beta * C.
-// BLIS structure: op(B) is packed in blocks of KC x NC as strips of NR = 8 columns, op(A) in blocks
-// of MC x KC as strips of MR rows (transposes are absorbed by the packing), and a register-blocked
-// micro-kernel multiplies one MR-row strip by one 8-column strip: MR x 8 accumulators in MR * 2
-// vectors. MR = 4: V8 has 15 usable vector registers on x64 and TurboFan hoists all of an
-// iteration's loads (2 B vectors, MR A splats) to its top, so 8 accumulators + 2 + 4 is the largest
-// tile that does not spill (Node 20, measured here: 4x8 ran 1.5-2x as fast as 5x8 and 6x8, which
-// kept 2-3 accumulators on the stack). Eight independent accumulators cover the fused
-// multiply-add's latency. The k loop is not unrolled: unrolling by 2 ran slower (spills again).
+// BLIS structure: op(B) is packed in blocks of KC x NC as strips of NR = 12 columns, op(A) in blocks
+// of MC x KC as strips of MR = 3 rows (transposes are absorbed by the packing), and a register-blocked
+// micro-kernel multiplies one 3-row strip by one 12-column strip: 3 x 12 accumulators in 9 vectors.
+// V8 has 15 usable vector registers on x64 and TurboFan hoists all of an iteration's loads (3 B
+// vectors, 3 A splats) to its top, so 9 + 3 + 3 fills them exactly. Measured here (Node 20, relaxed
+// SIMD, the kernel alone on one thread): 3x12 ran ~10-15% faster than 4x8 (more multiply-adds per
+// iteration of loop overhead: the address arithmetic, V8's stack check), while 5x8, 6x8 and 4x12
+// spilled accumulators to the stack and ran 1.5-2x slower. The k loop is not unrolled: unrolling
+// hoists twice the loads and spills again.
 // The TypeScript twin is src/nn/gemm.ts; src/kernels/gemm.ts splits calls across threads.
 
 import { madd } from "./simd";
 
-const NR: i32 = 8;
-const MR: i32 = 4;
+const NR: i32 = 12;
+const MR: i32 = 3;
 const KC: i32 = 256;
-const MC: i32 = MR * 24;
-const NC: i32 = 512;
+const MC: i32 = MR * 32;
+const NC: i32 = NR * 43;
 
 /** Floats of scratch one sgemm call needs (packed B block, packed A block, one edge tile). */
 export function sgemmWorkspace(): i32 {
@@ -103,14 +104,14 @@ export function sgemmShared(desc: usize, work: usize): void {
 
 /** Floats sgemmPackB writes for op(B) [k, n]. */
 export function sgemmPackedSize(k: i32, n: i32): i32 {
-  return k * ((n + NR - 1) & ~(NR - 1));
+  return k * roundUp(n);
 }
 
 /**
  * Packs op(B) [k, n] (B at byte pointer b, row stride ldb; B^T when transB != 0) once into `dst`
  * (sgemmPackedSize(k, n) floats), for sgemmPacked to multiply by many A without packing B again
  * (e.g. the recurrent weights, used by every time step). Blocks follow sgemm's loop order: for each
- * NC column block, its KC row blocks, each as 8-column strips.
+ * NC column block, its KC row blocks, each as NR-column strips.
  */
 export function sgemmPackB(transB: i32, k: i32, n: i32, b: usize, ldb: i32, dst: usize): void {
   for (let jc = 0; jc < n; jc += NC) {
@@ -140,7 +141,12 @@ export function sgemmPacked(
 
 /** Where block (jc, pc) of a packed op(B) starts: whole column blocks hold k x NC floats each. */
 function packedBlock(packed: usize, k: i32, jc: i32, pc: i32, nb: i32): usize {
-  return packed + ((<usize>(jc * k + pc * ((nb + NR - 1) & ~(NR - 1)))) << 2);
+  return packed + ((<usize>(jc * k + pc * roundUp(nb))) << 2);
+}
+
+/** n rounded up to whole NR-column strips (NR is not a power of 2). */
+function roundUp(n: i32): i32 {
+  return ((n + NR - 1) / NR) * NR;
 }
 
 /** The blocked loops of sgemm; op(B) comes from `packed` (sgemmPackB's layout) when it is not 0. */
@@ -216,50 +222,46 @@ function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
   }
 }
 
-/** Packs op(B)[pc.., jc..] (kb x nb) as strips of 8 columns, each kb x 8 floats, zero-padded. */
+/** Packs op(B)[pc.., jc..] (kb x nb) as strips of NR columns, each kb x NR floats, zero-padded. */
 function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kb: i32, nb: i32, dst: usize): void {
+  const rowStep = <usize>(NR << 2);
   for (let jr = 0; jr < nb; jr += NR) {
     const cols = min(NR, nb - jr);
-    let d = dst + ((<usize>(jr * kb)) << 2);
+    const d = dst + ((<usize>(jr * kb)) << 2);
     if (transB === 0) {
       let src = b + ((<usize>(pc * ldb + jc + jr)) << 2);
       const step = (<usize>ldb) << 2;
+      let o = d;
       if (cols === NR) {
         for (let p = 0; p < kb; p++) {
-          v128.store(d, v128.load(src));
-          v128.store(d, v128.load(src, 16), 16);
+          v128.store(o, v128.load(src));
+          v128.store(o, v128.load(src, 16), 16);
+          v128.store(o, v128.load(src, 32), 32);
           src += step;
-          d += 32;
+          o += rowStep;
         }
       } else {
         for (let p = 0; p < kb; p++) {
           for (let j = 0; j < NR; j++)
-            store<f32>(d + ((<usize>j) << 2), j < cols ? load<f32>(src + ((<usize>j) << 2)) : 0);
+            store<f32>(o + ((<usize>j) << 2), j < cols ? load<f32>(src + ((<usize>j) << 2)) : 0);
           src += step;
-          d += 32;
+          o += rowStep;
         }
       }
     } else if (cols === NR) {
-      // B stored [n, k]: column j of op(B) is row j of B; 4x4 transposes of two 4-row groups.
+      // B stored [n, k]: column j of op(B) is row j of B; 4x4 transposes of three 4-row groups.
       for (let g = 0; g < NR; g += 4) {
         const src = b + ((<usize>((jc + jr + g) * ldb + pc)) << 2);
-        transpose4(src, (<usize>ldb) << 2, kb, d + ((<usize>g) << 2), 32);
+        transpose4(src, (<usize>ldb) << 2, kb, d + ((<usize>g) << 2), rowStep);
       }
     } else {
       for (let j = 0; j < NR; j++) {
         let o = d + ((<usize>j) << 2);
-        if (j < cols) {
-          let src = b + ((<usize>((jc + jr + j) * ldb + pc)) << 2);
-          for (let p = 0; p < kb; p++) {
-            store<f32>(o, load<f32>(src));
-            src += 4;
-            o += 32;
-          }
-        } else {
-          for (let p = 0; p < kb; p++) {
-            store<f32>(o, 0);
-            o += 32;
-          }
+        let src = b + ((<usize>((jc + jr + j) * ldb + pc)) << 2);
+        for (let p = 0; p < kb; p++) {
+          store<f32>(o, j < cols ? load<f32>(src) : 0);
+          src += 4;
+          o += rowStep;
         }
       }
     }
@@ -277,15 +279,6 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
       let src = a + ((<usize>(pc * lda + ic + ir)) << 2);
       const step = (<usize>lda) << 2;
       let o = d;
-      if (MR === 4 && rows === MR) {
-        // One vector per k.
-        for (let p = 0; p < kb; p++) {
-          v128.store(o, v128.load(src));
-          src += step;
-          o += rowStep;
-        }
-        continue;
-      }
       for (let p = 0; p < kb; p++) {
         for (let r = 0; r < MR; r++)
           store<f32>(o + ((<usize>r) << 2), r < rows ? load<f32>(src + ((<usize>r) << 2)) : 0);
@@ -294,24 +287,17 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
       }
       continue;
     }
-    if (MR === 4 && rows === MR) {
-      transpose4(a + ((<usize>((ic + ir) * lda + pc)) << 2), (<usize>lda) << 2, kb, d, rowStep);
+    if (rows === MR) {
+      transpose3(a + ((<usize>((ic + ir) * lda + pc)) << 2), (<usize>lda) << 2, kb, d);
       continue;
     }
     for (let r = 0; r < MR; r++) {
       let o = d + ((<usize>r) << 2);
-      if (r >= rows) {
-        for (let p = 0; p < kb; p++) {
-          store<f32>(o, 0);
-          o += rowStep;
-        }
-      } else {
-        let src = a + ((<usize>((ic + ir + r) * lda + pc)) << 2);
-        for (let p = 0; p < kb; p++) {
-          store<f32>(o, load<f32>(src));
-          src += 4;
-          o += rowStep;
-        }
+      let src = a + ((<usize>((ic + ir + r) * lda + pc)) << 2);
+      for (let p = 0; p < kb; p++) {
+        store<f32>(o, r < rows ? load<f32>(src) : 0);
+        src += 4;
+        o += rowStep;
       }
     }
   }
@@ -352,7 +338,37 @@ function transpose4(src: usize, rowBytes: usize, kb: i32, dst: usize, step: usiz
   }
 }
 
-/** C[rows, cols] = alpha * (A strip [MR, kb]) (B strip [kb, 8]) + beta * C; partial tiles go through `tile`. */
+/**
+ * Three rows x, y, z of kb floats (at src, rowBytes apart) interleaved k-major into dst:
+ * x0 y0 z0 x1 y1 z1 ..., four k (three vectors) per step, then a scalar tail.
+ */
+function transpose3(src: usize, rowBytes: usize, kb: i32, dst: usize): void {
+  const r1 = src + rowBytes;
+  const r2 = r1 + rowBytes;
+  let p = 0;
+  for (; p + 4 <= kb; p += 4) {
+    const o = (<usize>p) << 2;
+    const x = v128.load(src + o);
+    const y = v128.load(r1 + o);
+    const z = v128.load(r2 + o);
+    const d = dst + <usize>p * 12;
+    const xy01 = v128.shuffle<f32>(x, y, 0, 4, 1, 5);
+    v128.store(d, v128.shuffle<f32>(xy01, z, 0, 1, 4, 2));
+    const yz12 = v128.shuffle<f32>(y, z, 1, 5, 2, 6);
+    v128.store(d, v128.shuffle<f32>(yz12, x, 0, 1, 6, 2), 16);
+    const xy33 = v128.shuffle<f32>(x, y, 3, 7, 3, 7);
+    v128.store(d, v128.shuffle<f32>(z, xy33, 2, 4, 5, 3), 32);
+  }
+  for (; p < kb; p++) {
+    const o = (<usize>p) << 2;
+    const d = dst + <usize>p * 12;
+    store<f32>(d, load<f32>(src + o));
+    store<f32>(d, load<f32>(r1 + o), 4);
+    store<f32>(d, load<f32>(r2 + o), 8);
+  }
+}
+
+/** C[rows, cols] = alpha * (A strip [MR, kb]) (B strip [kb, NR]) + beta * C; partial tiles go through `tile`. */
 function micro(
   kb: i32,
   ap: usize,
@@ -367,70 +383,75 @@ function micro(
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
+  let c02 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
   let c11 = f32x4.splat(0);
+  let c12 = f32x4.splat(0);
   let c20 = f32x4.splat(0);
   let c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0);
-  let c31 = f32x4.splat(0);
+  let c22 = f32x4.splat(0);
   for (let p = 0; p < kb; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
+    const b2 = v128.load(bp, 32);
     let av = v128.load32_splat(ap);
     c00 = madd(av, b0, c00);
     c01 = madd(av, b1, c01);
+    c02 = madd(av, b2, c02);
     av = v128.load32_splat(ap, 4);
     c10 = madd(av, b0, c10);
     c11 = madd(av, b1, c11);
+    c12 = madd(av, b2, c12);
     av = v128.load32_splat(ap, 8);
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
-    av = v128.load32_splat(ap, 12);
-    c30 = madd(av, b0, c30);
-    c31 = madd(av, b1, c31);
+    c22 = madd(av, b2, c22);
     ap += <usize>(MR << 2);
-    bp += 32;
+    bp += <usize>(NR << 2);
   }
   const al = f32x4.splat(alpha);
   if (rows === MR && cols === NR) {
-    updateRow(c, c00, c01, al, beta);
-    updateRow(c + ldcB, c10, c11, al, beta);
-    updateRow(c + 2 * ldcB, c20, c21, al, beta);
-    updateRow(c + 3 * ldcB, c30, c31, al, beta);
+    updateRow(c, c00, c01, c02, al, beta);
+    updateRow(c + ldcB, c10, c11, c12, al, beta);
+    updateRow(c + 2 * ldcB, c20, c21, c22, al, beta);
     return;
   }
   const t = tile;
-  setRow(t, c00, c01, al);
-  setRow(t + 32, c10, c11, al);
-  setRow(t + 64, c20, c21, al);
-  setRow(t + 96, c30, c31, al);
+  const tr = <usize>(NR << 2);
+  setRow(t, c00, c01, c02, al);
+  setRow(t + tr, c10, c11, c12, al);
+  setRow(t + 2 * tr, c20, c21, c22, al);
   for (let r = 0; r < rows; r++) {
     const cr = c + <usize>r * ldcB;
-    const tr = t + ((<usize>r) << 5);
+    const trow = t + <usize>r * tr;
     for (let j = 0; j < cols; j++) {
       const p = cr + ((<usize>j) << 2);
-      const v = load<f32>(tr + ((<usize>j) << 2));
+      const v = load<f32>(trow + ((<usize>j) << 2));
       store<f32>(p, beta === 0 ? v : beta === 1 ? load<f32>(p) + v : load<f32>(p) * beta + v);
     }
   }
 }
 
-/** Eight floats of C at p = alpha * [lo hi] + beta * C (beta 0: C is not read). */
-function updateRow(p: usize, lo: v128, hi: v128, alpha: v128, beta: f32): void {
+/** Twelve floats of C at p = alpha * [v0 v1 v2] + beta * C (beta 0: C is not read). */
+function updateRow(p: usize, v0: v128, v1: v128, v2: v128, alpha: v128, beta: f32): void {
   if (beta === 0) {
-    v128.store(p, f32x4.mul(lo, alpha));
-    v128.store(p, f32x4.mul(hi, alpha), 16);
+    v128.store(p, f32x4.mul(v0, alpha));
+    v128.store(p, f32x4.mul(v1, alpha), 16);
+    v128.store(p, f32x4.mul(v2, alpha), 32);
   } else if (beta === 1) {
-    v128.store(p, madd(lo, alpha, v128.load(p)));
-    v128.store(p, madd(hi, alpha, v128.load(p, 16)), 16);
+    v128.store(p, madd(v0, alpha, v128.load(p)));
+    v128.store(p, madd(v1, alpha, v128.load(p, 16)), 16);
+    v128.store(p, madd(v2, alpha, v128.load(p, 32)), 32);
   } else {
     const bv = f32x4.splat(beta);
-    v128.store(p, madd(lo, alpha, f32x4.mul(v128.load(p), bv)));
-    v128.store(p, madd(hi, alpha, f32x4.mul(v128.load(p, 16), bv)), 16);
+    v128.store(p, madd(v0, alpha, f32x4.mul(v128.load(p), bv)));
+    v128.store(p, madd(v1, alpha, f32x4.mul(v128.load(p, 16), bv)), 16);
+    v128.store(p, madd(v2, alpha, f32x4.mul(v128.load(p, 32), bv)), 32);
   }
 }
 
-function setRow(p: usize, lo: v128, hi: v128, alpha: v128): void {
-  v128.store(p, f32x4.mul(lo, alpha));
-  v128.store(p, f32x4.mul(hi, alpha), 16);
+function setRow(p: usize, v0: v128, v1: v128, v2: v128, alpha: v128): void {
+  v128.store(p, f32x4.mul(v0, alpha));
+  v128.store(p, f32x4.mul(v1, alpha), 16);
+  v128.store(p, f32x4.mul(v2, alpha), 32);
 }

@@ -16,6 +16,7 @@ import {
   SEQ,
   STATUS,
   STOP,
+  spinWhile,
 } from "./protocol.js";
 
 /** The part of a Worker the pool uses, satisfied by node:worker_threads and by browser workers. */
@@ -163,6 +164,7 @@ export class KernelPool {
   join(worker: number): number {
     const c = this.controls[worker];
     const seq = c.ints[SEQ];
+    spinWhile(c.ints, DONE, seq - 1);
     while (Atomics.load(c.ints, DONE) !== seq) Atomics.wait(c.ints, DONE, seq - 1);
     this.pending[worker]--;
     if (c.ints[STATUS] !== 0) {

@@ -17,6 +17,19 @@ export const MAX_ARGS = 15;
 export const STOP = -1;
 const ERROR_BYTES = 1024;
 
+/**
+ * Atomics.load polls (a few tens of microseconds) a waiting thread makes before it sleeps in
+ * Atomics.wait: a training step issues its threaded kernels back to back, and a thread still
+ * spinning when the next call (or the result) arrives skips the futex sleep and wake-up.
+ */
+export const SPIN = 1 << 14;
+
+/** Polls ints[slot] until it is not `value` or SPIN polls have passed; true when it changed. */
+export function spinWhile(ints: Int32Array, slot: number, value: number): boolean {
+  for (let i = 0; i < SPIN; i++) if (Atomics.load(ints, slot) !== value) return true;
+  return false;
+}
+
 export interface ControlBlock {
   ints: Int32Array;
   /** args[0..MAX_ARGS), then the result at MAX_ARGS. */

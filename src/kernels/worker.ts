@@ -14,6 +14,7 @@ import {
   SEQ,
   STATUS,
   STOP,
+  spinWhile,
 } from "./protocol.js";
 
 interface Init {
@@ -37,7 +38,7 @@ function serve(init: Init, fns: Kernel[]): void {
   const encoder = new TextEncoder();
   let seq = 0;
   for (;;) {
-    Atomics.wait(c.ints, SEQ, seq);
+    if (!spinWhile(c.ints, SEQ, seq)) Atomics.wait(c.ints, SEQ, seq);
     seq = Atomics.load(c.ints, SEQ);
     const k = c.ints[KERNEL];
     if (k === STOP) break;

@@ -115,3 +115,57 @@ test("WebAssembly sgemm with beta 0 overwrites C without reading it (NaN does no
   g(false, false, 7, 9, 300, 1, a, 0, 300, b, 0, 9, 0, c, 0, 9);
   assert.ok(c.every((v) => v === 300));
 });
+
+test("sgemmPackB fills exactly sgemmPackedSize floats, and sgemmPacked with it equals the reference", () => {
+  const k8 = rt.kernels;
+  for (const [m, n, k] of [
+    [4, 256, 64],
+    [5, 64, 256],
+    [7, 530, 300],
+    [3, 13, 1],
+  ])
+    for (const transB of [false, true]) {
+      const a = rt.arena.f32(m * k);
+      const b = rt.arena.f32(k * n);
+      for (const x of [a, b]) for (let i = 0; i < x.length; i++) x[i] = rng.uniform(-1, 1);
+      // The packed operand, then a canary the packing must not touch.
+      const size = k8.sgemmPackedSize(k, n);
+      const packed = rt.arena.f32(size + 64).fill(Number.NaN);
+      k8.sgemmPackB(transB ? 1 : 0, k, n, b.byteOffset, transB ? k : n, packed.byteOffset);
+      assert.ok(
+        packed.subarray(0, size).every((v) => !Number.isNaN(v)),
+        `${k}x${n}: a packed float left unwritten`,
+      );
+      assert.ok(
+        packed.subarray(size).every((v) => Number.isNaN(v)),
+        `${k}x${n}: packing wrote past sgemmPackedSize`,
+      );
+      const c = rt.arena.f32(m * n);
+      const work = rt.arena.f32(k8.sgemmWorkspace());
+      k8.sgemmPacked(0, m, n, k, 1, a.byteOffset, k, packed.byteOffset, 0, c.byteOffset, n, work.byteOffset);
+      const want = new Float64Array(m * n);
+      reference(
+        false,
+        transB,
+        m,
+        n,
+        k,
+        1,
+        Float64Array.from(a),
+        0,
+        k,
+        Float64Array.from(b),
+        0,
+        transB ? k : n,
+        0,
+        want,
+        0,
+        n,
+      );
+      for (let i = 0; i < c.length; i++)
+        assert.ok(
+          Math.abs(c[i] - want[i]) <= 1e-5 * (1 + Math.sqrt(k)),
+          `${m}x${n}x${k} [${i}]: ${c[i]} vs ${want[i]}`,
+        );
+    }
+});
