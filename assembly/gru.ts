@@ -1,8 +1,9 @@
 // GRU time step, fused: gate nonlinearities and state update (forward) and the gate gradients
 // (backward), PyTorch's equations. The TypeScript twins are gruStepForward / gruStepBackward in
 // src/nn/layers/gru.ts. Pointers are bytes (each already at its step); strides are in elements
-// between batch rows; gx and gh share one stride, hp, h and dy another. H must be a multiple of 4.
+// between batch rows; gx and gh share one stride, hp, h and dy another. Any H: a row's last 1-3 units go through partial vector loads and stores.
 
+import { loadPart, storePart } from "./simd";
 import { sigmoidV, tanhV } from "./vmath";
 
 /** gx, gh [B, 3H] (r, z, n projections) -> gx activated; h = (1 - z) n + z hp. */
@@ -24,13 +25,20 @@ export function gruStepForward(
     const hpr = hp + ((<usize>(b * hStride)) << 2);
     const hr = out + ((<usize>(b * hStride)) << 2);
     for (let j: usize = 0; j < hb; j += 16) {
-      const r = sigmoidV(f32x4.add(v128.load(x + j), v128.load(y + j)));
-      const z = sigmoidV(f32x4.add(v128.load(x + hb + j), v128.load(y + hb + j)));
-      const n = tanhV(f32x4.add(v128.load(x + 2 * hb + j), f32x4.mul(r, v128.load(y + 2 * hb + j))));
-      v128.store(x + j, r);
-      v128.store(x + hb + j, z);
-      v128.store(x + 2 * hb + j, n);
-      v128.store(hr + j, f32x4.add(f32x4.mul(f32x4.sub(one, z), n), f32x4.mul(z, v128.load(hpr + j))));
+      const rest = hb - j;
+      const r = sigmoidV(f32x4.add(loadPart(x + j, rest), loadPart(y + j, rest)));
+      const z = sigmoidV(f32x4.add(loadPart(x + hb + j, rest), loadPart(y + hb + j, rest)));
+      const n = tanhV(
+        f32x4.add(loadPart(x + 2 * hb + j, rest), f32x4.mul(r, loadPart(y + 2 * hb + j, rest))),
+      );
+      storePart(x + j, r, rest);
+      storePart(x + hb + j, z, rest);
+      storePart(x + 2 * hb + j, n, rest);
+      storePart(
+        hr + j,
+        f32x4.add(f32x4.mul(f32x4.sub(one, z), n), f32x4.mul(z, loadPart(hpr + j, rest))),
+        rest,
+      );
     }
   }
 }
@@ -56,23 +64,24 @@ export function gruStepBackward(
     const dyr = dy + ((<usize>(b * hStride)) << 2);
     const dhr = dh + <usize>b * hb;
     for (let j: usize = 0; j < hb; j += 16) {
-      const r = v128.load(x + j);
-      const z = v128.load(x + hb + j);
-      const n = v128.load(x + 2 * hb + j);
-      const dhv = f32x4.add(v128.load(dyr + j), v128.load(dhr + j));
+      const rest = hb - j;
+      const r = loadPart(x + j, rest);
+      const z = loadPart(x + hb + j, rest);
+      const n = loadPart(x + 2 * hb + j, rest);
+      const dhv = f32x4.add(loadPart(dyr + j, rest), loadPart(dhr + j, rest));
       const dnp = f32x4.mul(f32x4.mul(dhv, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
-      const drp = f32x4.mul(f32x4.mul(dnp, v128.load(y + 2 * hb + j)), f32x4.mul(r, f32x4.sub(one, r)));
+      const drp = f32x4.mul(f32x4.mul(dnp, loadPart(y + 2 * hb + j, rest)), f32x4.mul(r, f32x4.sub(one, r)));
       const dzp = f32x4.mul(
-        f32x4.mul(dhv, f32x4.sub(v128.load(hpr + j), n)),
+        f32x4.mul(dhv, f32x4.sub(loadPart(hpr + j, rest), n)),
         f32x4.mul(z, f32x4.sub(one, z)),
       );
-      v128.store(x + j, drp);
-      v128.store(x + hb + j, dzp);
-      v128.store(x + 2 * hb + j, dnp);
-      v128.store(y + j, drp);
-      v128.store(y + hb + j, dzp);
-      v128.store(y + 2 * hb + j, f32x4.mul(dnp, r));
-      v128.store(dhr + j, f32x4.mul(dhv, z));
+      storePart(x + j, drp, rest);
+      storePart(x + hb + j, dzp, rest);
+      storePart(x + 2 * hb + j, dnp, rest);
+      storePart(y + j, drp, rest);
+      storePart(y + hb + j, dzp, rest);
+      storePart(y + 2 * hb + j, f32x4.mul(dnp, r), rest);
+      storePart(dhr + j, f32x4.mul(dhv, z), rest);
     }
   }
 }

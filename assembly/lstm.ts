@@ -1,9 +1,10 @@
 // LSTM time step, fused: gate nonlinearities and state update (forward), and the gate gradients
 // (backward), for a batch of B rows of H units. The matrix products around them are sgemm calls.
 // The TypeScript twins are lstmStepForward / lstmStepBackward in src/nn/layers/lstm.ts. Pointers are
-// bytes; strides are in elements between consecutive batch rows. H must be a multiple of 4.
+// bytes; strides are in elements between consecutive batch rows. Any H: a row's last 1-3 units go through partial vector loads and stores.
 
 import { sgemmPacked } from "./gemm";
+import { loadPart, storePart } from "./simd";
 import { sigmoidV, tanhV } from "./vmath";
 
 /**
@@ -29,17 +30,18 @@ export function lstmStepForward(
     const cr = c + ((<usize>(b * cStride)) << 2);
     const hr = out + ((<usize>(b * outStride)) << 2);
     for (let j: usize = 0; j < hb; j += 16) {
-      const ig = sigmoidV(v128.load(g + j));
-      const fg = sigmoidV(v128.load(g + hb + j));
-      const gg = tanhV(v128.load(g + 2 * hb + j));
-      const og = sigmoidV(v128.load(g + 3 * hb + j));
-      v128.store(g + j, ig);
-      v128.store(g + hb + j, fg);
-      v128.store(g + 2 * hb + j, gg);
-      v128.store(g + 3 * hb + j, og);
-      const cv = f32x4.add(f32x4.mul(fg, v128.load(cp + j)), f32x4.mul(ig, gg));
-      v128.store(cr + j, cv);
-      v128.store(hr + j, f32x4.mul(og, tanhV(cv)));
+      const rest = hb - j;
+      const ig = sigmoidV(loadPart(g + j, rest));
+      const fg = sigmoidV(loadPart(g + hb + j, rest));
+      const gg = tanhV(loadPart(g + 2 * hb + j, rest));
+      const og = sigmoidV(loadPart(g + 3 * hb + j, rest));
+      storePart(g + j, ig, rest);
+      storePart(g + hb + j, fg, rest);
+      storePart(g + 2 * hb + j, gg, rest);
+      storePart(g + 3 * hb + j, og, rest);
+      const cv = f32x4.add(f32x4.mul(fg, loadPart(cp + j, rest)), f32x4.mul(ig, gg));
+      storePart(cr + j, cv, rest);
+      storePart(hr + j, f32x4.mul(og, tanhV(cv)), rest);
     }
   }
 }
@@ -73,21 +75,26 @@ export function lstmStepBackward(
     const dhr = dh + <usize>b * hb;
     const dcr = dc + <usize>b * hb;
     for (let j: usize = 0; j < hb; j += 16) {
-      const ig = v128.load(g + j);
-      const fg = v128.load(g + hb + j);
-      const gg = v128.load(g + 2 * hb + j);
-      const og = v128.load(g + 3 * hb + j);
-      const tc = tanhV(v128.load(cr + j));
-      const dhv = f32x4.add(v128.load(dyr + j), v128.load(dhr + j));
+      const rest = hb - j;
+      const ig = loadPart(g + j, rest);
+      const fg = loadPart(g + hb + j, rest);
+      const gg = loadPart(g + 2 * hb + j, rest);
+      const og = loadPart(g + 3 * hb + j, rest);
+      const tc = tanhV(loadPart(cr + j, rest));
+      const dhv = f32x4.add(loadPart(dyr + j, rest), loadPart(dhr + j, rest));
       const dcv = f32x4.add(
         f32x4.mul(f32x4.mul(dhv, og), f32x4.sub(one, f32x4.mul(tc, tc))),
-        v128.load(dcr + j),
+        loadPart(dcr + j, rest),
       );
-      v128.store(g + j, f32x4.mul(f32x4.mul(dcv, gg), f32x4.mul(ig, f32x4.sub(one, ig))));
-      v128.store(g + hb + j, f32x4.mul(f32x4.mul(dcv, v128.load(cp + j)), f32x4.mul(fg, f32x4.sub(one, fg))));
-      v128.store(g + 2 * hb + j, f32x4.mul(f32x4.mul(dcv, ig), f32x4.sub(one, f32x4.mul(gg, gg))));
-      v128.store(g + 3 * hb + j, f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(og, f32x4.sub(one, og))));
-      v128.store(dcr + j, f32x4.mul(dcv, fg));
+      storePart(g + j, f32x4.mul(f32x4.mul(dcv, gg), f32x4.mul(ig, f32x4.sub(one, ig))), rest);
+      storePart(
+        g + hb + j,
+        f32x4.mul(f32x4.mul(dcv, loadPart(cp + j, rest)), f32x4.mul(fg, f32x4.sub(one, fg))),
+        rest,
+      );
+      storePart(g + 2 * hb + j, f32x4.mul(f32x4.mul(dcv, ig), f32x4.sub(one, f32x4.mul(gg, gg))), rest);
+      storePart(g + 3 * hb + j, f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(og, f32x4.sub(one, og))), rest);
+      storePart(dcr + j, f32x4.mul(dcv, fg), rest);
     }
   }
 }

@@ -32,3 +32,26 @@ export function dotRow(a: usize, b: usize, bytes: usize): f32 {
   if (j < bytes) acc0 = madd(v128.load(a + j), v128.load(b + j), acc0);
   return hsum(f32x4.add(acc0, acc1));
 }
+
+/**
+ * Lanes of the floats at p: all four when `bytes` >= 16, else the first bytes / 4 (the rest 0), for
+ * the tail of a row whose length is not a multiple of 4 (e.g. an LSTM of 650 units).
+ */
+export function loadPart(p: usize, bytes: usize): v128 {
+  if (bytes >= 16) return v128.load(p);
+  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
+  if (bytes > 4) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (bytes > 8) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** Stores v at p: all four lanes when `bytes` >= 16, else the first bytes / 4. */
+export function storePart(p: usize, v: v128, bytes: usize): void {
+  if (bytes >= 16) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (bytes > 4) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (bytes > 8) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}

@@ -3,14 +3,7 @@ import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { EmbedlmError } from "../util/errors.js";
 import { ACTIVATION_KINDS, activate, activateBackward } from "./activations.js";
-import { gruStepBackward, gruStepForward } from "./layers/gru.js";
 import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
-import {
-  lstmSequenceBackward,
-  lstmSequenceForward,
-  lstmStepBackward,
-  lstmStepForward,
-} from "./layers/lstm.js";
 import type { NnOps } from "./ops.js";
 import { Arena, type Buf } from "./tensor.js";
 
@@ -96,14 +89,10 @@ function wasmRecurrentSteps(
   const p = kernelPointer;
   const k = rt.kernels;
   return {
-    // The kernels take whole vectors of 4 units; other sizes use the reference.
     lstmStepForward: (B, H, g, gOff, gS, cp, cpOff, cpS, c, cOff, cS, h, hOff, hS) => {
-      if (H % 4 !== 0) return lstmStepForward(B, H, g, gOff, gS, cp, cpOff, cpS, c, cOff, cS, h, hOff, hS);
       k.lstmStepForward(B, H, p(g, gOff), gS, p(cp, cpOff), cpS, p(c, cOff), cS, p(h, hOff), hS);
     },
     lstmStepBackward: (B, H, g, gOff, gS, c, cOff, cS, cp, cpOff, cpS, dy, dyOff, dyS, dh, dc) => {
-      if (H % 4 !== 0)
-        return lstmStepBackward(B, H, g, gOff, gS, c, cOff, cS, cp, cpOff, cpS, dy, dyOff, dyS, dh, dc);
       k.lstmStepBackward(
         B,
         H,
@@ -120,11 +109,9 @@ function wasmRecurrentSteps(
       );
     },
     gruStepForward: (B, H, gx, gh, gOff, gS, hp, h, hOff, hS) => {
-      if (H % 4 !== 0) return gruStepForward(B, H, gx, gh, gOff, gS, hp, h, hOff, hS);
       k.gruStepForward(B, H, p(gx, gOff), p(gh, gOff), gS, p(hp, hOff), p(h, hOff), hS);
     },
     gruStepBackward: (B, H, gx, gh, gOff, gS, hp, dy, hOff, hS, dh) => {
-      if (H % 4 !== 0) return gruStepBackward(B, H, gx, gh, gOff, gS, hp, dy, hOff, hS, dh);
       k.gruStepBackward(B, H, p(gx, gOff), p(gh, gOff), gS, p(hp, hOff), p(dy, hOff), hS, p(dh));
     },
   };
@@ -155,7 +142,6 @@ function wasmLstmSequence(
   const shares = (B: number, T: number, H: number) => Math.min(B, B * T * H * 4 * H < 1 << 19 ? 1 : parts);
   return {
     lstmSequenceForward: (B, T, H, g, hp, c0, c, y, whh) => {
-      if (H % 4 !== 0) return lstmSequenceForward(B, T, H, g, hp, c0, c, y, whh);
       const wp = pack(true, H, 4 * H, whh, H);
       const args = (b0: number, rows: number, w: number) => [
         rows,
@@ -172,7 +158,6 @@ function wasmLstmSequence(
       runShares(rt, "lstmSequenceForward", B, shares(B, T, H), args, (...a) => k.lstmSequenceForward(...a));
     },
     lstmSequenceBackward: (B, T, H, g, c, c0, dy, dh, dc, whh) => {
-      if (H % 4 !== 0) return lstmSequenceBackward(B, T, H, g, c, c0, dy, dh, dc, whh);
       const wp = pack(false, 4 * H, H, whh, H);
       const args = (b0: number, rows: number, w: number) => [
         rows,
