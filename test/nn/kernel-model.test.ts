@@ -30,20 +30,21 @@ after(async () => {
 const rng = new Rng(31);
 const near = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) <= 2e-6 + 1e-4 * Math.abs(b), `${what}: ${a} vs ${b}`);
+/** n normal(0, s^2) floats in the kernel memory. */
+const fill = (n: number, s = 1) => {
+  const x = rt.arena.alloc(n) as Float32Array;
+  for (let i = 0; i < n; i++) x[i] = s * rng.normal();
+  return x;
+};
 
 for (const H of [8, 7, 6, 5])
   test(`fused LSTM step kernels equal the reference (strided gates and states), H = ${H}`, () => {
     const B = 3;
     const T = 2;
-    const fill = (n: number, s = 2) => {
-      const x = rt.arena.alloc(n) as Float32Array;
-      for (let i = 0; i < n; i++) x[i] = s * rng.normal();
-      return x;
-    };
     // Step t = 1 of a [B, T, ...] layout: gates offset H*4, stride T*4H; states offset H, stride T*H.
-    const g = fill(B * T * 4 * H);
-    const c = fill(B * T * H);
-    const h = fill(B * T * H);
+    const g = fill(B * T * 4 * H, 2);
+    const c = fill(B * T * H, 2);
+    const h = fill(B * T * H, 2);
     const dy = fill(B * T * H, 1);
     const dh = fill(B * H, 1);
     const dc = fill(B * H, 1);
@@ -81,11 +82,6 @@ for (const H of [132, 130])
     // 4H > 516 columns and k = 4H > 256 in the backward: several packed blocks each way.
     const B = 5;
     const T = 3;
-    const fill = (n: number, s = 1) => {
-      const x = rt.arena.alloc(n) as Float32Array;
-      for (let i = 0; i < n; i++) x[i] = s * rng.normal();
-      return x;
-    };
     const g = fill(B * T * 4 * H);
     const hp = fill(B * T * H);
     const c0 = fill(B * H);
