@@ -3,6 +3,7 @@
 // src/nn/layers/gru.ts. Pointers are bytes (each already at its step); strides are in elements
 // between batch rows; gx and gh share one stride, hp, h and dy another. Any H: a row's last 1-3 units go through partial vector loads and stores.
 
+import { sgemmPacked } from "./gemm";
 import { loadPart, storePart } from "./simd";
 import { sigmoidV, tanhV } from "./vmath";
 
@@ -83,5 +84,64 @@ export function gruStepBackward(
       storePart(y + 2 * hb + j, f32x4.mul(dnp, r), rest);
       storePart(dhr + j, f32x4.mul(dhv, z), rest);
     }
+  }
+}
+
+/**
+ * The recurrent part of a whole GRU layer's forward over T steps, for `batch` rows (one thread's
+ * share of the batch): per step, gh[:, t] += h_{t-1} W_hh^T, then gruStepForward. Layouts, strides
+ * between batch rows: gx, gh [B, T, 3H]; hp [B, T, H] (h_0 in hp[:, 0]; h_{t-1} copied to hp[:, t]);
+ * y [B, T, H]; whhT is W_hh^T [H, 3H] packed by sgemmPackB; `work` as sgemm's.
+ */
+export function gruSequenceForward(
+  batch: i32,
+  steps: i32,
+  h: i32,
+  gx: usize,
+  gh: usize,
+  hp: usize,
+  y: usize,
+  whhT: usize,
+  work: usize,
+): void {
+  const hb = (<usize>h) << 2;
+  const rowH = steps * h;
+  const rowG = 3 * rowH;
+  for (let t = 0; t < steps; t++) {
+    const tH = <usize>t * hb;
+    if (t > 0)
+      for (let b = 0; b < batch; b++) {
+        const r = (<usize>(b * rowH)) << 2;
+        memory.copy(hp + r + tH, y + r + tH - hb, hb);
+      }
+    sgemmPacked(0, batch, 3 * h, h, 1, hp + tH, rowH, whhT, 1, gh + 3 * tH, rowG, work);
+    gruStepForward(batch, h, gx + 3 * tH, gh + 3 * tH, rowG, hp + tH, y + tH, rowH);
+  }
+}
+
+/**
+ * The recurrent part of a whole GRU layer's backward, for `batch` rows, steps T-1 down to 0:
+ * gruStepBackward, then dh += dgh_t W_hh. dy [B, T, H]; dh [B, H] (contiguous); whh is W_hh [3H, H]
+ * packed by sgemmPackB.
+ */
+export function gruSequenceBackward(
+  batch: i32,
+  steps: i32,
+  h: i32,
+  gx: usize,
+  gh: usize,
+  hp: usize,
+  dy: usize,
+  dh: usize,
+  whh: usize,
+  work: usize,
+): void {
+  const hb = (<usize>h) << 2;
+  const rowH = steps * h;
+  const rowG = 3 * rowH;
+  for (let t = steps - 1; t >= 0; t--) {
+    const tH = <usize>t * hb;
+    gruStepBackward(batch, h, gx + 3 * tH, gh + 3 * tH, rowG, hp + tH, dy + tH, rowH, dh);
+    sgemmPacked(0, batch, h, 3 * h, 1, gh + 3 * tH, rowG, whh, 1, dh, h, work);
   }
 }

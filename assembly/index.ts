@@ -14,7 +14,7 @@ export {
   sgemmShared,
   sgemmWorkspace,
 } from "./gemm";
-export { gruStepBackward, gruStepForward } from "./gru";
+export { gruSequenceBackward, gruSequenceForward, gruStepBackward, gruStepForward } from "./gru";
 export { layerNormBackward, layerNormForward } from "./layernorm";
 export { heapBase } from "./layout";
 export { lstmSequenceBackward, lstmSequenceForward, lstmStepBackward, lstmStepForward } from "./lstm";

@@ -3,7 +3,7 @@ import { addBias, columnSums } from "./bias.js";
 import { type GemmFn, gemm } from "./gemm.js";
 import { causalSoftmaxBackward, causalSoftmaxForward } from "./layers/attention.js";
 import { gatherRows, scatterAddRows } from "./layers/embedding.js";
-import { gruStepBackward, gruStepForward } from "./layers/gru.js";
+import { gruSequenceBackward, gruSequenceForward, gruStepBackward, gruStepForward } from "./layers/gru.js";
 import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
 import {
   lstmSequenceBackward,
@@ -27,6 +27,9 @@ export interface NnOps {
   lstmSequenceBackward: typeof lstmSequenceBackward;
   gruStepForward: typeof gruStepForward;
   gruStepBackward: typeof gruStepBackward;
+  /** A whole GRU layer's recurrence (all steps); the runtime splits the batch across threads. */
+  gruSequenceForward: typeof gruSequenceForward;
+  gruSequenceBackward: typeof gruSequenceBackward;
   layerNormForward: typeof layerNormForward;
   layerNormBackward: typeof layerNormBackward;
   softmaxCrossEntropy: typeof softmaxCrossEntropy;
@@ -66,6 +69,8 @@ export const referenceOps: NnOps = {
   lstmSequenceBackward,
   gruStepForward,
   gruStepBackward,
+  gruSequenceForward,
+  gruSequenceBackward,
   layerNormForward,
   layerNormBackward,
   softmaxCrossEntropy,

@@ -34,7 +34,7 @@ export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<N
     gemm: wasmGemm(kernels, { threads }),
     softmaxCrossEntropy: wasmSoftmaxCrossEntropy(kernels, threads),
     ...wasmRecurrentSteps(kernels),
-    ...wasmLstmSequence(kernels, threads),
+    ...wasmRecurrentSequences(kernels, threads),
     ...wasmElementwise(kernels, threads),
     ...wasmLayerNorm(kernels),
     dot: (n, x, xOff, y, yOff) => kernels.kernels.sdot(n, kernelPointer(x, xOff), kernelPointer(y, yOff)),
@@ -118,20 +118,24 @@ function wasmRecurrentSteps(
 }
 
 /**
- * The LSTM recurrence on the kernels: W_hh is packed once per call (not once per step), and the
+ * The LSTM and GRU recurrences on the kernels: W_hh is packed once per call (not once per step), and the
  * batch rows are split across the calling thread and the pool's workers, each running all T steps of
  * its rows in one kernel call (rows are independent, so the threads meet once per layer, not per step).
  */
-function wasmLstmSequence(
+function wasmRecurrentSequences(
   rt: KernelRuntime,
   threads: number,
-): Pick<NnOps, "lstmSequenceForward" | "lstmSequenceBackward"> {
+): Pick<
+  NnOps,
+  "lstmSequenceForward" | "lstmSequenceBackward" | "gruSequenceForward" | "gruSequenceBackward"
+> {
   const k = rt.kernels;
   const p = kernelPointer;
   const parts = Math.min(threads, (rt.pool?.size ?? 0) + 1);
   const work = Array.from({ length: parts }, () => rt.arena.f32(k.sgemmWorkspace()).byteOffset);
   let packed = rt.arena.f32(0);
-  // op(W_hh) [kk, n] packed; W_hh is stored [4H, H] either way (transposed for the forward).
+  // op(W_hh) [kk, n] packed; W_hh is stored [4H, H] (LSTM) or [3H, H] (GRU) either way (transposed
+  // for the forward).
   const pack = (trans: boolean, kk: number, n: number, whh: Buf, H: number): number => {
     const size = k.sgemmPackedSize(kk, n);
     if (packed.length < size) packed = rt.arena.f32(size);
@@ -139,7 +143,8 @@ function wasmLstmSequence(
     return packed.byteOffset;
   };
   // Rows [0, share) on the calling thread, the next shares on workers; small problems on one thread.
-  const shares = (B: number, T: number, H: number) => Math.min(B, B * T * H * 4 * H < 1 << 19 ? 1 : parts);
+  const shares = (B: number, T: number, H: number, gates: number) =>
+    Math.min(B, B * T * H * gates * H < 1 << 19 ? 1 : parts);
   return {
     lstmSequenceForward: (B, T, H, g, hp, c0, c, y, whh) => {
       const wp = pack(true, H, 4 * H, whh, H);
@@ -155,7 +160,9 @@ function wasmLstmSequence(
         wp,
         work[w],
       ];
-      runShares(rt, "lstmSequenceForward", B, shares(B, T, H), args, (...a) => k.lstmSequenceForward(...a));
+      runShares(rt, "lstmSequenceForward", B, shares(B, T, H, 4), args, (...a) =>
+        k.lstmSequenceForward(...a),
+      );
     },
     lstmSequenceBackward: (B, T, H, g, c, c0, dy, dh, dc, whh) => {
       const wp = pack(false, 4 * H, H, whh, H);
@@ -172,7 +179,42 @@ function wasmLstmSequence(
         wp,
         work[w],
       ];
-      runShares(rt, "lstmSequenceBackward", B, shares(B, T, H), args, (...a) => k.lstmSequenceBackward(...a));
+      runShares(rt, "lstmSequenceBackward", B, shares(B, T, H, 4), args, (...a) =>
+        k.lstmSequenceBackward(...a),
+      );
+    },
+    gruSequenceForward: (B, T, H, gx, gh, hp, y, whh) => {
+      const wp = pack(true, H, 3 * H, whh, H);
+      const args = (b0: number, rows: number, w: number) => [
+        rows,
+        T,
+        H,
+        p(gx, b0 * T * 3 * H),
+        p(gh, b0 * T * 3 * H),
+        p(hp, b0 * T * H),
+        p(y, b0 * T * H),
+        wp,
+        work[w],
+      ];
+      runShares(rt, "gruSequenceForward", B, shares(B, T, H, 3), args, (...a) => k.gruSequenceForward(...a));
+    },
+    gruSequenceBackward: (B, T, H, gx, gh, hp, dy, dh, whh) => {
+      const wp = pack(false, 3 * H, H, whh, H);
+      const args = (b0: number, rows: number, w: number) => [
+        rows,
+        T,
+        H,
+        p(gx, b0 * T * 3 * H),
+        p(gh, b0 * T * 3 * H),
+        p(hp, b0 * T * H),
+        p(dy, b0 * T * H),
+        p(dh, b0 * H),
+        wp,
+        work[w],
+      ];
+      runShares(rt, "gruSequenceBackward", B, shares(B, T, H, 3), args, (...a) =>
+        k.gruSequenceBackward(...a),
+      );
     },
   };
 }

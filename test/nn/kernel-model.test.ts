@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import { uniform } from "../../src/nn/init.js";
 import { dense } from "../../src/nn/layers/dense.js";
 import { embedding } from "../../src/nn/layers/embedding.js";
-import { gru } from "../../src/nn/layers/gru.js";
+import { gru, gruSequenceBackward, gruSequenceForward } from "../../src/nn/layers/gru.js";
 import { layerNormBackward, layerNormForward } from "../../src/nn/layers/layernorm.js";
 import {
   lstm,
@@ -102,6 +102,30 @@ for (const H of [132, 130])
     lstmSequenceBackward(B, T, H, r[0], r[3], r[2], r[6], r[7], r[8], r[5]);
     for (const [k, x] of [g, dh, dc].entries()) {
       const want = r[[0, 7, 8][k]];
+      for (let i = 0; i < x.length; i++) near(x[i], want[i], `bwd ${k}[${i}]`);
+    }
+  });
+
+for (const H of [132, 130])
+  test(`GRU sequence kernels (packed W_hh, batch rows split across two threads) equal the reference, H = ${H}`, () => {
+    const B = 5;
+    const T = 3;
+    const gx = fill(B * T * 3 * H);
+    const gh = fill(B * T * 3 * H);
+    const hp = fill(B * T * H);
+    const y = fill(B * T * H);
+    const whh = fill(3 * H * H, 0.1);
+    const dy = fill(B * T * H);
+    const dh = fill(B * H);
+    const r = [gx, gh, hp, y, whh, dy, dh].map((x) => Float64Array.from(x));
+    rt.gruSequenceForward(B, T, H, gx, gh, hp, y, whh);
+    gruSequenceForward(B, T, H, r[0], r[1], r[2], r[3], r[4]);
+    for (const [k, x] of [gx, gh, hp, y].entries())
+      for (let i = 0; i < x.length; i++) near(x[i], r[k][i], `fwd ${k}[${i}]`);
+    rt.gruSequenceBackward(B, T, H, gx, gh, hp, dy, dh, whh);
+    gruSequenceBackward(B, T, H, r[0], r[1], r[2], r[5], r[6], r[4]);
+    for (const [k, x] of [gx, gh, dh].entries()) {
+      const want = r[[0, 1, 6][k]];
       for (let i = 0; i < x.length; i++) near(x[i], want[i], `bwd ${k}[${i}]`);
     }
   });

@@ -1,5 +1,5 @@
 import { sigmoid } from "../activations.js";
-import type { GemmFn } from "../gemm.js";
+import { type GemmFn, gemm } from "../gemm.js";
 import type { BuildContext } from "../layer.js";
 import type { NnOps } from "../ops.js";
 import { type Buf, Scratch, type Tensor } from "../tensor.js";
@@ -78,32 +78,8 @@ export class GruCell implements RecurrentCell {
       0,
       G3,
     );
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) {
-        const src =
-          t === 0 ? state[0].subarray(b * H, (b + 1) * H) : y.subarray((b * T + t - 1) * H, (b * T + t) * H);
-        hp.set(src, (b * T + t) * H);
-      }
-      this.gemm(
-        false,
-        true,
-        B,
-        G3,
-        H,
-        1,
-        hp,
-        t * H,
-        T * H,
-        this.w.whh.value.data,
-        0,
-        H,
-        1,
-        gh,
-        t * G3,
-        T * G3,
-      );
-      this.ops.gruStepForward(B, H, gx, gh, t * G3, T * G3, hp, y, t * H, T * H);
-    }
+    for (let b = 0; b < B; b++) hp.set(state[0].subarray(b * H, (b + 1) * H), b * T * H);
+    this.ops.gruSequenceForward(B, T, H, gx, gh, hp, y, this.w.whh.value.data);
     if (carry)
       for (let b = 0; b < B; b++) state[0].set(y.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
     return this.y.get([B, T, H]);
@@ -120,10 +96,7 @@ export class GruCell implements RecurrentCell {
     const hp = this.hprev.get([B, T, H]).data;
     const dh = this.dh.get([B, H]).data;
     dh.fill(0);
-    for (let t = T - 1; t >= 0; t--) {
-      this.ops.gruStepBackward(B, H, gx, gh, t * G3, T * G3, hp, dy, t * H, T * H, dh);
-      this.gemm(false, false, B, H, G3, 1, gh, t * G3, T * G3, this.w.whh.value.data, 0, H, 1, dh, 0, H);
-    }
+    this.ops.gruSequenceBackward(B, T, H, gx, gh, hp, dy, dh, this.w.whh.value.data);
     const dx = this.dx.get(this.x.shape);
     recurrentWeightGrads(this.ops, B * T, G3, I, H, gx, gh, this.x.data, hp, this.w, dx.data);
     return dx;
@@ -204,5 +177,56 @@ export function gruStepBackward(
       gh[gi + 2 * H + j] = dnp * r;
       dh[b * H + j] = dhv * z;
     }
+  }
+}
+
+/**
+ * The recurrent part of one GRU layer's forward over T steps (the readable twin of the kernel in
+ * assembly/gru.ts, which runs batch rows on several threads): per step t,
+ *   gh[:, t] += h_{t-1} W_hh^T;  gruStepForward on gx[:, t], gh[:, t].
+ * gx [B, T, 3H] holds x W_ih^T + b_ih on entry, gh [B, T, 3H] b_hh; both receive what the backward
+ * needs. hp [B, T, H] holds h_0 in hp[:, 0] and receives h_{t-1} in hp[:, t]; y [B, T, H] out;
+ * whh [3H, H] (PyTorch's weight_hh).
+ */
+export function gruSequenceForward(
+  B: number,
+  T: number,
+  H: number,
+  gx: Buf,
+  gh: Buf,
+  hp: Buf,
+  y: Buf,
+  whh: Buf,
+): void {
+  const G3 = 3 * H;
+  for (let t = 0; t < T; t++) {
+    if (t > 0)
+      for (let b = 0; b < B; b++) hp.set(y.subarray((b * T + t - 1) * H, (b * T + t) * H), (b * T + t) * H);
+    gemm(false, true, B, G3, H, 1, hp, t * H, T * H, whh, 0, H, 1, gh, t * G3, T * G3);
+    gruStepForward(B, H, gx, gh, t * G3, T * G3, hp, y, t * H, T * H);
+  }
+}
+
+/**
+ * The recurrent part of one GRU layer's backward, steps T-1 down to 0: gruStepBackward, then
+ * dh += dgh_t W_hh. gx, gh, hp as gruSequenceForward left them; dy [B, T, H]; dh [B, H] carries the
+ * gradient of h between steps (zero on entry for a fresh sequence). Leaves the gate gradients in gx
+ * and gh.
+ */
+export function gruSequenceBackward(
+  B: number,
+  T: number,
+  H: number,
+  gx: Buf,
+  gh: Buf,
+  hp: Buf,
+  dy: Buf,
+  dh: Buf,
+  whh: Buf,
+): void {
+  const G3 = 3 * H;
+  for (let t = T - 1; t >= 0; t--) {
+    gruStepBackward(B, H, gx, gh, t * G3, T * G3, hp, dy, t * H, T * H, dh);
+    gemm(false, false, B, H, G3, 1, gh, t * G3, T * G3, whh, 0, H, 1, dh, 0, H);
   }
 }
