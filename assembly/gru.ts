@@ -4,6 +4,7 @@
 // between batch rows; gx and gh share one stride, hp, h and dy another. Any H: a row's last 1-3 units go through partial vector loads and stores.
 
 import { sgemmPacked } from "./gemm";
+import { carryOutputs } from "./recurrent";
 import { loadPart, storePart } from "./simd";
 import { sigmoidV, tanhV } from "./vmath";
 
@@ -109,11 +110,7 @@ export function gruSequenceForward(
   const rowG = 3 * rowH;
   for (let t = 0; t < steps; t++) {
     const tH = <usize>t * hb;
-    if (t > 0)
-      for (let b = 0; b < batch; b++) {
-        const r = (<usize>(b * rowH)) << 2;
-        memory.copy(hp + r + tH, y + r + tH - hb, hb);
-      }
+    if (t > 0) carryOutputs(batch, rowH, hp, y, tH, hb);
     sgemmPacked(0, batch, 3 * h, h, 1, hp + tH, rowH, whhT, 1, gh + 3 * tH, rowG, work);
     gruStepForward(batch, h, gx + 3 * tH, gh + 3 * tH, rowG, hp + tH, y + tH, rowH);
   }

@@ -4,6 +4,7 @@
 // bytes; strides are in elements between consecutive batch rows. Any H: a row's last 1-3 units go through partial vector loads and stores.
 
 import { sgemmPacked } from "./gemm";
+import { carryOutputs } from "./recurrent";
 import { loadPart, storePart } from "./simd";
 import { sigmoidV, tanhV } from "./vmath";
 
@@ -124,11 +125,7 @@ export function lstmSequenceForward(
   const rowG = 4 * rowH;
   for (let t = 0; t < steps; t++) {
     const tH = <usize>t * hb;
-    if (t > 0)
-      for (let b = 0; b < batch; b++) {
-        const r = (<usize>(b * rowH)) << 2;
-        memory.copy(hp + r + tH, y + r + tH - hb, hb);
-      }
+    if (t > 0) carryOutputs(batch, rowH, hp, y, tH, hb);
     sgemmPacked(0, batch, 4 * h, h, 1, hp + tH, rowH, whhT, 1, gates + 4 * tH, rowG, work);
     if (t === 0) lstmStepForward(batch, h, gates, rowG, c0, h, c, rowH, y, rowH);
     else lstmStepForward(batch, h, gates + 4 * tH, rowG, c + tH - hb, rowH, c + tH, rowH, y + tH, rowH);
