@@ -91,40 +91,11 @@ export function wasmGemm(rt: KernelRuntime, options: GemmOptions = {}): SgemmFn 
       const size = Math.ceil(len / blocks / align) * align;
       for (let s = 0; s < len; s += size) {
         const cnt = Math.min(size, len - s);
-        if (byCols)
-          sgemm(
-            ta,
-            tb,
-            m,
-            cnt,
-            k,
-            alpha,
-            pa,
-            lda,
-            pb + (tb ? s * ldb : s) * 4,
-            ldb,
-            beta,
-            pc + s * 4,
-            ldc,
-            work[0],
-          );
-        else
-          sgemm(
-            ta,
-            tb,
-            cnt,
-            n,
-            k,
-            alpha,
-            pa + (ta ? s : s * lda) * 4,
-            lda,
-            pb,
-            ldb,
-            beta,
-            pc + s * ldc * 4,
-            ldc,
-            work[0],
-          );
+        // Columns s.. of op(B) and C, or rows s.. of op(A) and C (sgemmShared's block offsets).
+        const [mb, nb, ab, bb, cb] = byCols
+          ? [m, cnt, pa, pb + (tb ? s * ldb : s) * 4, pc + s * 4]
+          : [cnt, n, pa + (ta ? s : s * lda) * 4, pb, pc + s * ldc * 4];
+        sgemm(ta, tb, mb, nb, k, alpha, ab, lda, bb, ldb, beta, cb, ldc, work[0]);
       }
       return;
     }

@@ -63,9 +63,9 @@ function wasmSoftmaxCrossEntropy(rt: KernelRuntime, threads: number): NnOps["sof
       counted++;
     }
     const g = (opts.scale ?? 1) / Math.max(counted, 1);
-    const args = (r0: number, r1: number) => [
+    const args = (r0: number, rows: number) => [
       r0,
-      r1,
+      r0 + rows,
       vocab,
       kernelPointer(logits),
       targetsBuf.byteOffset,
@@ -73,12 +73,7 @@ function wasmSoftmaxCrossEntropy(rt: KernelRuntime, threads: number): NnOps["sof
       g,
       ignore,
     ];
-    const p = n * vocab < 1 << 16 ? 1 : parts;
-    const per = Math.ceil(n / p);
-    for (let w = 1; w < p && w * per < n; w++)
-      rt.pool!.start(w - 1, "softmaxCrossEntropyRows", args(w * per, Math.min(n, (w + 1) * per)));
-    let total = rt.kernels.softmaxCrossEntropyRows(...args(0, Math.min(n, per)));
-    for (let w = 1; w < p && w * per < n; w++) total += rt.pool!.join(w - 1);
+    const total = runShares(rt, "softmaxCrossEntropyRows", n, n * vocab < 1 << 16 ? 1 : parts, args);
     return total / Math.max(counted, 1);
   };
 }
@@ -160,9 +155,7 @@ function wasmRecurrentSequences(
         wp,
         work[w],
       ];
-      runShares(rt, "lstmSequenceForward", B, shares(B, T, H, 4), args, (...a) =>
-        k.lstmSequenceForward(...a),
-      );
+      runShares(rt, "lstmSequenceForward", B, shares(B, T, H, 4), args);
     },
     lstmSequenceBackward: (B, T, H, g, c, c0, dy, dh, dc, whh) => {
       const wp = pack(false, 4 * H, H, whh, H);
@@ -179,9 +172,7 @@ function wasmRecurrentSequences(
         wp,
         work[w],
       ];
-      runShares(rt, "lstmSequenceBackward", B, shares(B, T, H, 4), args, (...a) =>
-        k.lstmSequenceBackward(...a),
-      );
+      runShares(rt, "lstmSequenceBackward", B, shares(B, T, H, 4), args);
     },
     gruSequenceForward: (B, T, H, gx, gh, hp, y, whh) => {
       const wp = pack(true, H, 3 * H, whh, H);
@@ -196,7 +187,7 @@ function wasmRecurrentSequences(
         wp,
         work[w],
       ];
-      runShares(rt, "gruSequenceForward", B, shares(B, T, H, 3), args, (...a) => k.gruSequenceForward(...a));
+      runShares(rt, "gruSequenceForward", B, shares(B, T, H, 3), args);
     },
     gruSequenceBackward: (B, T, H, gx, gh, hp, dy, dh, whh) => {
       const wp = pack(false, 3 * H, H, whh, H);
@@ -212,33 +203,32 @@ function wasmRecurrentSequences(
         wp,
         work[w],
       ];
-      runShares(rt, "gruSequenceBackward", B, shares(B, T, H, 3), args, (...a) =>
-        k.gruSequenceBackward(...a),
-      );
+      runShares(rt, "gruSequenceBackward", B, shares(B, T, H, 3), args);
     },
   };
 }
 
 /**
- * Runs `kernel` over batch rows split in `n` shares: shares 1.. on the pool's workers, share 0 on the
- * calling thread (`local`), then waits for the workers.
+ * Runs `kernel` over [0, len) split in `n` shares (multiples of `align` but the last): shares 1.. on
+ * the pool's workers, share 0 on the calling thread, then waits for the workers. `args(start, count,
+ * w)` are the kernel's arguments for a share (w: the thread, 0 the calling one). Returns the sum of
+ * the shares' results.
  */
 function runShares(
   rt: KernelRuntime,
   kernel: string,
-  B: number,
+  len: number,
   n: number,
-  args: (b0: number, rows: number, w: number) => number[],
-  local: (...a: number[]) => void,
-): void {
-  const share = Math.ceil(B / n);
+  args: (start: number, count: number, w: number) => number[],
+  align = 1,
+): number {
+  const share = Math.ceil(len / n / align) * align;
   let started = 0;
-  for (let w = 1; w < n && w * share < B; w++) {
-    rt.pool!.start(w - 1, kernel, args(w * share, Math.min(share, B - w * share), w));
-    started++;
-  }
-  local(...args(0, Math.min(share, B), 0));
-  for (let w = 0; w < started; w++) rt.pool!.join(w);
+  for (let w = 1; w < n && w * share < len; w++, started++)
+    rt.pool!.start(w - 1, kernel, args(w * share, Math.min(share, len - w * share), w));
+  let total = rt.kernels[kernel](...args(0, Math.min(share, len), 0));
+  for (let w = 0; w < started; w++) total += rt.pool!.join(w);
+  return total;
 }
 
 /**
@@ -276,13 +266,7 @@ function wasmElementwise(
     kernel: string,
     args: (j0: number, cols: number) => number[],
   ) => {
-    const np = rows * n < 1 << 18 ? 1 : Math.min(parts, Math.ceil(n / 64));
-    const share = Math.ceil(n / np / 4) * 4;
-    let started = 0;
-    for (let w = 1; w < np && w * share < n; w++, started++)
-      rt.pool!.start(w - 1, kernel, args(w * share, Math.min(share, n - w * share)));
-    k[kernel](...args(0, Math.min(share, n)));
-    for (let w = 0; w < started; w++) rt.pool!.join(w);
+    runShares(rt, kernel, n, rows * n < 1 << 18 ? 1 : Math.min(parts, Math.ceil(n / 64)), args, 4);
   };
   return {
     gatherRows: (n, d, idx, w, y) => k.gatherRows(n, d, ids(idx), p(w), p(y)),

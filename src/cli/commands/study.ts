@@ -23,25 +23,8 @@ function listOf<T>(name: string, one: (v: string) => T): (value: string) => T[] 
   };
 }
 
-interface StudyFlags {
-  ptb: string;
-  corpus: string[];
-  output: string;
-  workDir?: string;
-  fractions?: number[];
-  epochs?: number[];
-  variants?: StudyVariantName[];
-  dim?: number;
-  layers?: number;
-  dropout?: number;
-  lr?: number;
-  bptt?: number;
-  batchSize?: number;
-  vectorEpochs?: number;
-  threads?: number;
-  seed?: number;
-  quick?: boolean;
-}
+/** The command's flags: the study's options under their flag names (--ptb is `data`), and --quick. */
+type StudyFlags = Omit<EmbeddingStudyOptions, "data" | "command" | "log"> & { ptb: string; quick?: boolean };
 
 /** --quick: a tiny budget (seconds on small data) to check the whole pipeline; given options win. */
 const QUICK: Partial<EmbeddingStudyOptions> = {

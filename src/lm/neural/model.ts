@@ -299,14 +299,14 @@ export class NeuralLanguageModel implements LanguageModel {
       while (B < most && i + B < all.length && all[i + B].end - all[i + B].start === L) B++;
       const x: IdTensor = { shape: [B, L], data: new Int32Array(B * L) };
       const y = new Int32Array(B * L).fill(IGNORE);
+      let counted = 0;
       for (let b = 0; b < B; b++) {
         const w = all[i + b];
         x.data.set(stream.subarray(w.start, w.end), b * L);
         for (let p = w.first; p < w.end; p++) y[b * L + p - w.start] = stream[p + 1];
+        counted += w.end - w.first;
       }
       const logits = this.net.forward(x);
-      let counted = 0;
-      for (let r = 0; r < y.length; r++) if (y[r] !== IGNORE) counted++;
       logProb -= ops.softmaxCrossEntropy(logits.data, y, V, logits.data, { ignoreIndex: IGNORE }) * counted;
       i += B;
     }
