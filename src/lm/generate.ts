@@ -49,7 +49,7 @@ export function generate(
     if (temperature === 0) next = argmax(dist);
     else {
       applyTemperature(dist, temperature);
-      truncateDistribution(dist, truncation);
+      truncate(dist, truncation);
       next = sample(dist, rng);
     }
     if (stop.has(next)) break;
@@ -81,7 +81,11 @@ function checkTruncation(o: Truncation): Required<Truncation> {
  * `topP`. Ties at the cut are broken by lower id, so the kept set never exceeds k words. Returns `p`.
  */
 export function truncateDistribution(p: Float64Array, truncation: Truncation): Float64Array {
-  const { topK, topP } = checkTruncation(truncation);
+  return truncate(p, checkTruncation(truncation));
+}
+
+/** truncateDistribution with options already checked (generate checks them once, not per word). */
+function truncate(p: Float64Array, { topK, topP }: Required<Truncation>): Float64Array {
   const k = topK === 0 ? p.length : Math.min(topK, p.length);
   if (k >= p.length && topP >= 1) return p;
   const order = Array.from(p.keys())

@@ -80,11 +80,11 @@ function tinyVectors() {
 
 test("embedding size: taken from the vectors, projected to the model's size, or a clear error when fixed", () => {
   const init = loadVectorInit(w2vFile, vocab);
-  assert.equal(resolveEmbeddingDim({ vocabSize: 7 }, init, 8), 3);
-  assert.equal(resolveEmbeddingDim({ vocabSize: 7, embeddingDim: 5 }, undefined, 8), 5);
-  assert.equal(resolveEmbeddingDim({ vocabSize: 7 }, undefined, 8), 8);
+  assert.equal(resolveEmbeddingDim({}, init, 8), 3);
+  assert.equal(resolveEmbeddingDim({ embeddingDim: 5 }, undefined, 8), 5);
+  assert.equal(resolveEmbeddingDim({}, undefined, 8), 8);
   assert.throws(
-    () => resolveEmbeddingDim({ vocabSize: 7, embeddingDim: 8 }, init),
+    () => resolveEmbeddingDim({ embeddingDim: 8 }, init),
     /init vectors have dimension 3 but embeddingDim is 8/,
   );
   const io = embeddingLayers({ vocabSize: 7 }, { init, modelDim: 6 });

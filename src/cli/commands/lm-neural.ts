@@ -196,7 +196,7 @@ export async function trainNeural(
   if (vectors !== undefined)
     // The vectors decide the embedding size unless --emb-dim asks for one (then they must agree).
     config.embeddingDim = resolveEmbeddingDim(
-      { vocabSize: 1, embeddingDim: o.embDim },
+      { embeddingDim: o.embDim },
       { dim: vectors.dim, source: vectorsFile },
     );
   const runtime = await createNnRuntime({ threads: o.threads });

@@ -84,7 +84,7 @@ export interface EmbeddingLayers {
  * `embeddingDim` before training, so reloading the model without the vectors builds the same shapes.
  */
 export function resolveEmbeddingDim(
-  config: IoConfig,
+  config: Pick<IoConfig, "embeddingDim">,
   init?: Pick<VectorInit, "dim" | "source">,
   fallback?: number,
 ): number {
