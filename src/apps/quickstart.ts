@@ -20,7 +20,7 @@ import { EmbedlmError } from "../util/errors.js";
 import type { KeyedVectors } from "../vectors/keyed-vectors.js";
 import { buildHuffman } from "../vocab/huffman.js";
 import { keepProbabilities } from "../vocab/subsample.js";
-import { Vocab } from "../vocab/vocab.js";
+import { countInto, Vocab } from "../vocab/vocab.js";
 
 /** What the quickstart needs from its caller (the CLI's command context fits). */
 export interface QuickstartIO {
@@ -263,11 +263,7 @@ const LM_GENERATE_PROMPT = "my fellow americans";
  * Writes tokenized sentences one per line, words outside `keep` as <unk> (a PTB-style token file).
  * Returns the number of tokens with one <eos> per line.
  */
-async function writeTokenFile(
-  path: string,
-  lines: readonly string[][],
-  keep: ReadonlySet<string>,
-): Promise<number> {
+async function writeTokenFile(path: string, lines: readonly string[][], keep: Vocab): Promise<number> {
   let tokens = 0;
   const text = lines.map((l) => {
     tokens += l.length + 1;
@@ -302,14 +298,8 @@ export function languageModelStepOf(o: LanguageModelStepOptions): QuickstartStep
       const trainLines = await read(files.slice(0, -o.validSpeeches));
       const validLines = await read(files.slice(-o.validSpeeches));
       const counts = new Map<string, number>();
-      for (const l of trainLines) for (const w of l) counts.set(w, (counts.get(w) ?? 0) + 1);
-      const keep = new Set(
-        [...counts]
-          .filter(([, c]) => c >= 2)
-          .sort((a, b) => b[1] - a[1])
-          .slice(0, o.vocab)
-          .map(([w]) => w),
-      );
+      for (const l of trainLines) countInto(counts, l);
+      const keep = Vocab.fromCounts(counts, { minCount: 2, maxSize: o.vocab });
       const dir = await mkdtemp(join(tmpdir(), "embedlm-quickstart-"));
       const model = join(dir, "lm");
       const runtime = await createNnRuntime({ threads: o.threads });
