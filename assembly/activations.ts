@@ -8,7 +8,7 @@ const GELU_C: f32 = 0.7978845608028654; // sqrt(2 / pi)
 const GELU_A: f32 = 0.044715;
 
 function forwardV(kind: i32, x: v128): v128 {
-  if (kind === 1) return f32x4.max(x, f32x4.splat(0));
+  if (kind === 1) return f32x4.pmax(x, f32x4.splat(0));
   if (kind === 2) return tanhV(x);
   if (kind === 3) return sigmoidV(x);
   const u = f32x4.mul(

@@ -16,7 +16,7 @@ export function causalSoftmaxForward(count: i32, T: i32, p: usize): void {
       const vEnd = len & ~3;
       let mv = f32x4.splat(-Infinity);
       let s = 0;
-      for (; s < vEnd; s += 4) mv = f32x4.max(mv, v128.load(row + ((<usize>s) << 2)));
+      for (; s < vEnd; s += 4) mv = f32x4.pmax(mv, v128.load(row + ((<usize>s) << 2)));
       let top = max(
         max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
         max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),

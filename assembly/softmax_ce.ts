@@ -33,7 +33,7 @@ export function softmaxCrossEntropyRows(
     }
     let mv = f32x4.splat(-Infinity);
     let j = 0;
-    for (; j < vEnd; j += 4) mv = f32x4.max(mv, v128.load(x + ((<usize>j) << 2)));
+    for (; j < vEnd; j += 4) mv = f32x4.pmax(mv, v128.load(x + ((<usize>j) << 2)));
     let top = max(
       max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
       max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),

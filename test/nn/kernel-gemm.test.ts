@@ -75,6 +75,7 @@ test("WebAssembly sgemm equals the reference: transposes, alpha/beta, strides, e
       [5, 8, 3],
       [7, 13, 5],
       [13, 29, 300],
+      [20, 26, 9],
       [150, 530, 20],
     ])
       for (const transA of [false, true])

@@ -43,3 +43,33 @@ test("fused softmax cross-entropy kernel equals the reference (ignored rows, odd
     }
   }
 });
+
+test("the kernels' float32 exp keeps a few-ulp relative error over its range (-87, 87]", () => {
+  // Softmax feeds exp x - max <= 0: row [0, x, x, x] with target 0 gives p = e^x / (1 + 3 e^x), whose
+  // relative error is exp's. Sigmoid at -x computes 1 / (1 + e^x), covering positive arguments.
+  const xs = Array.from({ length: 471 }, (_, i) => -86.9 + i * 0.37);
+  const vocab = 4;
+  const logits = rt.arena.alloc(xs.length * vocab) as Float32Array;
+  xs.forEach((x, r) => logits.fill(x, r * vocab + 1, (r + 1) * vocab));
+  const targets = new Int32Array(xs.length);
+  const d = rt.arena.alloc(logits.length) as Float32Array;
+  rt.softmaxCrossEntropy(logits, targets, vocab, d, { scale: xs.length });
+  xs.forEach((x, r) => {
+    const e = Math.exp(Math.fround(x));
+    const want = e / (1 + 3 * e);
+    assert.ok(
+      Math.abs(d[r * vocab + 1] - want) <= 2e-6 * want,
+      `softmax at x=${x}: ${d[r * vocab + 1]} vs ${want}`,
+    );
+  });
+  const z = rt.arena.alloc(xs.length) as Float32Array;
+  xs.forEach((x, i) => {
+    z[i] = Math.min(-x, 87);
+  });
+  const y = rt.arena.alloc(xs.length) as Float32Array;
+  rt.activate("sigmoid", z, y, z.length);
+  z.forEach((v, i) => {
+    const want = 1 / (1 + Math.exp(-v));
+    assert.ok(Math.abs(y[i] - want) <= 2e-6 * want, `sigmoid at ${v}: ${y[i]} vs ${want}`);
+  });
+});
