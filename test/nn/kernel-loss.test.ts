@@ -50,7 +50,7 @@ test("the kernels' float32 exp keeps a few-ulp relative error over its range (-8
   const xs = Array.from({ length: 471 }, (_, i) => -86.9 + i * 0.37);
   const vocab = 4;
   const logits = rt.arena.alloc(xs.length * vocab) as Float32Array;
-  xs.forEach((x, r) => logits.fill(x, r * vocab + 1, (r + 1) * vocab));
+  for (const [r, x] of xs.entries()) logits.fill(x, r * vocab + 1, (r + 1) * vocab);
   const targets = new Int32Array(xs.length);
   const d = rt.arena.alloc(logits.length) as Float32Array;
   rt.softmaxCrossEntropy(logits, targets, vocab, d, { scale: xs.length });
