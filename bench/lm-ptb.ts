@@ -1,7 +1,7 @@
 // Neural language models on Penn Treebank (issue 7): the Zaremba et al. 2014 LSTM presets beside
 // PyTorch CPU (shared/bench/peers/lm_torch.py: same model, 2 threads), measured in the same run.
 //
-//   npm run bench -- lm-ptb [speed|full|medium] [--tokens N] [--threads N]
+//   npm run bench -- lm-ptb [speed|full|medium] [--tokens N] [--threads N] [--model DIR] [--resume]
 //
 // speed (default, ~5 min): one epoch of the small preset on a PTB slice (the first --tokens training
 //   tokens, default 100,000, plus one line with the rest of the vocabulary so the softmax has PTB's
@@ -11,7 +11,10 @@
 //   PyTorch epoch on full PTB for the speed and memory ratios (PyTorch's 13 epochs took 51 min here).
 // medium (a long run, about 3x the small preset's epochs at ~10x the cost per token): the medium
 //   preset (2x650, dropout 0.5, 39 epochs): test perplexity and its time; PyTorch is not run.
-import { rmSync } from "node:fs";
+// The long modes checkpoint every 5 minutes into --model (default under /tmp/embedlm-bench-lm-ptb);
+// after a kill, the same command with --resume continues from the last checkpoint instead of
+// starting over, and the final line covers every epoch.
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { report, round, runPeer, sharedData, type Target, target } from "./lib/common.js";
 import { embedlmLmTrain, notMeasured, num, writePtbSlice } from "./lib/lm.js";
@@ -34,8 +37,14 @@ type Json = Record<string, unknown>;
 
 /** embedlm's run of a preset on a directory holding ptb.{train,valid,test}.txt. */
 function embedlm(dir: string, preset: string, extra: string[] = []): Json {
-  const model = join(work, `model-${preset}`);
-  rmSync(model, { recursive: true, force: true });
+  const model = flag("--model", join(work, `model-${preset}`));
+  const resume = args.includes("--resume") && existsSync(join(model, "checkpoint.safetensors"));
+  if (!resume && args.includes("--model") && existsSync(model)) {
+    process.stderr.write(`${model} exists: pass --resume to continue its run, or remove it\n`);
+    process.exit(2);
+  }
+  if (!resume) rmSync(model, { recursive: true, force: true });
+  const more = [...(resume ? ["--resume"] : []), ...(mode === "speed" ? [] : ["--checkpoint-minutes", "5"])];
   const run = embedlmLmTrain([
     "--type",
     "lstm",
@@ -46,6 +55,7 @@ function embedlm(dir: string, preset: string, extra: string[] = []): Json {
     "--seed",
     "1",
     ...extra,
+    ...more,
     join(dir, "ptb.train.txt"),
     "--valid",
     join(dir, "ptb.valid.txt"),
