@@ -2,6 +2,7 @@
 // Usage: node dist/bench/nn/gemm.js THREADS [SECONDS_PER_SHAPE]
 import { createNnRuntime } from "../../src/nn/runtime.js";
 import { SHAPES } from "./shapes.js";
+import { bestGflops } from "./timing.js";
 
 const threads = Number(process.argv[2] ?? 1);
 const seconds = Number(process.argv[3] ?? 1);
@@ -16,14 +17,7 @@ for (const [m, k, n] of SHAPES) {
   const run = () => rt.gemm(false, false, m, n, k, 1, a, 0, k, b, 0, n, 0, c, 0, n);
   const warm = performance.now();
   for (let i = 0; i < 3 || performance.now() - warm < 200; i++) run();
-  let reps = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) {
-    run();
-    reps++;
-  }
-  const secs = (performance.now() - t0) / 1000;
-  out[`${m}x${k}x${n}`] = Math.round(((2 * m * n * k * reps) / secs / 1e9) * 10) / 10;
+  out[`${m}x${k}x${n}`] = bestGflops(run, 2 * m * n * k, seconds);
 }
 await rt.close();
 console.log(JSON.stringify({ tool: "embedlm-gemm", threads, relaxed: rt.kernels.relaxed, gflops: out }));

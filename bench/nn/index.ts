@@ -1,7 +1,8 @@
 // bench/nn: the nn issue's targets, every peer measured in the same run.
 // - GEMM GFLOP/s on (700x200)x(200x10000), (20x400)x(400x800), (700x400)x(400x800): embedlm at 1 and
 //   2 threads, numpy/OpenBLAS at 1 and 2 threads, tfjs 4.22's WebAssembly backend (XNNPACK; single-
-//   threaded in Node). Targets: >= 0.5x numpy at 2 threads, >= 3x tfjs-wasm.
+//   threaded in Node). Targets: >= 0.5x numpy at 2 threads, >= 3x tfjs-wasm. Every tool reports the
+//   best of 5 windows of 0.2 s per shape (timing.ts).
 // - Zaremba-small PTB LSTM training step (forward, backward, clip, SGD) in tokens/s and peak memory,
 //   beside PyTorch CPU (shared/bench/peers/run_lm.sh, 2 threads) on the same short training file
 //   (the first 2,000 PTB training lines plus one line with the remaining vocabulary, so V = 10,000).
@@ -28,10 +29,13 @@ out = {}
 for m, k, n in ${JSON.stringify(SHAPES)}:
     a = np.random.rand(m, k).astype(np.float32); b = np.random.rand(k, n).astype(np.float32)
     for _ in range(3): a @ b
-    reps, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < 1.0:
-        a @ b; reps += 1
-    out[f"{m}x{k}x{n}"] = round(2 * m * n * k * reps / (time.perf_counter() - t0) / 1e9, 1)
+    best = 0.0
+    for _ in range(5):
+        reps, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < 0.2:
+            a @ b; reps += 1
+        best = max(best, 2 * m * n * k * reps / (time.perf_counter() - t0) / 1e9)
+    out[f"{m}x{k}x{n}"] = round(best, 1)
 print(json.dumps({"tool": "numpy", "numpy": np.__version__, "gflops": out}))
 `;
 

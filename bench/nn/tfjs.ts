@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { SHAPES } from "./shapes.js";
+import { bestGflops } from "./timing.js";
 
 const seconds = Number(process.argv[2] ?? 1);
 const require = createRequire(import.meta.url);
@@ -21,13 +22,6 @@ for (const [m, k, n] of SHAPES) {
     c.dispose();
   };
   for (let i = 0; i < 3; i++) run();
-  let reps = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) {
-    run();
-    reps++;
-  }
-  const secs = (performance.now() - t0) / 1000;
-  out[`${m}x${k}x${n}`] = Math.round(((2 * m * n * k * reps) / secs / 1e9) * 10) / 10;
+  out[`${m}x${k}x${n}`] = bestGflops(run, 2 * m * n * k, seconds);
 }
 console.log(JSON.stringify({ tool: "tfjs-wasm", backend: tf.getBackend(), gflops: out }));
