@@ -283,10 +283,10 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mb: i32, kb: i
       let o = d;
       let p = 0;
       if (rows === MR) {
-        // One vector per k: its fourth lane reads the next element of row p (row p + 1 follows in
-        // memory, so the last p is left to the scalar loop) and is overwritten by the next k's
-        // store. This packing was ~5% of an LSTM LM step (dW of the softmax layer packs
-        // dlogits^T, 10,000 x 400, scalar by scalar).
+        // One vector per k. Its fourth lane reads one float past the strip, inside the matrix as
+        // long as row p + 1 follows (the last p is left to the scalar loop), and lands where the
+        // next k's store writes. This packing was ~5% of an LSTM LM step (dW of the softmax layer
+        // packs dlogits^T, 10,000 x 400, scalar by scalar).
         for (; p < kb - 1; p++) {
           v128.store(o, v128.load(src));
           src += step;
