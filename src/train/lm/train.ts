@@ -75,8 +75,12 @@ export interface EpochRecord {
   trainLoss: number;
   trainPerplexity: number;
   validPerplexity: number;
-  /** Training seconds of the epoch (validation excluded) and training tokens per second. */
+  /**
+   * Training seconds and tokens of the epoch (validation excluded), and their ratio; an epoch
+   * resumed after a stop counts the time before the stop too.
+   */
   seconds: number;
+  tokens: number;
   tokensPerSecond: number;
   validSeconds: number;
 }
@@ -119,6 +123,12 @@ interface LoopState {
   /** The epoch's running loss sum and tokens so far. */
   lossSum: number;
   lossTokens: number;
+  /**
+   * The epoch's training milliseconds and tokens so far, so that an epoch resumed after a stop
+   * reports its whole time (absent in older checkpoints: the time before the stop is then lost).
+   */
+  epochMs?: number;
+  epochTokens?: number;
   rng: number[];
   /** What must match to resume: model, vocabulary size and the schedule. */
   key: string;
@@ -365,6 +375,8 @@ export async function trainNeuralLm(
       net.resetStates();
       st.lossSum = 0;
       st.lossTokens = 0;
+      st.epochMs = 0;
+      st.epochTokens = 0;
     }
     let epochMs = 0;
     let epochTokens = 0;
@@ -392,6 +404,8 @@ export async function trainNeuralLm(
       const ms = performance.now() - ts;
       epochMs += ms;
       epochTokens += n;
+      st.epochMs = (st.epochMs ?? 0) + ms;
+      st.epochTokens = (st.epochTokens ?? 0) + n;
       logLoss += loss * n;
       logTokens += n;
       logMs += ms;
@@ -453,8 +467,9 @@ export async function trainNeuralLm(
       trainLoss,
       trainPerplexity: Math.exp(trainLoss),
       validPerplexity,
-      seconds: epochMs / 1000,
-      tokensPerSecond: (epochTokens / epochMs) * 1000,
+      seconds: (st.epochMs ?? 0) / 1000,
+      tokens: st.epochTokens ?? 0,
+      tokensPerSecond: ((st.epochTokens ?? 0) / (st.epochMs ?? 0)) * 1000,
       validSeconds: (performance.now() - tv) / 1000,
     };
     st.history.push(rec);
