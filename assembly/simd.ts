@@ -3,14 +3,12 @@
 // multiply then add in the plain build; results differ in the last bits between the two builds.
 
 /** a * b + c, four lanes. */
-// @ts-expect-error: decorator
 export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
 /** Sum of the four lanes. */
-// @ts-expect-error: decorator
 export function hsum(v: v128): f32 {
   return (
     f32x4.extract_lane(v, 0) +
@@ -20,7 +18,6 @@ export function hsum(v: v128): f32 {
 }
 
 /** Dot product of two float32 rows of `bytes` bytes (a multiple of 16, 16-byte aligned). */
-// @ts-expect-error: decorator
 export function dotRow(a: usize, b: usize, bytes: usize): f32 {
   let acc0 = f32x4.splat(0);
   let acc1 = f32x4.splat(0);

@@ -7,7 +7,6 @@ import { M_KEEP, nextFloat, T_SENT } from "./w2v_model";
  * survive subsampling into the thread's sentence buffer. Returns the index after the sentence in
  * the high 32 bits and the number of kept words in the low 32 bits.
  */
-// @ts-expect-error: decorator
 export function readSentence(m: usize, t: usize, tokens: usize, i: i32, n: i32): u64 {
   const keep = load<usize>(m + M_KEEP);
   const sent = load<usize>(t + T_SENT);

@@ -61,7 +61,6 @@ export function rngStore(t: usize): void {
   store<u32>(t + T_RNG, s3, 12);
 }
 
-// @ts-expect-error: decorator
 export function nextU32(): u32 {
   const result = rotl<u32>(s1 * 5, 7) * 9;
   const t = s1 << 9;
@@ -75,19 +74,16 @@ export function nextU32(): u32 {
 }
 
 /** Uniform in [0, 1) with 24 bits. */
-// @ts-expect-error: decorator
 export function nextFloat(): f32 {
   return <f32>(nextU32() >>> 8) * (1.0 / 16777216.0);
 }
 
 /** Uniform integer in [0, n). */
-// @ts-expect-error: decorator
 export function nextBelow(n: u32): u32 {
   return <u32>((<u64>nextU32() * <u64>n) >>> 32);
 }
 
 /** Index of f (clamped to the table's range) in the sigmoid tables. */
-// @ts-expect-error: decorator
 export function tableIndex(f: f32): usize {
   const x = min(max(f, -MAX_EXP), MAX_EXP);
   return <usize>(<i32>((x + MAX_EXP) * (<f32>TABLE / MAX_EXP / 2)));
