@@ -129,82 +129,69 @@ function wasmRecurrentSequences(
   const parts = Math.min(threads, (rt.pool?.size ?? 0) + 1);
   const work = Array.from({ length: parts }, () => rt.arena.f32(k.sgemmWorkspace()).byteOffset);
   let packed = rt.arena.f32(0);
-  // op(W_hh) [kk, n] packed; W_hh is stored [4H, H] (LSTM) or [3H, H] (GRU) either way (transposed
-  // for the forward).
-  const pack = (trans: boolean, kk: number, n: number, whh: Buf, H: number): number => {
+  /**
+   * `kernel` over the batch: W_hh [gates * H, H] packed once as op(W_hh) (its transpose for the
+   * forward), then each thread runs all T steps of its rows. `rows` are the kernel's buffer arguments
+   * with the floats between consecutive batch rows; small problems stay on one thread.
+   */
+  const run = (
+    kernel: string,
+    forward: boolean,
+    B: number,
+    T: number,
+    H: number,
+    gates: number,
+    whh: Buf,
+    rows: [Buf, number][],
+  ): void => {
+    const [kk, n] = forward ? [H, gates * H] : [gates * H, H];
     const size = k.sgemmPackedSize(kk, n);
     if (packed.length < size) packed = rt.arena.f32(size);
-    k.sgemmPackB(trans ? 1 : 0, kk, n, p(whh), H, packed.byteOffset);
-    return packed.byteOffset;
+    k.sgemmPackB(forward ? 1 : 0, kk, n, p(whh), H, packed.byteOffset);
+    const wp = packed.byteOffset;
+    const shares = Math.min(B, B * T * H * gates * H < 1 << 19 ? 1 : parts);
+    runShares(rt, kernel, B, shares, (b0, count, w) => [
+      count,
+      T,
+      H,
+      ...rows.map(([buf, stride]) => p(buf, b0 * stride)),
+      wp,
+      work[w],
+    ]);
   };
-  // Rows [0, share) on the calling thread, the next shares on workers; small problems on one thread.
-  const shares = (B: number, T: number, H: number, gates: number) =>
-    Math.min(B, B * T * H * gates * H < 1 << 19 ? 1 : parts);
   return {
-    lstmSequenceForward: (B, T, H, g, hp, c0, c, y, whh) => {
-      const wp = pack(true, H, 4 * H, whh, H);
-      const args = (b0: number, rows: number, w: number) => [
-        rows,
-        T,
-        H,
-        p(g, b0 * T * 4 * H),
-        p(hp, b0 * T * H),
-        p(c0, b0 * H),
-        p(c, b0 * T * H),
-        p(y, b0 * T * H),
-        wp,
-        work[w],
-      ];
-      runShares(rt, "lstmSequenceForward", B, shares(B, T, H, 4), args);
-    },
-    lstmSequenceBackward: (B, T, H, g, c, c0, dy, dh, dc, whh) => {
-      const wp = pack(false, 4 * H, H, whh, H);
-      const args = (b0: number, rows: number, w: number) => [
-        rows,
-        T,
-        H,
-        p(g, b0 * T * 4 * H),
-        p(c, b0 * T * H),
-        p(c0, b0 * H),
-        p(dy, b0 * T * H),
-        p(dh, b0 * H),
-        p(dc, b0 * H),
-        wp,
-        work[w],
-      ];
-      runShares(rt, "lstmSequenceBackward", B, shares(B, T, H, 4), args);
-    },
-    gruSequenceForward: (B, T, H, gx, gh, hp, y, whh) => {
-      const wp = pack(true, H, 3 * H, whh, H);
-      const args = (b0: number, rows: number, w: number) => [
-        rows,
-        T,
-        H,
-        p(gx, b0 * T * 3 * H),
-        p(gh, b0 * T * 3 * H),
-        p(hp, b0 * T * H),
-        p(y, b0 * T * H),
-        wp,
-        work[w],
-      ];
-      runShares(rt, "gruSequenceForward", B, shares(B, T, H, 3), args);
-    },
-    gruSequenceBackward: (B, T, H, gx, gh, hp, dy, dh, whh) => {
-      const wp = pack(false, 3 * H, H, whh, H);
-      const args = (b0: number, rows: number, w: number) => [
-        rows,
-        T,
-        H,
-        p(gx, b0 * T * 3 * H),
-        p(gh, b0 * T * 3 * H),
-        p(hp, b0 * T * H),
-        p(dy, b0 * T * H),
-        p(dh, b0 * H),
-        wp,
-        work[w],
-      ];
-      runShares(rt, "gruSequenceBackward", B, shares(B, T, H, 3), args);
-    },
+    lstmSequenceForward: (B, T, H, g, hp, c0, c, y, whh) =>
+      run("lstmSequenceForward", true, B, T, H, 4, whh, [
+        [g, T * 4 * H],
+        [hp, T * H],
+        [c0, H],
+        [c, T * H],
+        [y, T * H],
+      ]),
+    lstmSequenceBackward: (B, T, H, g, c, c0, dy, dh, dc, whh) =>
+      run("lstmSequenceBackward", false, B, T, H, 4, whh, [
+        [g, T * 4 * H],
+        [c, T * H],
+        [c0, H],
+        [dy, T * H],
+        [dh, H],
+        [dc, H],
+      ]),
+    gruSequenceForward: (B, T, H, gx, gh, hp, y, whh) =>
+      run("gruSequenceForward", true, B, T, H, 3, whh, [
+        [gx, T * 3 * H],
+        [gh, T * 3 * H],
+        [hp, T * H],
+        [y, T * H],
+      ]),
+    gruSequenceBackward: (B, T, H, gx, gh, hp, dy, dh, whh) =>
+      run("gruSequenceBackward", false, B, T, H, 3, whh, [
+        [gx, T * 3 * H],
+        [gh, T * 3 * H],
+        [hp, T * H],
+        [dy, T * H],
+        [dh, H],
+      ]),
   };
 }
 
