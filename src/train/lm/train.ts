@@ -125,10 +125,10 @@ interface LoopState {
   lossTokens: number;
   /**
    * The epoch's training milliseconds and tokens so far, so that an epoch resumed after a stop
-   * reports its whole time (absent in older checkpoints: the time before the stop is then lost).
+   * reports its whole time (older checkpoints lack them: read as 0, the time before the stop is lost).
    */
-  epochMs?: number;
-  epochTokens?: number;
+  epochMs: number;
+  epochTokens: number;
   rng: number[];
   /** What must match to resume: model, vocabulary size and the schedule. */
   key: string;
@@ -301,6 +301,8 @@ export async function trainNeuralLm(
     history: [],
     lossSum: 0,
     lossTokens: 0,
+    epochMs: 0,
+    epochTokens: 0,
     rng: net.rng.getState(),
     key,
   };
@@ -317,14 +319,21 @@ export async function trainNeuralLm(
     const meta = file.metadata[TRAIN_META];
     if (meta === undefined)
       throw new EmbedlmError("not a training checkpoint (no loop state)", { file: ckptPath });
-    const saved = JSON.parse(meta) as LoopState;
+    // Checkpoints written before the epoch's time was kept lack epochMs and epochTokens.
+    const saved = JSON.parse(meta) as Omit<LoopState, "epochMs" | "epochTokens"> &
+      Partial<Pick<LoopState, "epochMs" | "epochTokens">>;
     if (saved.key !== key)
       throw new EmbedlmError(
         `the checkpoint was trained with other settings: ${saved.key}; this run: ${key}`,
         { file: ckptPath },
       );
     // JSON has no Infinity: a run checkpointed before its first validation saved null.
-    st = { ...saved, bestValid: saved.bestValid ?? Number.POSITIVE_INFINITY };
+    st = {
+      ...saved,
+      bestValid: saved.bestValid ?? Number.POSITIVE_INFINITY,
+      epochMs: saved.epochMs ?? 0,
+      epochTokens: saved.epochTokens ?? 0,
+    };
     net.rng.setState(st.rng);
     if (st.segment > 0 && st.segment < train.count) {
       // The states exist once a batch of this shape has gone through; then they take the saved values.
@@ -404,8 +413,10 @@ export async function trainNeuralLm(
       const ms = performance.now() - ts;
       epochMs += ms;
       epochTokens += n;
-      st.epochMs = (st.epochMs ?? 0) + ms;
-      st.epochTokens = (st.epochTokens ?? 0) + n;
+      st.epochMs += ms;
+      st.epochTokens += n;
+      runTrainMs += ms;
+      runTokens += n;
       logLoss += loss * n;
       logTokens += n;
       logMs += ms;
@@ -447,14 +458,10 @@ export async function trainNeuralLm(
         lastCheckpoint = performance.now();
       }
       if (stop) {
-        runTrainMs += epochMs;
-        runTokens += epochTokens;
         stopped = stop;
         break epochs;
       }
     }
-    runTrainMs += epochMs;
-    runTokens += epochTokens;
     const tv = performance.now();
     const score = lm.scoreStream(valid);
     const validPerplexity = Math.exp(-score.logProb / score.tokens);
@@ -467,9 +474,9 @@ export async function trainNeuralLm(
       trainLoss,
       trainPerplexity: Math.exp(trainLoss),
       validPerplexity,
-      seconds: (st.epochMs ?? 0) / 1000,
-      tokens: st.epochTokens ?? 0,
-      tokensPerSecond: ((st.epochTokens ?? 0) / (st.epochMs ?? 0)) * 1000,
+      seconds: st.epochMs / 1000,
+      tokens: st.epochTokens,
+      tokensPerSecond: (st.epochTokens / st.epochMs) * 1000,
       validSeconds: (performance.now() - tv) / 1000,
     };
     st.history.push(rec);
