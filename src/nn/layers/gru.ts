@@ -4,6 +4,7 @@ import type { BuildContext } from "../layer.js";
 import type { NnOps } from "../ops.js";
 import { type Buf, Scratch, type Tensor } from "../tensor.js";
 import {
+  copyRows,
   Recurrent,
   type RecurrentCell,
   type RecurrentOptions,
@@ -78,10 +79,9 @@ export class GruCell implements RecurrentCell {
       0,
       G3,
     );
-    for (let b = 0; b < B; b++) hp.set(state[0].subarray(b * H, (b + 1) * H), b * T * H);
+    copyRows(B, H, state[0], 0, H, hp, 0, T * H);
     this.ops.gruSequenceForward(B, T, H, gx, gh, hp, y, this.w.whh.value.data);
-    if (carry)
-      for (let b = 0; b < B; b++) state[0].set(y.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
+    if (carry) copyRows(B, H, y, (T - 1) * H, T * H, state[0], 0, H);
     return this.y.get([B, T, H]);
   }
 
@@ -200,8 +200,7 @@ export function gruSequenceForward(
 ): void {
   const G3 = 3 * H;
   for (let t = 0; t < T; t++) {
-    if (t > 0)
-      for (let b = 0; b < B; b++) hp.set(y.subarray((b * T + t - 1) * H, (b * T + t) * H), (b * T + t) * H);
+    if (t > 0) copyRows(B, H, y, (t - 1) * H, T * H, hp, t * H, T * H);
     gemm(false, true, B, G3, H, 1, hp, t * H, T * H, whh, 0, H, 1, gh, t * G3, T * G3);
     gruStepForward(B, H, gx, gh, t * G3, T * G3, hp, y, t * H, T * H);
   }

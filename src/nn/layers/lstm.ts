@@ -4,6 +4,7 @@ import type { BuildContext } from "../layer.js";
 import type { NnOps } from "../ops.js";
 import { type Buf, Scratch, type Tensor } from "../tensor.js";
 import {
+  copyRows,
   Recurrent,
   type RecurrentCell,
   type RecurrentOptions,
@@ -81,14 +82,12 @@ export class LstmCell implements RecurrentCell {
     );
     this.ops.addBias(B * T, G4, this.w.bih.value.data, g);
     this.ops.addBias(B * T, G4, this.w.bhh.value.data, g);
-    for (let b = 0; b < B; b++) hp.set(state[0].subarray(b * H, (b + 1) * H), b * T * H);
+    copyRows(B, H, state[0], 0, H, hp, 0, T * H);
     this.ops.lstmSequenceForward(B, T, H, g, hp, c0, c, y.data, this.w.whh.value.data);
-    if (carry)
-      for (let b = 0; b < B; b++) {
-        const last = (b * T + T - 1) * H;
-        state[0].set(y.data.subarray(last, last + H), b * H);
-        state[1].set(c.subarray(last, last + H), b * H);
-      }
+    if (carry) {
+      copyRows(B, H, y.data, (T - 1) * H, T * H, state[0], 0, H);
+      copyRows(B, H, c, (T - 1) * H, T * H, state[1], 0, H);
+    }
     return y;
   }
 
@@ -219,8 +218,7 @@ export function lstmSequenceForward(
 ): void {
   const G4 = 4 * H;
   for (let t = 0; t < T; t++) {
-    if (t > 0)
-      for (let b = 0; b < B; b++) hp.set(y.subarray((b * T + t - 1) * H, (b * T + t) * H), (b * T + t) * H);
+    if (t > 0) copyRows(B, H, y, (t - 1) * H, T * H, hp, t * H, T * H);
     gemm(false, true, B, G4, H, 1, hp, t * H, T * H, whh, 0, H, 1, g, t * G4, T * G4);
     if (t === 0) lstmStepForward(B, H, g, 0, T * G4, c0, 0, H, c, 0, T * H, y, 0, T * H);
     else lstmStepForward(B, H, g, t * G4, T * G4, c, (t - 1) * H, T * H, c, t * H, T * H, y, t * H, T * H);

@@ -132,6 +132,27 @@ export interface RecurrentWeights {
 }
 
 /**
+ * Copies B rows of H floats, row b from src[srcOff + b * srcStride] to dst[dstOff + b * dstStride]:
+ * the carried state into hp[:, 0], y[:, t-1] into hp[:, t] (the TypeScript twin of
+ * assembly/recurrent.ts's carryOutputs), and the last step back into the carried state.
+ */
+export function copyRows(
+  B: number,
+  H: number,
+  src: Buf,
+  srcOff: number,
+  srcStride: number,
+  dst: Buf,
+  dstOff: number,
+  dstStride: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const from = srcOff + b * srcStride;
+    dst.set(src.subarray(from, from + H), dstOff + b * dstStride);
+  }
+}
+
+/**
  * Registers layer l's weights with G = gates x units rows, initialised U(-1/sqrt(units), 1/sqrt(units))
  * as PyTorch unless the options name initialisers.
  */
