@@ -118,7 +118,6 @@ export function wasmGemm(rt: KernelRuntime, options: GemmOptions = {}): SgemmFn 
     descF[10] = beta;
     const started = Math.min(parts - 1, Math.ceil(len / size) - 1);
     for (let w = 0; w < started; w++) pool.start(w, "sgemmShared", [desc.byteOffset, work[w + 1]]);
-    sgemmShared(desc.byteOffset, work[0]);
-    for (let w = 0; w < started; w++) pool.join(w);
+    pool.joinAfter(started, () => sgemmShared(desc.byteOffset, work[0]));
   };
 }

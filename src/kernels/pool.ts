@@ -174,6 +174,31 @@ export class KernelPool {
     return c.floats[MAX_ARGS];
   }
 
+  /**
+   * Runs `own` (the calling thread's share) while the calls begun by `start` on workers
+   * 0..started-1 run, then joins every one of them, even after a failure: a worker left unjoined
+   * would stay busy and refuse every later call. Returns own's result plus theirs; throws the
+   * first error.
+   */
+  joinAfter(started: number, own: () => number): number {
+    let total = 0;
+    let failure: { error: unknown } | undefined;
+    try {
+      total = own();
+    } catch (error) {
+      failure = { error };
+    }
+    for (let w = 0; w < started; w++) {
+      try {
+        total += this.join(w);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
+    return total;
+  }
+
   private async signal(worker: number, kernel: number, args: readonly number[]): Promise<number> {
     const c = this.controls[worker];
     c.floats.set(args);

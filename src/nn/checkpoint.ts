@@ -39,15 +39,21 @@ export async function saveWeights(
  */
 export async function loadWeights(path: string, store: ParamStore, optimizer?: Optimizer): Promise<StFile> {
   const { tensors, metadata } = await loadSafetensors(path);
-  for (const p of store.params) {
-    const t = tensors[p.name];
-    if (t === undefined) throw new EmbedlmError(`no tensor ${p.name}`, { file: path });
-    if (!sameShape(t.shape, p.shape))
-      throw new EmbedlmError(`tensor ${p.name} has shape [${t.shape}], the model expects [${p.shape}]`, {
+  // Every tensor is checked before any is copied: a file that fails leaves the model (and the
+  // optimizer) as they were.
+  const expected: [string, readonly number[]][] = store.params.map((p) => [p.name, p.shape]);
+  if (optimizer)
+    for (const [name, t] of Object.entries(optimizer.stateDict().tensors))
+      expected.push([OPT + name, t.shape]);
+  for (const [name, shape] of expected) {
+    const t = tensors[name];
+    if (t === undefined) throw new EmbedlmError(`no tensor ${name}`, { file: path });
+    if (!sameShape(t.shape, shape))
+      throw new EmbedlmError(`tensor ${name} has shape [${t.shape}], the model expects [${shape}]`, {
         file: path,
       });
-    p.value.data.set(t.data);
   }
+  for (const p of store.params) p.value.data.set(tensors[p.name].data);
   if (optimizer) {
     const st: Record<string, StTensor> = {};
     for (const [name, t] of Object.entries(tensors)) if (name.startsWith(OPT)) st[name.slice(OPT.length)] = t;

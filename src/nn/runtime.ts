@@ -213,9 +213,8 @@ function runShares(
   let started = 0;
   for (let w = 1; w < n && w * share < len; w++, started++)
     rt.pool!.start(w - 1, kernel, args(w * share, Math.min(share, len - w * share), w));
-  let total = rt.kernels[kernel](...args(0, Math.min(share, len), 0));
-  for (let w = 0; w < started; w++) total += rt.pool!.join(w);
-  return total;
+  const own = () => rt.kernels[kernel](...args(0, Math.min(share, len), 0));
+  return started === 0 ? own() : rt.pool!.joinAfter(started, own);
 }
 
 /**

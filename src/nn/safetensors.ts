@@ -75,23 +75,31 @@ export function decodeSafetensors(bytes: Uint8Array, file?: string): StFile {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlen = Number(dv.getBigUint64(0, true));
   if (hlen > bytes.length - 8) fail(`header length ${hlen} exceeds the file`, 0);
-  let header: Record<string, unknown>;
+  let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
   } catch {
     return fail("header is not valid JSON", 8);
   }
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(header)) return fail("header is not a JSON object", 8);
   const base = 8 + hlen;
   const dataLen = bytes.length - base;
   const tensors: Record<string, StTensor> = {};
   let metadata: Record<string, string> = {};
   for (const [name, v] of Object.entries(header)) {
     if (name === "__metadata__") {
+      if (!isObject(v) || Object.values(v).some((x) => typeof x !== "string"))
+        fail("__metadata__: expected an object of strings", 8);
       metadata = v as Record<string, string>;
       continue;
     }
+    if (!isObject(v)) return fail(`tensor ${name}: expected an object with dtype, shape and data_offsets`, 8);
     const info = v as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    const [b, e] = info.data_offsets ?? [];
+    if (!Array.isArray(info.shape) || !info.shape.every((d) => Number.isInteger(d) && d >= 0))
+      fail(`tensor ${name}: shape: expected an array of non-negative integers`, 8);
+    const [b, e] = Array.isArray(info.data_offsets) ? info.data_offsets : [-1, -1];
     if (!(Number.isInteger(b) && Number.isInteger(e) && b >= 0 && b <= e && e <= dataLen))
       fail(`tensor ${name}: bad data_offsets`, 8);
     const n = info.shape.reduce((x, y) => x * y, 1);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { EmbedlmError } from "./errors.js";
 
@@ -18,15 +19,33 @@ async function ensureDir(path: string): Promise<void> {
 }
 
 /**
+ * Renames the finished temporary file over `path`, then syncs the directory so that the rename
+ * itself survives a crash (a checkpoint is often a run's only resume point). Directories cannot be
+ * opened for syncing on every platform (Windows); there the rename is as durable as the OS makes it.
+ */
+async function commit(tmp: string, path: string): Promise<void> {
+  await rename(tmp, path);
+  let dir: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    dir = await open(dirname(path), "r");
+    await dir.sync();
+  } catch {
+    // best effort, see above
+  } finally {
+    await dir?.close();
+  }
+}
+
+/**
  * Writes `data` to `path` so that readers see the old file or the whole new one, never a part:
- * the data goes to a temporary name beside it and is renamed over it when complete.
+ * the data goes to a temporary name beside it, is flushed to the disk, and is renamed over it.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await ensureDir(path);
   const tmp = tempName(path);
   try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
+    await writeFile(tmp, data, { flush: true });
+    await commit(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
     throw new EmbedlmError(`cannot write: ${(e as Error).message}`, { file: path });
@@ -34,8 +53,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 }
 
 /**
- * Streams output to a temporary file and renames it to `path` only after `produce` succeeds;
- * on any failure the temporary file is removed and `path` is left as it was.
+ * Streams output to a temporary file and renames it to `path` only after `produce` succeeds and
+ * every byte reached the disk; on any failure (of `produce` or of a write, even one that `produce`
+ * did not wait for) the temporary file is removed and `path` is left as it was.
  */
 export async function withAtomicStream(
   path: string,
@@ -43,32 +63,34 @@ export async function withAtomicStream(
 ): Promise<void> {
   await ensureDir(path);
   const tmp = tempName(path);
-  const out = createWriteStream(tmp);
-  const opened = new Promise<void>((resolve, reject) => {
-    out.once("open", () => resolve());
-    out.once("error", reject);
-  });
+  const out = createWriteStream(tmp, { flush: true });
+  // A failed write destroys the stream and records the error in `out.errored`; the listener only
+  // keeps the 'error' event, which nobody may be awaiting, from crashing the process.
+  out.on("error", () => {});
   try {
-    await opened;
+    await once(out, "open");
   } catch (e) {
     throw new EmbedlmError(`cannot write: ${(e as Error).message}`, { file: path });
   }
   try {
     await produce(out);
-    await new Promise<void>((resolve, reject) => {
-      out.once("error", reject);
-      out.end(() => resolve());
-    });
-    await rename(tmp, path);
+    if (out.errored) throw out.errored;
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await commit(tmp, path);
   } catch (e) {
     out.destroy();
     await rm(tmp, { force: true });
     if (e instanceof EmbedlmError) throw e;
-    throw new EmbedlmError(`cannot write: ${(e as Error).message}`, { file: path });
+    throw new EmbedlmError(`cannot write: ${(out.errored ?? (e as Error)).message}`, { file: path });
   }
 }
 
-/** Writes a chunk and waits for the stream to drain when its buffer is full. */
+/**
+ * Writes a chunk and waits for the stream to drain when its buffer is full; rejects when the
+ * stream has failed, which never drains.
+ */
 export async function writeChunk(out: WriteStream, chunk: string | Uint8Array): Promise<void> {
-  if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+  if (out.errored) throw out.errored;
+  if (out.destroyed) throw new Error("write after the output was closed");
+  if (!out.write(chunk)) await once(out, "drain");
 }

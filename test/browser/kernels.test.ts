@@ -268,7 +268,7 @@ test("Chromium runs sdot on the main thread, sdot/saxpy across a 2-worker pool, 
     assert.notEqual(r.y[0], y[0]);
     assert.notEqual(r.y[n - 1], y[n - 1]);
 
-    // 400 columns: 6 blocks of 72 (>= 64 each), two rounds of caller + 2 workers.
+    // 400 columns: 3 blocks of 144, one each for the caller and the 2 workers.
     const [m, nn, k] = [21, 400, 33];
     const ga = Float32Array.from({ length: m * k }, () => rng.uniform(-1, 1));
     const gb = Float32Array.from({ length: k * nn }, () => rng.uniform(-1, 1));

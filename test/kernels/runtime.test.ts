@@ -81,6 +81,31 @@ test("a kernel that traps rejects its call and the worker keeps serving", async 
   assert.throws(() => pool.call(0, "nope", []), /no kernel named nope/);
 });
 
+test("a synchronous split whose shares fail joins every worker, which stay usable", () => {
+  const pool = rt.pool!;
+  const x = rt.arena.f32(4);
+  x.set([1, 2, 3, 4]);
+  const dot = [4, x.byteOffset, x.byteOffset];
+  // The calling thread's share fails while worker 0 runs a good call: the error comes out, and
+  // worker 0 is joined anyway.
+  pool.start(0, "sdot", dot);
+  assert.throws(
+    () =>
+      pool.joinAfter(1, () => {
+        throw new Error("own share failed");
+      }),
+    /own share failed/,
+  );
+  // A worker's share traps: its error comes out after the calling thread's share is done.
+  pool.start(0, "sdot", [16, 0xfffffff0, 0]);
+  assert.throws(() => pool.joinAfter(1, () => 1), /failed on worker 0/);
+  pool.start(0, "sdot", dot);
+  assert.equal(
+    pool.joinAfter(1, () => 0.5),
+    30.5,
+  );
+});
+
 test("instantiating the module in new workers leaves arena memory alone", async () => {
   const { Arena, KernelPool, loadKernelModule } = await import("../../src/kernels/index.js");
   const arena = new Arena();

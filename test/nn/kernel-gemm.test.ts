@@ -92,9 +92,11 @@ test("WebAssembly sgemm equals the reference: transposes, alpha/beta, strides, e
 test("WebAssembly sgemm split across the calling thread and a worker, by columns and by rows", () => {
   const g = wasmGemm(rt, { threads: 2, parallelThreshold: 0, chunk: 4096 });
   for (const [m, n, k] of [
-    [9, 203, 17],
+    [9, 203, 17], // 2 blocks, one per thread
     [203, 9, 17],
-    [64, 64, 64],
+    [64, 64, 64], // too small to split: one block on the calling thread
+    [9, 2000, 300], // 7 blocks rounded down to 6: each thread takes blocks from the shared counter
+    [2000, 9, 300],
   ])
     for (const transA of [false, true])
       for (const transB of [false, true]) check(rt, g, m, n, k, transA, transB, 1.25, 0.5);

@@ -81,6 +81,32 @@ test("AdamW's first step is decay then a unit-size step against the gradient", (
   assert.ok(Math.abs(s.values[0] - (1 * (1 - 0.001) - (0.01 * 0.3) / (0.3 + 1e-8))) < 1e-15);
 });
 
+test("Adam's coupled L2 decay and AdamW's decoupled decay follow torch.optim over several steps", () => {
+  const grads = [0.3, -0.7, 1.1, 0.05];
+  const [lr, b1, b2, eps, wd] = [0.01, 0.9, 0.999, 1e-8, 0.1];
+  for (const decoupled of [false, true]) {
+    // torch.optim.Adam / AdamW's algorithm boxes, written out for one scalar.
+    let [p, m, v] = [1, 0, 0];
+    const s = scalar();
+    const opt = (decoupled ? adamw : adam)(s, { lr, weightDecay: wd });
+    grads.forEach((g0, i) => {
+      const t = i + 1;
+      let g = g0;
+      if (decoupled) p *= 1 - lr * wd;
+      else g += wd * p;
+      m = b1 * m + (1 - b1) * g;
+      v = b2 * v + (1 - b2) * g * g;
+      p -= (lr * (m / (1 - b1 ** t))) / (Math.sqrt(v / (1 - b2 ** t)) + eps);
+      s.grads[0] = g0;
+      opt.step();
+      assert.ok(
+        Math.abs(s.values[0] - p) < 1e-12,
+        `${decoupled ? "AdamW" : "Adam"} step ${t}: ${s.values[0]} vs ${p}`,
+      );
+    });
+  }
+});
+
 test("global-norm clipping scales all gradients to the maximum norm", () => {
   const s = new ParamStore(new Arena("float64"));
   s.add("a", [2], constant(0));
@@ -157,6 +183,36 @@ test("safetensors: byte layout, round trip, F16/BF16/I64 reading, errors", () =>
   assert.deepEqual([...t.z.data], [-3]);
   assert.throws(() => decodeSafetensors(f.subarray(0, f.length - 1)), EmbedlmError);
   assert.throws(() => decodeSafetensors(new Uint8Array(4)), EmbedlmError);
+  // Malformed headers: a clear error naming the file and the tensor, never a TypeError.
+  const withHeader = (header: string) => {
+    const h = new TextEncoder().encode(header);
+    const out = new Uint8Array(8 + h.length + 4);
+    new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+    out.set(h, 8);
+    return out;
+  };
+  for (const [header, message] of [
+    ["null", /header is not a JSON object/],
+    ["[1]", /header is not a JSON object/],
+    ['{"w":5}', /tensor w: expected an object/],
+    ['{"w":{"dtype":"F32","data_offsets":[0,4]}}', /tensor w: shape/],
+    ['{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}', /tensor w: shape/],
+    ['{"w":{"dtype":"F32","shape":[1],"data_offsets":4}}', /tensor w: bad data_offsets/],
+    ['{"__metadata__":{"step":3}}', /__metadata__: expected an object of strings/],
+  ] as const)
+    assert.throws(
+      () => decodeSafetensors(withHeader(header), "m.safetensors"),
+      (e: Error) =>
+        e instanceof EmbedlmError && message.test(e.message) && e.message.includes("m.safetensors"),
+      header,
+    );
+  assert.deepEqual(
+    [
+      ...decodeSafetensors(withHeader('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}')).tensors.w
+        .data,
+    ],
+    [0],
+  );
 });
 
 test("checkpoint: weights and Adam state saved and resumed give the same next step", async () => {
@@ -200,4 +256,12 @@ test("checkpoint: weights and Adam state saved and resumed give the same next st
     "optimizer.1.weight.exp_avg",
     "optimizer.1.weight.exp_avg_sq",
   ]);
+  // A file that lacks a tensor (here the optimizer's) is refused before anything is loaded.
+  const partial = join(dir, "partial.safetensors");
+  await saveWeights(partial, a.params);
+  const c = build(3);
+  const optC = adam(c.params);
+  const before = [...c.params.values];
+  await assert.rejects(loadWeights(partial, c.params, optC), /no tensor optimizer\.0\.weight\.exp_avg/);
+  assert.deepEqual([...c.params.values], before);
 });

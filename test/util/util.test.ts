@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { withAtomicStream, writeFileAtomic } from "../../src/util/atomic.js";
+import { withAtomicStream, writeChunk, writeFileAtomic } from "../../src/util/atomic.js";
 import { checkInt, EmbedlmError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -57,6 +57,31 @@ test("atomic writes leave the old file on failure and no temporary files", async
   assert.equal(await readFile(path, "utf8"), "streamed");
   assert.deepEqual(await readdir(dir), ["out.txt"]);
   await assert.rejects(writeFileAtomic(join(dir, "out.txt", "x"), "y"), EmbedlmError);
+});
+
+test("a write that fails under withAtomicStream keeps the old file, even when nobody awaited it", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "embedlm-"));
+  const path = join(dir, "out.txt");
+  await writeFile(path, "old");
+  // fs streams destroy themselves with the error of a failed write (ENOSPC, EIO): the same state.
+  await assert.rejects(
+    withAtomicStream(path, async (out) => {
+      out.write("partial");
+      out.destroy(new Error("ENOSPC: no space left on device"));
+    }),
+    (e: Error) => e instanceof EmbedlmError && /ENOSPC/.test(e.message),
+  );
+  assert.equal(await readFile(path, "utf8"), "old");
+  // writeChunk rejects instead of waiting for a drain that never comes.
+  await assert.rejects(
+    withAtomicStream(path, async (out) => {
+      out.destroy(new Error("EIO: i/o error"));
+      for (let i = 0; i < 100; i++) await writeChunk(out, "x".repeat(1 << 16));
+    }),
+    /EIO/,
+  );
+  assert.equal(await readFile(path, "utf8"), "old");
+  assert.deepEqual(await readdir(dir), ["out.txt"]);
 });
 
 test("checkInt names the field and the expected range", () => {
