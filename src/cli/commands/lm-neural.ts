@@ -8,6 +8,7 @@ import {
   type NeuralKind,
   type NeuralLmConfig,
   type NeuralTrainConfig,
+  neuralKinds,
   neuralPresets,
 } from "../../lm/neural/config.js";
 import { type Coverage, describeCoverage, matchVectors } from "../../lm/neural/embedding-init.js";
@@ -54,6 +55,19 @@ export interface NeuralTrainFlags {
   patience?: number;
   maxSteps?: number;
   rawText?: boolean;
+}
+
+/** The neural options that apply to some kinds only (e.g. `heads` to GPT); the others apply to all. */
+const KIND_OPTIONS: Record<string, readonly NeuralKind[]> = {
+  heads: ["gpt"],
+  directConnections: ["nplm"],
+  // The NPLM and GPT keep their own initialisations (Bengio's / nanoGPT's).
+  initRange: ["lstm", "gru"],
+};
+
+/** The model types a neural `lm train` option (its attribute name, e.g. "maxSteps") applies to. */
+export function neuralOptionKinds(key: string): readonly NeuralKind[] {
+  return KIND_OPTIONS[key] ?? neuralKinds;
 }
 
 /** Adds the neural training options to `lm train`. */
@@ -112,7 +126,7 @@ export function neuralTrainOptions(cmd: Command): Command {
       "neural: compute threads (default: CPU cores, at most 4)",
       intOption("--threads"),
     )
-    .option("--seed <n>", "random seed (initialisation, dropout)", intOption("--seed"), 1)
+    .option("--seed <n>", "neural: random seed (initialisation, dropout)", intOption("--seed"), 1)
     .option("--resume", "neural: continue the training checkpointed in the -o directory")
     .option(
       "--checkpoint-minutes <x>",
