@@ -216,3 +216,42 @@ test("a diverging run stops with a clear error and keeps the last good checkpoin
     /training diverged: the validation perplexity is Infinity .* no checkpoint was written yet/,
   );
 });
+
+test("bad options and files are refused before anything is written", async () => {
+  const empty = join(dir, "empty-test.txt");
+  await writeFile(empty, "");
+  const noTest = options();
+  // An empty test file used to fail only after the whole training (NaN, or a RangeError for GPT).
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, noTest, empty),
+    /empty-test\.txt: the test text needs at least 2 tokens/,
+  );
+  assert.ok(!existsSync(noTest.output));
+  const negative = options({ weightDecay: -0.1 });
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, negative),
+    /weightDecay: expected a number >= 0, got -0\.1/,
+  );
+  assert.ok(!existsSync(negative.output));
+  for (const kind of ["nplm", "gpt"] as const) {
+    const o = options({ config: config({ kind, heads: 2, initRange: 0.1 }) });
+    await assert.rejects(
+      trainNeuralLm(trainFile, validFile, o),
+      new RegExp(`initRange: .*LSTM and GRU only; ${kind} keeps its own`),
+    );
+    assert.ok(!existsSync(o.output));
+  }
+});
+
+test("resuming on a training file of another length (same vocabulary) is an error", async () => {
+  const o = options({ epochs: 1 });
+  await trainNeuralLm(trainFile, validFile, { ...o, maxSteps: 2 });
+  const longer = join(dir, "train-longer.txt");
+  await writeFile(longer, `${(await readFile(trainFile, "utf8")) + lines.join("\n")}\n`);
+  await assert.rejects(
+    trainNeuralLm(longer, validFile, { ...o, resume: true }),
+    /the checkpoint was trained on 264 tokens, .*train-longer\.txt has 297: resume with the same training file/,
+  );
+  const done = await trainNeuralLm(trainFile, validFile, { ...o, resume: true });
+  assert.equal(done.stopped, "done");
+});

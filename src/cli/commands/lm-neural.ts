@@ -117,7 +117,7 @@ export function neuralTrainOptions(cmd: Command): Command {
     .option("--dropout <x>", "neural: dropout rate", floatOption("--dropout"))
     .option(
       "--init-range <x>",
-      "neural: initialise every weight U(-x, x); 0: layer defaults",
+      "neural (LSTM/GRU): initialise every weight U(-x, x); 0: layer defaults",
       floatOption("--init-range"),
     )
     .option("--clip <x>", "neural: global gradient-norm clipping (0: none)", floatOption("--clip"))

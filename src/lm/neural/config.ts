@@ -26,7 +26,10 @@ export interface NeuralLmConfig {
    * carries on beyond it), n-1 for NPLM, the block size for GPT.
    */
   context: number;
-  /** All weights U(-initRange, initRange) (Zaremba: 0.1 small, 0.05 medium, 0.04 large); 0: each layer's default. */
+  /**
+   * LSTM/GRU: all weights U(-initRange, initRange) (Zaremba: 0.1 small, 0.05 medium, 0.04 large);
+   * 0: each layer's default. NPLM and GPT keep their own initialisations: training refuses > 0.
+   */
   initRange: number;
   /** GPT: attention heads. */
   heads?: number;

@@ -132,6 +132,11 @@ interface LoopState {
   rng: number[];
   /** What must match to resume: model, vocabulary size and the schedule. */
   key: string;
+  /**
+   * The training text's token count: with the same vocabulary, a longer or shorter file would
+   * otherwise resume at a position of another epoch layout (older checkpoints lack it: not checked).
+   */
+  trainTokens?: number;
 }
 
 /** Zaremba's schedule: lr * decay^max(epoch - decayAfter, 0), epochs from 1. */
@@ -163,6 +168,13 @@ function checkOptions(o: TrainLmOptions): void {
   checkNumber("lrDecay", o.lrDecay, 0, 1);
   checkInt("decayAfter", o.decayAfter, 0);
   checkNumber("clip", o.clip, 0);
+  if (o.weightDecay !== undefined) checkNumber("weightDecay", o.weightDecay, 0);
+  // The NPLM and GPT builders keep their own initialisations (Bengio's, nanoGPT's).
+  if (o.config.initRange > 0 && o.config.kind !== "lstm" && o.config.kind !== "gru")
+    throw new EmbedlmError(
+      `a uniform initialisation is for LSTM and GRU only; ${o.config.kind} keeps its own (give 0)`,
+      { field: "initRange" },
+    );
   checkInt("batchSize", o.batchSize, 1);
   if (o.patience !== undefined) checkInt("patience", o.patience, 1);
   if (o.maxSteps !== undefined) checkInt("maxSteps", o.maxSteps, 1);
@@ -242,9 +254,14 @@ export async function trainNeuralLm(
   const vocab = new NeuralVocab(words);
   const V = vocab.size;
   const train = new StreamBatches(encodeTokens(trainTokens, vocab).ids, o.batchSize, bptt, trainFile);
-  const valid = encodeTokens(await readTokens(validFile, tokenizer), vocab).ids;
-  if (valid.length < 2)
-    throw new EmbedlmError("the validation text needs at least 2 tokens", { file: validFile });
+  const heldOut = async (file: string, what: string) => {
+    const ids = encodeTokens(await readTokens(file, tokenizer), vocab).ids;
+    if (ids.length < 2) throw new EmbedlmError(`the ${what} text needs at least 2 tokens`, { file });
+    return ids;
+  };
+  const valid = await heldOut(validFile, "validation");
+  // Read now: a bad test file must not surface only after the whole training.
+  const testIds = testFile === undefined ? undefined : await heldOut(testFile, "test");
   const key = JSON.stringify({
     config: o.config,
     vocabSize: V,
@@ -305,6 +322,7 @@ export async function trainNeuralLm(
     epochTokens: 0,
     rng: net.rng.getState(),
     key,
+    trainTokens: trainTokens.length,
   };
   let resumedFrom: TrainLmResult["resumedFrom"];
   if (o.resume) {
@@ -327,9 +345,15 @@ export async function trainNeuralLm(
         `the checkpoint was trained with other settings: ${saved.key}; this run: ${key}`,
         { file: ckptPath },
       );
+    if (saved.trainTokens !== undefined && saved.trainTokens !== trainTokens.length)
+      throw new EmbedlmError(
+        `the checkpoint was trained on ${saved.trainTokens} tokens, ${trainFile} has ${trainTokens.length}: resume with the same training file`,
+        { file: ckptPath },
+      );
     // JSON has no Infinity: a run checkpointed before its first validation saved null.
     st = {
       ...saved,
+      trainTokens: trainTokens.length,
       bestValid: saved.bestValid ?? Number.POSITIVE_INFINITY,
       epochMs: saved.epochMs ?? 0,
       epochTokens: saved.epochTokens ?? 0,
@@ -510,10 +534,9 @@ export async function trainNeuralLm(
   }
 
   let test: { testPerplexity: number; testTokens: number } | undefined;
-  if (testFile !== undefined && (stopped === "done" || stopped === "early") && st.bestEpoch > 0) {
+  if (testIds !== undefined && (stopped === "done" || stopped === "early") && st.bestEpoch > 0) {
     await loadWeights(join(dir, WEIGHTS_FILE), net.params);
-    const ids = encodeTokens(await readTokens(testFile, tokenizer), vocab).ids;
-    const s = lm.scoreStream(ids);
+    const s = lm.scoreStream(testIds as Int32Array);
     test = { testPerplexity: Math.exp(-s.logProb / s.tokens), testTokens: s.tokens };
     await metric({ type: "test", test_perplexity: test.testPerplexity, epoch: st.bestEpoch });
   }
