@@ -170,3 +170,16 @@ test("lm train refuses options that do not apply to the --type, naming both, and
   const plain = run("--json", "lm", "train", corpus, "-o", out);
   assert.equal(plain.status, 0, plain.stderr);
 });
+
+test("lm eval reads a line of more than 10,000 tokens as one sentence, as training does", async () => {
+  const arpa = join(dir, "long.arpa");
+  const t = run("lm", "train", "--order", "2", corpus, "-o", arpa);
+  assert.equal(t.status, 0, t.stderr);
+  const long = join(dir, "long.txt");
+  const words = Array.from({ length: 10_500 }, (_, i) => (i % 3 === 0 ? "the" : i % 3 === 1 ? "cat" : "sat"));
+  await writeFile(long, `${words.join(" ")}\n`);
+  const e = run("--json", "lm", "eval", arpa, long);
+  assert.equal(e.status, 0, e.stderr);
+  assert.equal(e.json.sentences, 1);
+  assert.equal(e.json.tokens, 10_501);
+});

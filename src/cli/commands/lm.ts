@@ -6,7 +6,7 @@ import { generate } from "../../lm/generate.js";
 import { encodePrompt, type LanguageModel } from "../../lm/model.js";
 import { configTokenizer, NeuralLanguageModel } from "../../lm/neural/model.js";
 import { writeArpa } from "../../lm/ngram/arpa.js";
-import { trainNgramOnCorpus } from "../../lm/ngram/train.js";
+import { trainNgramOnCorpus, WHOLE_LINES } from "../../lm/ngram/train.js";
 import { topK } from "../../lm/predict.js";
 import { openCorpus } from "../../text/corpus.js";
 import { sentences } from "../../text/sentences.js";
@@ -24,13 +24,16 @@ import {
   trainNeural,
 } from "./lm-neural.js";
 
-/** The sentences of text files, one per line, split on whitespace (PTB style); a fresh pass per call. */
+/**
+ * The sentences of text files, one per line however long (as n-gram training reads them), split on
+ * whitespace (PTB style); a fresh pass per call.
+ */
 async function lineSentences(
   paths: readonly string[],
   tokenizer = new Tokenizer({ mode: "whitespace" }),
 ): Promise<() => AsyncIterable<string[]>> {
   const corpus = await openCorpus(paths);
-  return () => sentences(corpus, tokenizer);
+  return () => sentences(corpus, tokenizer, WHOLE_LINES);
 }
 
 /**
