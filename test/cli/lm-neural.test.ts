@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCli as run } from "../helpers/cli.js";
+import { cliPath, runCli as run } from "../helpers/cli.js";
 
 const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-neural-cli-"));
 const train = join(dir, "train.txt");
@@ -176,4 +177,44 @@ test("lm train --raw-text tokenizes with embedlm's tokenizer, and the model keep
   const p = run("--json", "lm", "predict", model, "The cat,");
   assert.equal(p.status, 0, p.stderr);
   assert.equal(p.json.oov, undefined);
+});
+
+test("lm train stopped by SIGINT / SIGTERM checkpoints and exits 130 / 143, so `&&` does not go on", async () => {
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    const model = join(dir, `signal-${signal}`);
+    const child = spawn(
+      process.execPath,
+      [
+        cliPath,
+        "--json",
+        "lm",
+        "train",
+        "--type",
+        "lstm",
+        ...tiny,
+        "--epochs",
+        "100000",
+        train,
+        "--valid",
+        valid,
+        "-o",
+        model,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    // The first epoch's metrics line: training is under way, the handlers are installed.
+    while (!existsSync(join(model, "metrics.jsonl"))) await new Promise((r) => setTimeout(r, 50));
+    child.kill(signal);
+    assert.equal(await exited, code, signal);
+    assert.equal(JSON.parse(stdout.trim().split("\n").pop() ?? "{}").stopped, "interrupted");
+    assert.ok(existsSync(join(model, "checkpoint.safetensors")));
+  }
 });

@@ -214,11 +214,16 @@ export async function trainNeural(
       { dim: vectors.dim, source: vectorsFile },
     );
   const runtime = await createNnRuntime({ threads: o.threads });
-  // Ctrl-C or a kill (TERM): finish the step, checkpoint, stop; a second signal exits at once.
+  // Ctrl-C or a kill (TERM): finish the step, checkpoint, stop; a second signal exits at once. The
+  // exit status is then the shell's for that signal (130, 143), so `lm train ... && lm eval ...`
+  // does not go on with a half-trained model.
   const abort = new AbortController();
+  const signalStatus = (sig: NodeJS.Signals) => (sig === "SIGTERM" ? 143 : 130);
+  let caught: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (abort.signal.aborted) process.exit(130);
+    if (abort.signal.aborted) process.exit(signalStatus(sig));
     ctx.warn(`${sig}: stopping after this step with a checkpoint (continue with --resume)`);
+    caught = sig;
     abort.abort();
   };
   process.on("SIGINT", onSignal);
@@ -275,7 +280,10 @@ export async function trainNeural(
     bar?.stop();
     const last = r.epochs[r.epochs.length - 1];
     if (r.stopped === "max-steps") ctx.log(`stopped after ${r.steps} steps as asked; continue with --resume`);
-    if (r.stopped === "interrupted") ctx.log(`interrupted after ${r.steps} steps; continue with --resume`);
+    if (r.stopped === "interrupted") {
+      ctx.log(`interrupted after ${r.steps} steps; continue with --resume`);
+      if (caught !== undefined) process.exitCode = signalStatus(caught);
+    }
     if (r.stopped === "early")
       ctx.log(`stopped early: no better validation perplexity for ${o.patience} epochs`);
     if (r.bestEpoch > 0)
