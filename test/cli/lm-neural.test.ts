@@ -38,6 +38,7 @@ test("lm train --type lstm writes a model directory that eval, predict and gener
   assert.equal(t.status, 0, t.stderr);
   assert.equal(t.json.type, "lstm");
   assert.equal(t.json.epochsDone, 2);
+  assert.equal((t.json.train as { lossReduction: string }).lossReduction, "sum-over-time");
   assert.ok((t.json.trainTokensPerSecond as number) > 0);
   assert.ok(Number.isFinite(t.json.testPerplexity as number));
   for (const f of [

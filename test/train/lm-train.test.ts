@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { NeuralLmConfig } from "../../src/lm/neural/config.js";
-import { zarembaPresets } from "../../src/lm/neural/config.js";
+import { neuralPresets, zarembaPresets } from "../../src/lm/neural/config.js";
 import { loadNeuralLm } from "../../src/lm/neural/io.js";
 import { NeuralVocab } from "../../src/lm/neural/model.js";
-import { loadSafetensors } from "../../src/nn/safetensors.js";
+import { loadSafetensors, saveSafetensors } from "../../src/nn/safetensors.js";
 import { buildVocabulary, encodeTokens, readTokens, StreamBatches } from "../../src/train/lm/data.js";
 import { epochLr, type TrainLmOptions, trainNeuralLm } from "../../src/train/lm/train.js";
 
@@ -254,4 +254,62 @@ test("resuming on a training file of another length (same vocabulary) is an erro
   );
   const done = await trainNeuralLm(trainFile, validFile, { ...o, resume: true });
   assert.equal(done.stopped, "done");
+});
+
+test('loss reduction: "mean" gives 1/L of the "sum-over-time" gradient; presets; kept by the checkpoint', async () => {
+  const gpt = config({ kind: "gpt", heads: 2, hiddenSize: 8, embeddingDim: 8, initRange: 0 });
+  const L = gpt.context;
+  // One plain SGD step (lr 1, no clipping) moves the weights by minus the gradient; lr 0 gives the start.
+  const step = async (lr: number, lossReduction?: "mean" | "sum-over-time") => {
+    const o = options({ config: gpt, optimizer: "sgd", lr, clip: 0, lossReduction });
+    const r = await trainNeuralLm(trainFile, validFile, { ...o, maxSteps: 1 });
+    return { r, o, w: (await loadSafetensors(join(o.output, "checkpoint.safetensors"))).tensors };
+  };
+  const start = await step(0);
+  const mean = await step(1, "mean");
+  const sum = await step(1, "sum-over-time");
+  assert.equal(mean.r.lossReduction, "mean");
+  assert.equal(sum.r.lossReduction, "sum-over-time");
+  assert.equal(start.r.lossReduction, "sum-over-time", "the default");
+  let meanSq = 0;
+  let sumSq = 0;
+  for (const [name, t] of Object.entries(start.w)) {
+    if (name.startsWith("state.") || name.startsWith("optimizer.")) continue;
+    for (let i = 0; i < t.data.length; i++) {
+      meanSq += (mean.w[name].data[i] - t.data[i]) ** 2;
+      sumSq += (sum.w[name].data[i] - t.data[i]) ** 2;
+    }
+  }
+  assert.ok(meanSq > 0);
+  const ratio = Math.sqrt(sumSq / meanSq);
+  assert.ok(Math.abs(ratio - L) < 1e-3 * L, `gradient norm ratio ${ratio}, expected ${L}`);
+
+  // Zaremba's convention for LSTM/GRU (lr 1 and clip 5 refer to it); PyTorch's mean for GPT and NPLM.
+  for (const kind of ["lstm", "gru"] as const)
+    for (const p of Object.values(neuralPresets(kind).presets))
+      assert.equal(p.train.lossReduction, "sum-over-time");
+  for (const kind of ["gpt", "nplm"] as const)
+    for (const p of Object.values(neuralPresets(kind).presets)) assert.equal(p.train.lossReduction, "mean");
+
+  // A resumed run keeps the checkpoint's reduction, and a checkpoint written before the setting
+  // existed (no lossReduction in its loop state) resumes with the old behaviour, "sum-over-time".
+  const kept = await trainNeuralLm(trainFile, validFile, {
+    ...mean.o,
+    lossReduction: undefined,
+    resume: true,
+    maxSteps: 2,
+  });
+  assert.equal(kept.lossReduction, "mean");
+  const ckpt = join(mean.o.output, "checkpoint.safetensors");
+  const file = await loadSafetensors(ckpt);
+  const state = JSON.parse(file.metadata["embedlm.train"]);
+  assert.equal(state.lossReduction, "mean");
+  delete state.lossReduction;
+  await saveSafetensors(ckpt, file.tensors, { ...file.metadata, "embedlm.train": JSON.stringify(state) });
+  const old = await trainNeuralLm(trainFile, validFile, { ...mean.o, resume: true, maxSteps: 3 });
+  assert.equal(old.lossReduction, "sum-over-time");
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, options({ lossReduction: "max" as "mean" })),
+    /lossReduction: expected "sum-over-time" or "mean", got 'max'/,
+  );
 });

@@ -70,6 +70,18 @@ export function neuralOptionKinds(key: string): readonly NeuralKind[] {
   return KIND_OPTIONS[key] ?? neuralKinds;
 }
 
+/** "preset: LSTM/GRU 5/10, NPLM 5, GPT 1": a training setting's values in each kind's presets. */
+function presetValues(field: keyof NeuralTrainConfig): string {
+  const kinds = [
+    ["LSTM/GRU", "lstm"],
+    ["NPLM", "nplm"],
+    ["GPT", "gpt"],
+  ] as const;
+  const values = (kind: NeuralKind) =>
+    [...new Set(Object.values(neuralPresets(kind).presets).map((p) => String(p.train[field])))].join("/");
+  return `preset: ${kinds.map(([label, kind]) => `${label} ${values(kind)}`).join(", ")}`;
+}
+
 /** Adds the neural training options to `lm train`. */
 export function neuralTrainOptions(cmd: Command): Command {
   return cmd
@@ -97,13 +109,25 @@ export function neuralTrainOptions(cmd: Command): Command {
     .option("--no-tie", "neural: an output layer of its own (GPT)")
     .option("--epochs <n>", "neural: epochs", intOption("--epochs"))
     .addOption(
-      new Option("--optimizer <name>", "neural: optimizer (default sgd)").choices(["sgd", "adam", "adamw"]),
+      new Option("--optimizer <name>", `neural: optimizer (${presetValues("optimizer")})`).choices([
+        "sgd",
+        "adam",
+        "adamw",
+      ]),
     )
-    .option("--lr <x>", "neural: learning rate (preset: 1)", floatOption("--lr"))
+    .option("--lr <x>", `neural: learning rate (${presetValues("lr")})`, floatOption("--lr"))
     .option("--lr-decay <x>", "neural: lr *= this each epoch after --decay-after", floatOption("--lr-decay"))
     .option("--decay-after <n>", "neural: epochs at the full rate", intOption("--decay-after"))
-    .option("--weight-decay <x>", "neural: weight decay", floatOption("--weight-decay"))
-    .option("--batch-size <n>", "neural: streams side by side (preset: 20)", intOption("--batch-size"))
+    .option(
+      "--weight-decay <x>",
+      "neural: weight decay (default: the optimizer's, 0; AdamW 0.01)",
+      floatOption("--weight-decay"),
+    )
+    .option(
+      "--batch-size <n>",
+      `neural: streams side by side (${presetValues("batchSize")})`,
+      intOption("--batch-size"),
+    )
     .option(
       "--bptt <n>",
       "neural: steps unrolled (LSTM/GRU) or context / block size (NPLM, GPT)",
@@ -120,7 +144,11 @@ export function neuralTrainOptions(cmd: Command): Command {
       "neural (LSTM/GRU): initialise every weight U(-x, x); 0: layer defaults",
       floatOption("--init-range"),
     )
-    .option("--clip <x>", "neural: global gradient-norm clipping (0: none)", floatOption("--clip"))
+    .option(
+      "--clip <x>",
+      `neural: global gradient-norm clipping, 0: none (${presetValues("clip")})`,
+      floatOption("--clip"),
+    )
     .option(
       "--threads <n>",
       "neural: compute threads (default: CPU cores, at most 4)",
@@ -189,6 +217,7 @@ export function neuralSettings(o: NeuralTrainFlags): {
     decayAfter: o.decayAfter ?? preset.train.decayAfter,
     clip: o.clip ?? preset.train.clip,
     batchSize: o.batchSize ?? preset.train.batchSize,
+    lossReduction: preset.train.lossReduction,
   };
   return { config, train, preset: name };
 }
@@ -297,7 +326,8 @@ export async function trainNeural(
       type: config.kind,
       preset,
       config,
-      train,
+      // On resume, the loss of the checkpoint (older ones: Zaremba's), whatever the preset says now.
+      train: { ...train, lossReduction: r.lossReduction },
       threads: o.threads,
       stopped: r.stopped,
       epochsDone: r.epochs.length,

@@ -1,7 +1,13 @@
 import { appendFile, mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { architecture, buildNeuralModel } from "../../lm/neural/build.js";
-import { checkConfig, type NeuralLmConfig, type NeuralTrainConfig } from "../../lm/neural/config.js";
+import {
+  checkConfig,
+  type LossReduction,
+  lossReductions,
+  type NeuralLmConfig,
+  type NeuralTrainConfig,
+} from "../../lm/neural/config.js";
 import type { VectorInit } from "../../lm/neural/embedding-init.js";
 import { readModelHeader, saveModelFiles, WEIGHTS_FILE, writeModelHeader } from "../../lm/neural/io.js";
 import { configTokenizer, NeuralLanguageModel, NeuralVocab } from "../../lm/neural/model.js";
@@ -108,6 +114,8 @@ export interface TrainLmResult {
   seconds: number;
   /** Where training resumed (epoch, segment), when it did. */
   resumedFrom?: { epoch: number; segment: number; step: number };
+  /** The training loss used: the option's, or on resume the checkpoint's. */
+  lossReduction: LossReduction;
 }
 
 /** The loop's position and history, saved in the checkpoint's metadata. */
@@ -137,6 +145,8 @@ interface LoopState {
    * otherwise resume at a position of another epoch layout (older checkpoints lack it: not checked).
    */
   trainTokens?: number;
+  /** The training loss; a resumed run keeps it (older checkpoints lack it: "sum-over-time", their loss). */
+  lossReduction?: LossReduction;
 }
 
 /** Zaremba's schedule: lr * decay^max(epoch - decayAfter, 0), epochs from 1. */
@@ -169,6 +179,11 @@ function checkOptions(o: TrainLmOptions): void {
   checkInt("decayAfter", o.decayAfter, 0);
   checkNumber("clip", o.clip, 0);
   if (o.weightDecay !== undefined) checkNumber("weightDecay", o.weightDecay, 0);
+  if (o.lossReduction !== undefined && !lossReductions.includes(o.lossReduction))
+    throw new EmbedlmError(
+      `expected ${lossReductions.map((r) => `"${r}"`).join(" or ")}, got '${String(o.lossReduction)}'`,
+      { field: "lossReduction" },
+    );
   // The NPLM and GPT builders keep their own initialisations (Bengio's, nanoGPT's).
   if (o.config.initRange > 0 && o.config.kind !== "lstm" && o.config.kind !== "gru")
     throw new EmbedlmError(
@@ -232,8 +247,8 @@ async function isEmptyDir(dir: string): Promise<boolean> {
 /**
  * Trains a neural language model on a token file with truncated BPTT (lm_torch.py's data handling:
  * `batchSize` contiguous streams, state carried across segments and reset at each epoch; the loss for
- * the gradient is the per-step cross-entropy averaged over the batch and summed over the segment's
- * steps, Zaremba's convention that lr 1 refers to). After every epoch: validation perplexity (batch 1,
+ * the gradient is `lossReduction`'s: by default the per-step cross-entropy averaged over the batch and
+ * summed over the segment's steps, Zaremba's convention that lr 1 refers to). After every epoch: validation perplexity (batch 1,
  * one continuous stream), the best weights saved as weights.safetensors, a checkpoint with the
  * optimizer state, and a metrics line. A NaN or infinite loss stops training with an error; the last
  * checkpoint stays as it was.
@@ -323,6 +338,7 @@ export async function trainNeuralLm(
     rng: net.rng.getState(),
     key,
     trainTokens: trainTokens.length,
+    lossReduction: o.lossReduction ?? "sum-over-time",
   };
   let resumedFrom: TrainLmResult["resumedFrom"];
   if (o.resume) {
@@ -354,6 +370,7 @@ export async function trainNeuralLm(
     st = {
       ...saved,
       trainTokens: trainTokens.length,
+      lossReduction: saved.lossReduction ?? "sum-over-time",
       bestValid: saved.bestValid ?? Number.POSITIVE_INFINITY,
       epochMs: saved.epochMs ?? 0,
       epochTokens: saved.epochTokens ?? 0,
@@ -422,8 +439,10 @@ export async function trainNeuralLm(
       const L = input.shape[1];
       net.zeroGrad();
       const logits = net.forward(input, true);
-      // Batch mean per step, summed over the L steps (Zaremba); the gradient overwrites the logits.
-      const loss = ops.softmaxCrossEntropy(logits.data, targets, V, logits.data, { scale: L });
+      // Mean over the batch's tokens, times L for Zaremba's sum over the steps; the gradient
+      // overwrites the logits.
+      const scale = st.lossReduction === "mean" ? 1 : L;
+      const loss = ops.softmaxCrossEntropy(logits.data, targets, V, logits.data, { scale });
       if (!Number.isFinite(loss)) diverged(`the loss is ${loss}`, epoch, lr);
       net.backward({ shape: logits.shape, data: logits.data });
       const norm = o.clip > 0 ? clipGradNorm(net.params, o.clip) : 0;
@@ -554,5 +573,6 @@ export async function trainNeuralLm(
     trainTokensPerSecond: runTrainMs > 0 ? (runTokens / runTrainMs) * 1000 : 0,
     seconds: (performance.now() - t0) / 1000,
     ...(resumedFrom ? { resumedFrom } : {}),
+    lossReduction: st.lossReduction ?? "sum-over-time",
   };
 }
