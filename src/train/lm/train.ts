@@ -144,9 +144,9 @@ interface LoopState {
    * The training text's token count: with the same vocabulary, a longer or shorter file would
    * otherwise resume at a position of another epoch layout (older checkpoints lack it: not checked).
    */
-  trainTokens?: number;
+  trainTokens: number;
   /** The training loss; a resumed run keeps it (older checkpoints lack it: "sum-over-time", their loss). */
-  lossReduction?: LossReduction;
+  lossReduction: LossReduction;
 }
 
 /** Zaremba's schedule: lr * decay^max(epoch - decayAfter, 0), epochs from 1. */
@@ -247,9 +247,9 @@ async function isEmptyDir(dir: string): Promise<boolean> {
 /**
  * Trains a neural language model on a token file with truncated BPTT (lm_torch.py's data handling:
  * `batchSize` contiguous streams, state carried across segments and reset at each epoch; the loss for
- * the gradient is `lossReduction`'s: by default the per-step cross-entropy averaged over the batch and
- * summed over the segment's steps, Zaremba's convention that lr 1 refers to). After every epoch: validation perplexity (batch 1,
- * one continuous stream), the best weights saved as weights.safetensors, a checkpoint with the
+ * the gradient is `lossReduction`'s, by default the per-step cross-entropy averaged over the batch
+ * and summed over the segment's steps, Zaremba's convention that lr 1 refers to). After every epoch:
+ * validation perplexity (batch 1, one continuous stream), the best weights saved as weights.safetensors, a checkpoint with the
  * optimizer state, and a metrics line. A NaN or infinite loss stops training with an error; the last
  * checkpoint stays as it was.
  */
@@ -353,9 +353,9 @@ export async function trainNeuralLm(
     const meta = file.metadata[TRAIN_META];
     if (meta === undefined)
       throw new EmbedlmError("not a training checkpoint (no loop state)", { file: ckptPath });
-    // Checkpoints written before the epoch's time was kept lack epochMs and epochTokens.
-    const saved = JSON.parse(meta) as Omit<LoopState, "epochMs" | "epochTokens"> &
-      Partial<Pick<LoopState, "epochMs" | "epochTokens">>;
+    // Older checkpoints lack the fields added since (see LoopState).
+    type Added = "epochMs" | "epochTokens" | "trainTokens" | "lossReduction";
+    const saved = JSON.parse(meta) as Omit<LoopState, Added> & Partial<Pick<LoopState, Added>>;
     if (saved.key !== key)
       throw new EmbedlmError(
         `the checkpoint was trained with other settings: ${saved.key}; this run: ${key}`,
@@ -555,7 +555,7 @@ export async function trainNeuralLm(
   let test: { testPerplexity: number; testTokens: number } | undefined;
   if (testIds !== undefined && (stopped === "done" || stopped === "early") && st.bestEpoch > 0) {
     await loadWeights(join(dir, WEIGHTS_FILE), net.params);
-    const s = lm.scoreStream(testIds as Int32Array);
+    const s = lm.scoreStream(testIds);
     test = { testPerplexity: Math.exp(-s.logProb / s.tokens), testTokens: s.tokens };
     await metric({ type: "test", test_perplexity: test.testPerplexity, epoch: st.bestEpoch });
   }
@@ -573,6 +573,6 @@ export async function trainNeuralLm(
     trainTokensPerSecond: runTrainMs > 0 ? (runTokens / runTrainMs) * 1000 : 0,
     seconds: (performance.now() - t0) / 1000,
     ...(resumedFrom ? { resumedFrom } : {}),
-    lossReduction: st.lossReduction ?? "sum-over-time",
+    lossReduction: st.lossReduction,
   };
 }
