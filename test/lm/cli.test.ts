@@ -153,6 +153,10 @@ test("lm train refuses options that do not apply to the --type, naming both, and
     [["--type", "lstm", "--eval", heldOut], /--eval: does not apply to --type lstm/],
     [["--type", "nplm", "--heads", "2"], /--heads: does not apply to --type nplm \(only to --type gpt\)/],
     [["--type", "lstm", "--direct-connections"], /--direct-connections: does not apply to --type lstm/],
+    [
+      ["--type", "gpt", "--init-range", "0.1"],
+      /--init-range: does not apply to --type gpt \(only to --type lstm, gru\)/,
+    ],
     [["--type", "gru", "--no-tie", "--heads", "4"], /--heads: does not apply to --type gru/],
   ];
   for (const [flags, message] of cases) {
