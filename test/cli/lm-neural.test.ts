@@ -212,7 +212,9 @@ test("lm train stopped by SIGINT / SIGTERM checkpoints and exits 130 / 143, so `
     });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
     // The first epoch's metrics line: training is under way, the handlers are installed.
-    while (!existsSync(join(model, "metrics.jsonl"))) await new Promise((r) => setTimeout(r, 50));
+    while (!existsSync(join(model, "metrics.jsonl")) && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.equal(child.exitCode, null, "the run ended before it was signalled");
     child.kill(signal);
     assert.equal(await exited, code, signal);
     assert.equal(JSON.parse(stdout.trim().split("\n").pop() ?? "{}").stopped, "interrupted");
