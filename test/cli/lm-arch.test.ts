@@ -36,6 +36,7 @@ test("lm train --type nplm with init vectors (case folded), tying and direct con
   const t = run("--json", "lm", "train", "--type", "nplm", ...args, ...small, "-o", model);
   assert.equal(t.status, 0, t.stderr);
   assert.equal(t.json.preset, "bengio");
+  assert.equal((t.json.train as { lossReduction: string }).lossReduction, "mean");
   const config = JSON.parse(await readFile(join(model, "config.json"), "utf8"));
   assert.equal(config.embeddingDim, 5, "the vectors' dimension");
   assert.equal(config.tie, true);
@@ -65,6 +66,7 @@ test("lm train --type gpt (preset nano, tied by default) trains, predicts and ge
   );
   assert.equal(t.status, 0, t.stderr);
   assert.equal(t.json.preset, "nano");
+  assert.equal((t.json.train as { lossReduction: string }).lossReduction, "mean");
   const config = JSON.parse(await readFile(join(model, "config.json"), "utf8"));
   assert.deepEqual(
     [config.numLayers, config.heads, config.hiddenSize, config.context, config.tie],

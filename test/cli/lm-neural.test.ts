@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCli as run } from "../helpers/cli.js";
+import { cliPath, runCli as run } from "../helpers/cli.js";
 
 const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-neural-cli-"));
 const train = join(dir, "train.txt");
@@ -37,6 +38,7 @@ test("lm train --type lstm writes a model directory that eval, predict and gener
   assert.equal(t.status, 0, t.stderr);
   assert.equal(t.json.type, "lstm");
   assert.equal(t.json.epochsDone, 2);
+  assert.equal((t.json.train as { lossReduction: string }).lossReduction, "sum-over-time");
   assert.ok((t.json.trainTokensPerSecond as number) > 0);
   assert.ok(Number.isFinite(t.json.testPerplexity as number));
   for (const f of [
@@ -122,10 +124,14 @@ test("lm train --max-steps then --resume; bad input is a clear error", () => {
     "--eval",
     valid,
   );
-  assert.match(ngramFlag.stderr, /--eval: n-gram models only/);
+  assert.notEqual(ngramFlag.status, 0);
+  assert.match(ngramFlag.stderr, /--eval: does not apply to --type lstm \(only to --type ngram\)/);
+  assert.ok(!existsSync(join(dir, "z")));
 
   const noValid = run("lm", "train", "--type", "lstm", train, "-o", join(dir, "x"));
-  assert.match(noValid.stderr, /--valid/);
+  assert.notEqual(noValid.status, 0);
+  assert.match(noValid.stderr, /--valid: give --valid FILE, the validation text/);
+  assert.ok(!existsSync(join(dir, "x")));
   const init = run(
     "lm",
     "train",
@@ -139,6 +145,7 @@ test("lm train --max-steps then --resume; bad input is a clear error", () => {
     "-o",
     join(dir, "y"),
   );
+  assert.notEqual(init.status, 0);
   assert.match(init.stderr, /v\.txt: cannot open/);
   assert.ok(!existsSync(join(dir, "y")));
 });
@@ -171,4 +178,46 @@ test("lm train --raw-text tokenizes with embedlm's tokenizer, and the model keep
   const p = run("--json", "lm", "predict", model, "The cat,");
   assert.equal(p.status, 0, p.stderr);
   assert.equal(p.json.oov, undefined);
+});
+
+test("lm train stopped by SIGINT / SIGTERM checkpoints and exits 130 / 143, so `&&` does not go on", async () => {
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    const model = join(dir, `signal-${signal}`);
+    const child = spawn(
+      process.execPath,
+      [
+        cliPath,
+        "--json",
+        "lm",
+        "train",
+        "--type",
+        "lstm",
+        ...tiny,
+        "--epochs",
+        "100000",
+        train,
+        "--valid",
+        valid,
+        "-o",
+        model,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    // The first epoch's metrics line: training is under way, the handlers are installed.
+    while (!existsSync(join(model, "metrics.jsonl")) && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.equal(child.exitCode, null, "the run ended before it was signalled");
+    child.kill(signal);
+    assert.equal(await exited, code, signal);
+    assert.equal(JSON.parse(stdout.trim().split("\n").pop() ?? "{}").stopped, "interrupted");
+    assert.ok(existsSync(join(model, "checkpoint.safetensors")));
+  }
 });

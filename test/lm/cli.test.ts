@@ -138,7 +138,52 @@ test("bad input: order 0, empty corpus, malformed ARPA, missing files exit non-z
   const missing = run("lm", "eval", join(dir, "nope.arpa"), heldOut);
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /nope\.arpa: cannot read the model: ENOENT/);
+});
 
-  const type = run("lm", "train", "--type", "lstm", corpus, "-o", join(dir, "x.arpa"));
-  assert.notEqual(type.status, 0);
+test("lm train refuses options that do not apply to the --type, naming both, and writes nothing", () => {
+  const out = join(dir, "wrong-type.arpa");
+  const cases: [string[], RegExp][] = [
+    [["--valid", heldOut], /--valid: does not apply to --type ngram \(only to --type nplm, lstm, gru, gpt\)/],
+    [["--epochs", "3"], /--epochs: does not apply to --type ngram/],
+    [["--threads", "2"], /--threads: does not apply to --type ngram/],
+    [["--resume"], /--resume: does not apply to --type ngram/],
+    [["--seed", "3"], /--seed: does not apply to --type ngram/],
+    [["--type", "lstm", "--order", "3"], /--order: does not apply to --type lstm \(only to --type ngram\)/],
+    [["--type", "gpt", "--smoothing", "wb"], /--smoothing: does not apply to --type gpt/],
+    [["--type", "lstm", "--eval", heldOut], /--eval: does not apply to --type lstm/],
+    [["--type", "nplm", "--heads", "2"], /--heads: does not apply to --type nplm \(only to --type gpt\)/],
+    [["--type", "lstm", "--direct-connections"], /--direct-connections: does not apply to --type lstm/],
+    [
+      ["--type", "gpt", "--init-range", "0.1"],
+      /--init-range: does not apply to --type gpt \(only to --type lstm, gru\)/,
+    ],
+    [["--type", "gru", "--no-tie", "--heads", "4"], /--heads: does not apply to --type gru/],
+  ];
+  for (const [flags, message] of cases) {
+    const r = run("lm", "train", corpus, "-o", out, ...flags);
+    assert.notEqual(r.status, 0, flags.join(" "));
+    assert.match(r.stderr, message);
+    assert.ok(!existsSync(out), flags.join(" "));
+  }
+  // An unknown type is refused by the option's choices (no model written).
+  const unknown = run("lm", "train", "--type", "transformer", corpus, "-o", out);
+  assert.notEqual(unknown.status, 0);
+  assert.match(unknown.stderr, /'transformer' is invalid\. Allowed choices are ngram, lstm, gru, nplm, gpt/);
+  assert.ok(!existsSync(out));
+  // Defaults (the n-gram --order 5, the neural --seed 1 and --checkpoint-minutes 10) are not "given".
+  const plain = run("--json", "lm", "train", corpus, "-o", out);
+  assert.equal(plain.status, 0, plain.stderr);
+});
+
+test("lm eval reads a line of more than 10,000 tokens as one sentence, as training does", async () => {
+  const arpa = join(dir, "long.arpa");
+  const t = run("lm", "train", "--order", "2", corpus, "-o", arpa);
+  assert.equal(t.status, 0, t.stderr);
+  const long = join(dir, "long.txt");
+  const words = Array.from({ length: 10_500 }, (_, i) => (i % 3 === 0 ? "the" : i % 3 === 1 ? "cat" : "sat"));
+  await writeFile(long, `${words.join(" ")}\n`);
+  const e = run("--json", "lm", "eval", arpa, long);
+  assert.equal(e.status, 0, e.stderr);
+  assert.equal(e.json.sentences, 1);
+  assert.equal(e.json.tokens, 10_501);
 });

@@ -185,11 +185,35 @@ test("pruning drops rare n-grams but keeps those longer n-grams need", async () 
   const np = pruned.counts();
   assert.equal(np[1], nf[1]);
   assert.ok(np[2] < nf[2] && np[3] < nf[3], `${np} vs ${nf}`);
-  // Every kept trigram's context and suffix bigram is kept.
-  for (let c = 0; c < np[2]; c++) {
-    assert.ok(pruned.trie.childStart[2][c + 1] >= pruned.trie.childStart[2][c]);
-  }
+  // Every kept trigram's context and suffix bigram is kept (the trie is walked from the unigrams
+  // down, so each trigram is found by its own words). With a lower threshold for trigrams than for
+  // bigrams, the trigrams of "x y z" (seen once) stay while their bigrams alone would go.
+  const needy = await trainNgram(() => [...TOY, ["x", "y", "z"]], {
+    order: 3,
+    smoothing: "kn",
+    prune: [0, 2, 0],
+  });
+  for (const model of [pruned, needy]) assertPrunedClosed(model);
+  const [x, y, z] = ["x", "y", "z"].map((w) => needy.vocab.id(w));
+  assert.ok(needy.trie.find([x, y, z], 0, 3) >= 0);
 });
+
+/** Asserts that every trigram of a pruned order-3 model has its context and suffix bigram in the trie. */
+function assertPrunedClosed(pruned: NgramModel): void {
+  const trie = pruned.trie;
+  let trigrams = 0;
+  for (let u = 0; u < trie.vocabSize; u++)
+    for (let b = trie.childStart[1][u]; b < trie.childStart[1][u + 1]; b++)
+      for (let t = trie.childStart[2][b]; t < trie.childStart[2][b + 1]; t++) {
+        const words = [u, trie.words[2][b], trie.words[3][t]];
+        const name = words.map((w) => pruned.vocab.words[w]).join(" ");
+        assert.equal(trie.find(words, 0, 3), t, name);
+        assert.ok(trie.find(words, 0, 2) >= 0, `context of ${name}`);
+        assert.ok(trie.find(words, 1, 3) >= 0, `suffix bigram of ${name}`);
+        trigrams++;
+      }
+  assert.equal(trigrams, pruned.counts()[3]);
+}
 
 test("bad options: order 0, empty corpus, unknown smoothing, boundaries inside a sentence", async () => {
   await assert.rejects(

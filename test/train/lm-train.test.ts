@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { NeuralLmConfig } from "../../src/lm/neural/config.js";
-import { zarembaPresets } from "../../src/lm/neural/config.js";
+import { neuralPresets, zarembaPresets } from "../../src/lm/neural/config.js";
 import { loadNeuralLm } from "../../src/lm/neural/io.js";
 import { NeuralVocab } from "../../src/lm/neural/model.js";
-import { loadSafetensors } from "../../src/nn/safetensors.js";
+import { loadSafetensors, saveSafetensors } from "../../src/nn/safetensors.js";
 import { buildVocabulary, encodeTokens, readTokens, StreamBatches } from "../../src/train/lm/data.js";
 import { epochLr, type TrainLmOptions, trainNeuralLm } from "../../src/train/lm/train.js";
 
@@ -214,5 +214,102 @@ test("a diverging run stops with a clear error and keeps the last good checkpoin
   await assert.rejects(
     trainNeuralLm(trainFile, validFile, options({ lr: 1e30, clip: 0, epochs: 1 })),
     /training diverged: the validation perplexity is Infinity .* no checkpoint was written yet/,
+  );
+});
+
+test("bad options and files are refused before anything is written", async () => {
+  const empty = join(dir, "empty-test.txt");
+  await writeFile(empty, "");
+  const noTest = options();
+  // An empty test file used to fail only after the whole training (NaN, or a RangeError for GPT).
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, noTest, empty),
+    /empty-test\.txt: the test text needs at least 2 tokens/,
+  );
+  assert.ok(!existsSync(noTest.output));
+  const negative = options({ weightDecay: -0.1 });
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, negative),
+    /weightDecay: expected a number >= 0, got -0\.1/,
+  );
+  assert.ok(!existsSync(negative.output));
+  for (const kind of ["nplm", "gpt"] as const) {
+    const o = options({ config: config({ kind, heads: 2, initRange: 0.1 }) });
+    await assert.rejects(
+      trainNeuralLm(trainFile, validFile, o),
+      new RegExp(`initRange: .*LSTM and GRU only; ${kind} keeps its own`),
+    );
+    assert.ok(!existsSync(o.output));
+  }
+});
+
+test("resuming on a training file of another length (same vocabulary) is an error", async () => {
+  const o = options({ epochs: 1 });
+  await trainNeuralLm(trainFile, validFile, { ...o, maxSteps: 2 });
+  const longer = join(dir, "train-longer.txt");
+  await writeFile(longer, `${(await readFile(trainFile, "utf8")) + lines.join("\n")}\n`);
+  await assert.rejects(
+    trainNeuralLm(longer, validFile, { ...o, resume: true }),
+    /the checkpoint was trained on 264 tokens, .*train-longer\.txt has 297: resume with the same training file/,
+  );
+  const done = await trainNeuralLm(trainFile, validFile, { ...o, resume: true });
+  assert.equal(done.stopped, "done");
+});
+
+test('loss reduction: "mean" gives 1/L of the "sum-over-time" gradient; presets; kept by the checkpoint', async () => {
+  const gpt = config({ kind: "gpt", heads: 2, hiddenSize: 8, embeddingDim: 8, initRange: 0 });
+  const L = gpt.context;
+  // One plain SGD step (lr 1, no clipping) moves the weights by minus the gradient; lr 0 gives the start.
+  const step = async (lr: number, lossReduction?: "mean" | "sum-over-time") => {
+    const o = options({ config: gpt, optimizer: "sgd", lr, clip: 0, lossReduction });
+    const r = await trainNeuralLm(trainFile, validFile, { ...o, maxSteps: 1 });
+    return { r, o, w: (await loadSafetensors(join(o.output, "checkpoint.safetensors"))).tensors };
+  };
+  const start = await step(0);
+  const mean = await step(1, "mean");
+  const sum = await step(1, "sum-over-time");
+  assert.equal(mean.r.lossReduction, "mean");
+  assert.equal(sum.r.lossReduction, "sum-over-time");
+  assert.equal(start.r.lossReduction, "sum-over-time", "the default");
+  let meanSq = 0;
+  let sumSq = 0;
+  for (const [name, t] of Object.entries(start.w)) {
+    if (name.startsWith("state.") || name.startsWith("optimizer.")) continue;
+    for (let i = 0; i < t.data.length; i++) {
+      meanSq += (mean.w[name].data[i] - t.data[i]) ** 2;
+      sumSq += (sum.w[name].data[i] - t.data[i]) ** 2;
+    }
+  }
+  assert.ok(meanSq > 0);
+  const ratio = Math.sqrt(sumSq / meanSq);
+  assert.ok(Math.abs(ratio - L) < 1e-3 * L, `gradient norm ratio ${ratio}, expected ${L}`);
+
+  // Zaremba's convention for LSTM/GRU (lr 1 and clip 5 refer to it); PyTorch's mean for GPT and NPLM.
+  for (const kind of ["lstm", "gru"] as const)
+    for (const p of Object.values(neuralPresets(kind).presets))
+      assert.equal(p.train.lossReduction, "sum-over-time");
+  for (const kind of ["gpt", "nplm"] as const)
+    for (const p of Object.values(neuralPresets(kind).presets)) assert.equal(p.train.lossReduction, "mean");
+
+  // A resumed run keeps the checkpoint's reduction, and a checkpoint written before the setting
+  // existed (no lossReduction in its loop state) resumes with the old behaviour, "sum-over-time".
+  const kept = await trainNeuralLm(trainFile, validFile, {
+    ...mean.o,
+    lossReduction: undefined,
+    resume: true,
+    maxSteps: 2,
+  });
+  assert.equal(kept.lossReduction, "mean");
+  const ckpt = join(mean.o.output, "checkpoint.safetensors");
+  const file = await loadSafetensors(ckpt);
+  const state = JSON.parse(file.metadata["embedlm.train"]);
+  assert.equal(state.lossReduction, "mean");
+  delete state.lossReduction;
+  await saveSafetensors(ckpt, file.tensors, { ...file.metadata, "embedlm.train": JSON.stringify(state) });
+  const old = await trainNeuralLm(trainFile, validFile, { ...mean.o, resume: true, maxSteps: 3 });
+  assert.equal(old.lossReduction, "sum-over-time");
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, options({ lossReduction: "max" as "mean" })),
+    /lossReduction: expected "sum-over-time" or "mean", got 'max'/,
   );
 });

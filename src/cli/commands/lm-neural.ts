@@ -8,6 +8,7 @@ import {
   type NeuralKind,
   type NeuralLmConfig,
   type NeuralTrainConfig,
+  neuralKinds,
   neuralPresets,
 } from "../../lm/neural/config.js";
 import { type Coverage, describeCoverage, matchVectors } from "../../lm/neural/embedding-init.js";
@@ -56,6 +57,31 @@ export interface NeuralTrainFlags {
   rawText?: boolean;
 }
 
+/** The neural options that apply to some kinds only (e.g. `heads` to GPT); the others apply to all. */
+const KIND_OPTIONS: Record<string, readonly NeuralKind[]> = {
+  heads: ["gpt"],
+  directConnections: ["nplm"],
+  // The NPLM and GPT keep their own initialisations (Bengio's / nanoGPT's).
+  initRange: ["lstm", "gru"],
+};
+
+/** The model types a neural `lm train` option (its attribute name, e.g. "maxSteps") applies to. */
+export function neuralOptionKinds(key: string): readonly NeuralKind[] {
+  return KIND_OPTIONS[key] ?? neuralKinds;
+}
+
+/** "preset: LSTM/GRU 5/10, NPLM 5, GPT 1": a training setting's values in each kind's presets. */
+function presetValues(field: keyof NeuralTrainConfig): string {
+  const kinds = [
+    ["LSTM/GRU", "lstm"],
+    ["NPLM", "nplm"],
+    ["GPT", "gpt"],
+  ] as const;
+  const values = (kind: NeuralKind) =>
+    [...new Set(Object.values(neuralPresets(kind).presets).map((p) => String(p.train[field])))].join("/");
+  return `preset: ${kinds.map(([label, kind]) => `${label} ${values(kind)}`).join(", ")}`;
+}
+
 /** Adds the neural training options to `lm train`. */
 export function neuralTrainOptions(cmd: Command): Command {
   return cmd
@@ -83,13 +109,25 @@ export function neuralTrainOptions(cmd: Command): Command {
     .option("--no-tie", "neural: an output layer of its own (GPT)")
     .option("--epochs <n>", "neural: epochs", intOption("--epochs"))
     .addOption(
-      new Option("--optimizer <name>", "neural: optimizer (default sgd)").choices(["sgd", "adam", "adamw"]),
+      new Option("--optimizer <name>", `neural: optimizer (${presetValues("optimizer")})`).choices([
+        "sgd",
+        "adam",
+        "adamw",
+      ]),
     )
-    .option("--lr <x>", "neural: learning rate (preset: 1)", floatOption("--lr"))
+    .option("--lr <x>", `neural: learning rate (${presetValues("lr")})`, floatOption("--lr"))
     .option("--lr-decay <x>", "neural: lr *= this each epoch after --decay-after", floatOption("--lr-decay"))
     .option("--decay-after <n>", "neural: epochs at the full rate", intOption("--decay-after"))
-    .option("--weight-decay <x>", "neural: weight decay", floatOption("--weight-decay"))
-    .option("--batch-size <n>", "neural: streams side by side (preset: 20)", intOption("--batch-size"))
+    .option(
+      "--weight-decay <x>",
+      "neural: weight decay (default: the optimizer's, 0; AdamW 0.01)",
+      floatOption("--weight-decay"),
+    )
+    .option(
+      "--batch-size <n>",
+      `neural: streams side by side (${presetValues("batchSize")})`,
+      intOption("--batch-size"),
+    )
     .option(
       "--bptt <n>",
       "neural: steps unrolled (LSTM/GRU) or context / block size (NPLM, GPT)",
@@ -103,16 +141,20 @@ export function neuralTrainOptions(cmd: Command): Command {
     .option("--dropout <x>", "neural: dropout rate", floatOption("--dropout"))
     .option(
       "--init-range <x>",
-      "neural: initialise every weight U(-x, x); 0: layer defaults",
+      "neural (LSTM/GRU): initialise every weight U(-x, x); 0: layer defaults",
       floatOption("--init-range"),
     )
-    .option("--clip <x>", "neural: global gradient-norm clipping (0: none)", floatOption("--clip"))
+    .option(
+      "--clip <x>",
+      `neural: global gradient-norm clipping, 0: none (${presetValues("clip")})`,
+      floatOption("--clip"),
+    )
     .option(
       "--threads <n>",
       "neural: compute threads (default: CPU cores, at most 4)",
       intOption("--threads"),
     )
-    .option("--seed <n>", "random seed (initialisation, dropout)", intOption("--seed"), 1)
+    .option("--seed <n>", "neural: random seed (initialisation, dropout)", intOption("--seed"), 1)
     .option("--resume", "neural: continue the training checkpointed in the -o directory")
     .option(
       "--checkpoint-minutes <x>",
@@ -175,6 +217,7 @@ export function neuralSettings(o: NeuralTrainFlags): {
     decayAfter: o.decayAfter ?? preset.train.decayAfter,
     clip: o.clip ?? preset.train.clip,
     batchSize: o.batchSize ?? preset.train.batchSize,
+    lossReduction: preset.train.lossReduction,
   };
   return { config, train, preset: name };
 }
@@ -200,11 +243,16 @@ export async function trainNeural(
       { dim: vectors.dim, source: vectorsFile },
     );
   const runtime = await createNnRuntime({ threads: o.threads });
-  // Ctrl-C or a kill (TERM): finish the step, checkpoint, stop; a second signal exits at once.
+  // Ctrl-C or a kill (TERM): finish the step, checkpoint, stop; a second signal exits at once. The
+  // exit status is then the shell's for that signal (130, 143), so `lm train ... && lm eval ...`
+  // does not go on with a half-trained model.
   const abort = new AbortController();
+  const signalStatus = (sig: NodeJS.Signals) => (sig === "SIGTERM" ? 143 : 130);
+  let caught: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (abort.signal.aborted) process.exit(130);
+    if (abort.signal.aborted) process.exit(signalStatus(sig));
     ctx.warn(`${sig}: stopping after this step with a checkpoint (continue with --resume)`);
+    caught = sig;
     abort.abort();
   };
   process.on("SIGINT", onSignal);
@@ -261,7 +309,10 @@ export async function trainNeural(
     bar?.stop();
     const last = r.epochs[r.epochs.length - 1];
     if (r.stopped === "max-steps") ctx.log(`stopped after ${r.steps} steps as asked; continue with --resume`);
-    if (r.stopped === "interrupted") ctx.log(`interrupted after ${r.steps} steps; continue with --resume`);
+    if (r.stopped === "interrupted") {
+      ctx.log(`interrupted after ${r.steps} steps; continue with --resume`);
+      if (caught !== undefined) process.exitCode = signalStatus(caught);
+    }
     if (r.stopped === "early")
       ctx.log(`stopped early: no better validation perplexity for ${o.patience} epochs`);
     if (r.bestEpoch > 0)
@@ -275,7 +326,8 @@ export async function trainNeural(
       type: config.kind,
       preset,
       config,
-      train,
+      // On resume, the loss of the checkpoint (older ones: Zaremba's), whatever the preset says now.
+      train: { ...train, lossReduction: r.lossReduction },
       threads: o.threads,
       stopped: r.stopped,
       epochsDone: r.epochs.length,

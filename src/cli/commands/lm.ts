@@ -1,12 +1,12 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { Option } from "commander";
+import { type Command, Option } from "commander";
 import { perplexity } from "../../lm/evaluate.js";
 import { generate } from "../../lm/generate.js";
 import { encodePrompt, type LanguageModel } from "../../lm/model.js";
 import { configTokenizer, NeuralLanguageModel } from "../../lm/neural/model.js";
 import { writeArpa } from "../../lm/ngram/arpa.js";
-import { trainNgramOnCorpus } from "../../lm/ngram/train.js";
+import { trainNgramOnCorpus, WHOLE_LINES } from "../../lm/ngram/train.js";
 import { topK } from "../../lm/predict.js";
 import { openCorpus } from "../../text/corpus.js";
 import { sentences } from "../../text/sentences.js";
@@ -17,19 +17,23 @@ import { action, type CommandContext, floatOption, intOption } from "../common.j
 import type { Register } from "./index.js";
 import {
   type NeuralTrainFlags,
+  neuralOptionKinds,
   neuralTrainOptions,
   openModel,
   streamPerplexity,
   trainNeural,
 } from "./lm-neural.js";
 
-/** The sentences of text files, one per line, split on whitespace (PTB style); a fresh pass per call. */
+/**
+ * The sentences of text files, one per line however long (as n-gram training reads them), split on
+ * whitespace (PTB style); a fresh pass per call.
+ */
 async function lineSentences(
   paths: readonly string[],
   tokenizer = new Tokenizer({ mode: "whitespace" }),
 ): Promise<() => AsyncIterable<string[]>> {
   const corpus = await openCorpus(paths);
-  return () => sentences(corpus, tokenizer);
+  return () => sentences(corpus, tokenizer, WHOLE_LINES);
 }
 
 /**
@@ -67,32 +71,41 @@ interface TrainOptions extends NeuralTrainFlags {
   eval?: string[];
 }
 
+/** `lm train` options for n-gram models only; the neural ones say whom they apply to in lm-neural.ts. */
+const NGRAM_OPTIONS = new Set(["order", "smoothing", "k", "prune", "vocab", "minCount", "maxSize", "eval"]);
+const BOTH = new Set(["type", "output"]);
+
+/**
+ * Refuses every option given on the command line (not a default) that the model type ignores, so
+ * that e.g. `--valid` or `--epochs` with the default `--type ngram` is not silently dropped.
+ */
+function checkOptionsApply(cmd: Command, type: string): void {
+  for (const opt of cmd.options) {
+    const key = opt.attributeName();
+    if (BOTH.has(key) || cmd.getOptionValueSource(key) !== "cli") continue;
+    const types: readonly string[] = NGRAM_OPTIONS.has(key) ? ["ngram"] : neuralOptionKinds(key);
+    if (!types.includes(type)) {
+      // "--tie" and "--no-tie" set one attribute: name both.
+      const flags = cmd.options.filter((x) => x.attributeName() === key).map((x) => x.long);
+      throw new EmbedlmError(`does not apply to --type ${type} (only to --type ${types.join(", ")})`, {
+        field: flags.join(" / "),
+      });
+    }
+  }
+}
+
 async function train(
   ctx: CommandContext,
   corpus: string[],
   o: TrainOptions,
+  cmd: Command,
 ): Promise<Record<string, unknown>> {
-  if (o.type !== "ngram") {
-    const ngramOnly = {
-      eval: "--eval",
-      vocab: "--vocab",
-      minCount: "--min-count",
-      maxSize: "--max-size",
-      prune: "--prune",
-      k: "--k",
-    } as const;
-    for (const [key, flag] of Object.entries(ngramOnly))
-      if (o[key as keyof typeof ngramOnly] !== undefined)
-        throw new EmbedlmError(`n-gram models only (neural models: --valid / --test)`, { field: flag });
-    return trainNeural(ctx, corpus, o);
-  }
+  checkOptionsApply(cmd, o.type);
+  if (o.type !== "ngram") return trainNeural(ctx, corpus, o);
   if (!o.output && !o.eval) {
     throw new EmbedlmError("nothing to do: give -o MODEL to save the model and/or --eval TEXT", {
       field: "-o",
     });
-  }
-  if (o.type !== "ngram") {
-    throw new EmbedlmError(`unknown model type '${o.type}' (expected: ngram)`, { field: "--type" });
   }
   exposeGarbageCollector();
   const t0 = performance.now();
@@ -221,7 +234,7 @@ export const register: Register = (program) => {
       "after",
       "\nExamples:\n  embedlm lm train --order 5 ptb.train.txt -o ptb5.arpa\n  embedlm lm train --order 5 ptb.train.txt --eval ptb.test.txt\n  embedlm lm train --order 3 --smoothing wb --prune 0,1 corpus.txt -o wb3.arpa\n  embedlm lm train --type lstm --preset small ptb.train.txt --valid ptb.valid.txt --test ptb.test.txt -o ptb-lstm\n  embedlm lm train --type lstm --resume ptb.train.txt --valid ptb.valid.txt -o ptb-lstm\n  embedlm lm train --type gru --hidden 256 --optimizer adam --lr 0.002 --epochs 5 train.txt --valid valid.txt -o gru\n  embedlm lm train --type lstm --init-vectors vectors.bin --freeze-embeddings ptb.train.txt --valid ptb.valid.txt -o lstm-w2v\n  embedlm lm train --type nplm --bptt 4 --direct-connections ptb.train.txt --valid ptb.valid.txt -o ptb-nplm\n  embedlm lm train --type gpt --preset mini --bptt 128 ptb.train.txt --valid ptb.valid.txt -o ptb-gpt",
     )
-    .action(action(async (ctx, corpus: string[], o: TrainOptions) => train(ctx, corpus, o)));
+    .action(action(async (ctx, corpus: string[], o: TrainOptions) => train(ctx, corpus, o, trainCmd)));
 
   lm.command("eval")
     .description("Perplexity of a model on a text (per sentence and total)")

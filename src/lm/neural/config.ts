@@ -26,7 +26,10 @@ export interface NeuralLmConfig {
    * carries on beyond it), n-1 for NPLM, the block size for GPT.
    */
   context: number;
-  /** All weights U(-initRange, initRange) (Zaremba: 0.1 small, 0.05 medium, 0.04 large); 0: each layer's default. */
+  /**
+   * LSTM/GRU: all weights U(-initRange, initRange) (Zaremba: 0.1 small, 0.05 medium, 0.04 large);
+   * 0: each layer's default. NPLM and GPT keep their own initialisations: training refuses > 0.
+   */
   initRange: number;
   /** GPT: attention heads. */
   heads?: number;
@@ -39,17 +42,38 @@ export interface NeuralLmConfig {
   tokenizer?: "whitespace" | "unicode";
 }
 
+/**
+ * How the per-token cross-entropies of a training segment [B, L] make the loss whose gradient is
+ * taken (and which `clip` and an L2 weight decay are measured against): "sum-over-time" averages
+ * over the batch and sums over the L steps (Zaremba et al.; their lr 1 and clip 5 refer to it),
+ * "mean" averages over all B L tokens (PyTorch's CrossEntropyLoss default, minGPT's and nanoGPT's):
+ * its gradient is 1/L of the other's.
+ */
+export type LossReduction = "sum-over-time" | "mean";
+export const lossReductions: readonly LossReduction[] = ["sum-over-time", "mean"];
+
 /** How a model is trained (the part of a preset that is not the model). */
 export interface NeuralTrainConfig {
+  /** Passes over the training text. */
   epochs: number;
+  /** torch.optim's update rules: SGD, Adam (L2 weight decay), AdamW (decoupled weight decay). */
   optimizer: "sgd" | "adam" | "adamw";
+  /** Learning rate of the first epochs. */
   lr: number;
   /** lr * lrDecay^max(epoch - decayAfter, 0), epochs counted from 1 (Zaremba's schedule). */
   lrDecay: number;
+  /** Epochs at the full rate. */
   decayAfter: number;
-  /** Global gradient-norm clipping threshold (0: none). */
+  /** Global gradient-norm clipping threshold (0: none), on the gradient of the `lossReduction` loss. */
   clip: number;
+  /** Contiguous streams side by side (LSTM/GRU/NPLM) or blocks (GPT) per step. */
   batchSize: number;
+  /**
+   * The training loss (see LossReduction); default "sum-over-time". The LSTM/GRU presets use
+   * "sum-over-time", the GPT and NPLM presets "mean". A resumed run keeps its checkpoint's
+   * (checkpoints written before this setting existed: "sum-over-time").
+   */
+  lossReduction?: LossReduction;
 }
 
 export interface NeuralPreset {
@@ -82,6 +106,7 @@ const zaremba = (
     decayAfter: 4,
     clip: 5,
     batchSize: 20,
+    lossReduction: "sum-over-time",
     ...train,
   },
 });

@@ -140,8 +140,8 @@ export const gptArchitecture: NeuralArchitecture = {
 };
 
 /**
- * `--type gpt --preset nano|micro|mini|gpt2`: the sizes of GPT_PRESETS, tied, trained with AdamW
- * (minGPT's clip 1) on blocks of the stream.
+ * `--type gpt --preset nano|micro|mini|gpt2`: the sizes of GPT_PRESETS, tied, trained with AdamW on
+ * blocks of the stream, minGPT's way: the mean loss over the block's tokens, its gradient clipped at 1.
  */
 export const gptPresets = Object.fromEntries(
   Object.entries(GPT_PRESETS).map(([name, p]) => [
@@ -166,6 +166,7 @@ export const gptPresets = Object.fromEntries(
         decayAfter: 2,
         clip: 1,
         batchSize: 16,
+        lossReduction: "mean",
       },
     },
   ]),

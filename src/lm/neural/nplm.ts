@@ -225,7 +225,9 @@ export const nplmArchitecture: NeuralArchitecture = {
 
 /**
  * `--type nplm --preset bengio`: a 5-gram model with m = 60, h = 100, in the range of the paper's Brown
- * corpus models, trained with Adam (many short segments of n-1 words side by side: batch 128).
+ * corpus models, trained with Adam (many short segments of n-1 words side by side: batch 128) on the
+ * mean loss per predicted word (Bengio's per-example log-likelihood averaged over the minibatch, as
+ * PyTorch's default reduction).
  */
 export const nplmPresets: Record<"bengio", NeuralPreset> = {
   bengio: {
@@ -240,6 +242,15 @@ export const nplmPresets: Record<"bengio", NeuralPreset> = {
       initRange: 0,
       directConnections: false,
     },
-    train: { epochs: 10, optimizer: "adam", lr: 1e-3, lrDecay: 0.5, decayAfter: 4, clip: 5, batchSize: 128 },
+    train: {
+      epochs: 10,
+      optimizer: "adam",
+      lr: 1e-3,
+      lrDecay: 0.5,
+      decayAfter: 4,
+      clip: 5,
+      batchSize: 128,
+      lossReduction: "mean",
+    },
   },
 };

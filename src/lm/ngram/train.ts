@@ -118,6 +118,9 @@ export async function trainNgram(source: SentenceSource, opts: NgramOptions = {}
   return estimate(counter, words.words, smoothing, cutoffs);
 }
 
+/** A line is one sentence however long (text/sentences.ts would cut it every 10,000 tokens). */
+export const WHOLE_LINES = { maxSentenceLength: 1 << 30 } as const;
+
 /**
  * Trains on a corpus of whitespace-tokenized lines (one sentence per line, PTB style). Reads the
  * corpus as bytes (`WordScanner`) and maps words to ids without a string per token (`ByteTable`),
@@ -126,7 +129,7 @@ export async function trainNgram(source: SentenceSource, opts: NgramOptions = {}
  */
 export async function trainNgramOnCorpus(corpus: Corpus, opts: NgramOptions = {}): Promise<NgramModel> {
   const tokenizer = new Tokenizer({ mode: "whitespace" });
-  const pass = () => sentences(corpus, tokenizer, { maxSentenceLength: 1 << 30 });
+  const pass = () => sentences(corpus, tokenizer, WHOLE_LINES);
   if (!corpus.bytes) return trainNgram(pass, opts);
   const { smoothing, cutoffs, words, closed, counter } = await setUp(opts, pass);
   const table = new ByteTable(words.words);

@@ -1,7 +1,13 @@
 import { appendFile, mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { architecture, buildNeuralModel } from "../../lm/neural/build.js";
-import { checkConfig, type NeuralLmConfig, type NeuralTrainConfig } from "../../lm/neural/config.js";
+import {
+  checkConfig,
+  type LossReduction,
+  lossReductions,
+  type NeuralLmConfig,
+  type NeuralTrainConfig,
+} from "../../lm/neural/config.js";
 import type { VectorInit } from "../../lm/neural/embedding-init.js";
 import { readModelHeader, saveModelFiles, WEIGHTS_FILE, writeModelHeader } from "../../lm/neural/io.js";
 import { configTokenizer, NeuralLanguageModel, NeuralVocab } from "../../lm/neural/model.js";
@@ -108,6 +114,8 @@ export interface TrainLmResult {
   seconds: number;
   /** Where training resumed (epoch, segment), when it did. */
   resumedFrom?: { epoch: number; segment: number; step: number };
+  /** The training loss used: the option's, or on resume the checkpoint's. */
+  lossReduction: LossReduction;
 }
 
 /** The loop's position and history, saved in the checkpoint's metadata. */
@@ -132,6 +140,13 @@ interface LoopState {
   rng: number[];
   /** What must match to resume: model, vocabulary size and the schedule. */
   key: string;
+  /**
+   * The training text's token count: with the same vocabulary, a longer or shorter file would
+   * otherwise resume at a position of another epoch layout (older checkpoints lack it: not checked).
+   */
+  trainTokens: number;
+  /** The training loss; a resumed run keeps it (older checkpoints lack it: "sum-over-time", their loss). */
+  lossReduction: LossReduction;
 }
 
 /** Zaremba's schedule: lr * decay^max(epoch - decayAfter, 0), epochs from 1. */
@@ -163,6 +178,18 @@ function checkOptions(o: TrainLmOptions): void {
   checkNumber("lrDecay", o.lrDecay, 0, 1);
   checkInt("decayAfter", o.decayAfter, 0);
   checkNumber("clip", o.clip, 0);
+  if (o.weightDecay !== undefined) checkNumber("weightDecay", o.weightDecay, 0);
+  if (o.lossReduction !== undefined && !lossReductions.includes(o.lossReduction))
+    throw new EmbedlmError(
+      `expected ${lossReductions.map((r) => `"${r}"`).join(" or ")}, got '${String(o.lossReduction)}'`,
+      { field: "lossReduction" },
+    );
+  // The NPLM and GPT builders keep their own initialisations (Bengio's, nanoGPT's).
+  if (o.config.initRange > 0 && o.config.kind !== "lstm" && o.config.kind !== "gru")
+    throw new EmbedlmError(
+      `a uniform initialisation is for LSTM and GRU only; ${o.config.kind} keeps its own (give 0)`,
+      { field: "initRange" },
+    );
   checkInt("batchSize", o.batchSize, 1);
   if (o.patience !== undefined) checkInt("patience", o.patience, 1);
   if (o.maxSteps !== undefined) checkInt("maxSteps", o.maxSteps, 1);
@@ -220,9 +247,9 @@ async function isEmptyDir(dir: string): Promise<boolean> {
 /**
  * Trains a neural language model on a token file with truncated BPTT (lm_torch.py's data handling:
  * `batchSize` contiguous streams, state carried across segments and reset at each epoch; the loss for
- * the gradient is the per-step cross-entropy averaged over the batch and summed over the segment's
- * steps, Zaremba's convention that lr 1 refers to). After every epoch: validation perplexity (batch 1,
- * one continuous stream), the best weights saved as weights.safetensors, a checkpoint with the
+ * the gradient is `lossReduction`'s, by default the per-step cross-entropy averaged over the batch
+ * and summed over the segment's steps, Zaremba's convention that lr 1 refers to). After every epoch:
+ * validation perplexity (batch 1, one continuous stream), the best weights saved as weights.safetensors, a checkpoint with the
  * optimizer state, and a metrics line. A NaN or infinite loss stops training with an error; the last
  * checkpoint stays as it was.
  */
@@ -242,9 +269,14 @@ export async function trainNeuralLm(
   const vocab = new NeuralVocab(words);
   const V = vocab.size;
   const train = new StreamBatches(encodeTokens(trainTokens, vocab).ids, o.batchSize, bptt, trainFile);
-  const valid = encodeTokens(await readTokens(validFile, tokenizer), vocab).ids;
-  if (valid.length < 2)
-    throw new EmbedlmError("the validation text needs at least 2 tokens", { file: validFile });
+  const heldOut = async (file: string, what: string) => {
+    const ids = encodeTokens(await readTokens(file, tokenizer), vocab).ids;
+    if (ids.length < 2) throw new EmbedlmError(`the ${what} text needs at least 2 tokens`, { file });
+    return ids;
+  };
+  const valid = await heldOut(validFile, "validation");
+  // Read now: a bad test file must not surface only after the whole training.
+  const testIds = testFile === undefined ? undefined : await heldOut(testFile, "test");
   const key = JSON.stringify({
     config: o.config,
     vocabSize: V,
@@ -305,6 +337,8 @@ export async function trainNeuralLm(
     epochTokens: 0,
     rng: net.rng.getState(),
     key,
+    trainTokens: trainTokens.length,
+    lossReduction: o.lossReduction ?? "sum-over-time",
   };
   let resumedFrom: TrainLmResult["resumedFrom"];
   if (o.resume) {
@@ -319,17 +353,24 @@ export async function trainNeuralLm(
     const meta = file.metadata[TRAIN_META];
     if (meta === undefined)
       throw new EmbedlmError("not a training checkpoint (no loop state)", { file: ckptPath });
-    // Checkpoints written before the epoch's time was kept lack epochMs and epochTokens.
-    const saved = JSON.parse(meta) as Omit<LoopState, "epochMs" | "epochTokens"> &
-      Partial<Pick<LoopState, "epochMs" | "epochTokens">>;
+    // Older checkpoints lack the fields added since (see LoopState).
+    type Added = "epochMs" | "epochTokens" | "trainTokens" | "lossReduction";
+    const saved = JSON.parse(meta) as Omit<LoopState, Added> & Partial<Pick<LoopState, Added>>;
     if (saved.key !== key)
       throw new EmbedlmError(
         `the checkpoint was trained with other settings: ${saved.key}; this run: ${key}`,
         { file: ckptPath },
       );
+    if (saved.trainTokens !== undefined && saved.trainTokens !== trainTokens.length)
+      throw new EmbedlmError(
+        `the checkpoint was trained on ${saved.trainTokens} tokens, ${trainFile} has ${trainTokens.length}: resume with the same training file`,
+        { file: ckptPath },
+      );
     // JSON has no Infinity: a run checkpointed before its first validation saved null.
     st = {
       ...saved,
+      trainTokens: trainTokens.length,
+      lossReduction: saved.lossReduction ?? "sum-over-time",
       bestValid: saved.bestValid ?? Number.POSITIVE_INFINITY,
       epochMs: saved.epochMs ?? 0,
       epochTokens: saved.epochTokens ?? 0,
@@ -398,8 +439,10 @@ export async function trainNeuralLm(
       const L = input.shape[1];
       net.zeroGrad();
       const logits = net.forward(input, true);
-      // Batch mean per step, summed over the L steps (Zaremba); the gradient overwrites the logits.
-      const loss = ops.softmaxCrossEntropy(logits.data, targets, V, logits.data, { scale: L });
+      // Mean over the batch's tokens, times L for Zaremba's sum over the steps; the gradient
+      // overwrites the logits.
+      const scale = st.lossReduction === "mean" ? 1 : L;
+      const loss = ops.softmaxCrossEntropy(logits.data, targets, V, logits.data, { scale });
       if (!Number.isFinite(loss)) diverged(`the loss is ${loss}`, epoch, lr);
       net.backward({ shape: logits.shape, data: logits.data });
       const norm = o.clip > 0 ? clipGradNorm(net.params, o.clip) : 0;
@@ -510,10 +553,9 @@ export async function trainNeuralLm(
   }
 
   let test: { testPerplexity: number; testTokens: number } | undefined;
-  if (testFile !== undefined && (stopped === "done" || stopped === "early") && st.bestEpoch > 0) {
+  if (testIds !== undefined && (stopped === "done" || stopped === "early") && st.bestEpoch > 0) {
     await loadWeights(join(dir, WEIGHTS_FILE), net.params);
-    const ids = encodeTokens(await readTokens(testFile, tokenizer), vocab).ids;
-    const s = lm.scoreStream(ids);
+    const s = lm.scoreStream(testIds);
     test = { testPerplexity: Math.exp(-s.logProb / s.tokens), testTokens: s.tokens };
     await metric({ type: "test", test_perplexity: test.testPerplexity, epoch: st.bestEpoch });
   }
@@ -531,5 +573,6 @@ export async function trainNeuralLm(
     trainTokensPerSecond: runTrainMs > 0 ? (runTokens / runTrainMs) * 1000 : 0,
     seconds: (performance.now() - t0) / 1000,
     ...(resumedFrom ? { resumedFrom } : {}),
+    lossReduction: st.lossReduction,
   };
 }
