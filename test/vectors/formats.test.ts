@@ -159,6 +159,38 @@ describe("bad input", () => {
     expectError("1 2\na 1 -inf\n", /line 2: value 2: value '-inf' is not finite/);
     expectError("1 2\na 1 1e999\n", /line 2: value 2: value '1e999' is not finite/);
   });
+  test("text: values float32 or the float16 load dtype cannot hold", () => {
+    expectError("2 2\na 1 2\nb 3 1e39\n", /line 3: value 2: value '1e39' is too large for float32/);
+    expectError("1 2\na -3.5e38 2\n", /line 2: value 1: value '-3.5e38' is too large for float32/);
+    expectError("1 2\na 1 70000\n", /line 2: value 2: value '70000' is too large for float16/, {
+      dtype: "float16",
+    });
+    // The largest values that round to a finite float32 and float16 still load.
+    const file = join(dir, "edge.txt");
+    writeFileSync(file, "1 2\na 3.4028235e38 -65504\n");
+    assert.deepEqual(Array.from(readVectors(file).vectors), [2 ** 128 - 2 ** 104, -65504]);
+    writeFileSync(file, "1 2\na 65519 -65504\n");
+    assert.deepEqual(Array.from(readVectors(file, { dtype: "float16" }).vectors), [65504, -65504]);
+  });
+  test("binary and native: float32 values too large for the float16 load dtype", async () => {
+    for (const format of ["word2vec-binary", "native"] as const) {
+      const file = join(dir, `big16.${format}`);
+      const vectors = Float32Array.from(data.vectors);
+      vectors[2 * data.dim + 4] = -70000;
+      await writeVectors(file, { ...data, vectors }, { format });
+      const bytes = readFileSync(file);
+      const at =
+        format === "native"
+          ? bytes.length - 4 * (vectors.length - 2 * data.dim - 4)
+          : bytes.indexOf(Buffer.from(vectors.buffer, 4 * (2 * data.dim + 4), 4));
+      expectError(
+        bytes,
+        new RegExp(`byte ${at}: '${data.words[2]}' value 5: value -70000 is too large for float16`),
+        { dtype: "float16" },
+      );
+      assert.equal(readVectors(file).vectors[2 * data.dim + 4], -70000);
+    }
+  });
   test("text: duplicate word (and the gensim policy keeps the first)", () => {
     expectError("3 1\na 1\nb 2\na 3\n", /line 4: duplicate word 'a' in row 3 \(first seen as row 1\)/);
     const file = join(dir, "dup.txt");

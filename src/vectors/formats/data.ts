@@ -120,9 +120,20 @@ export function float16ToNumber(h: number): number {
   return sign * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-/** Applies the load dtype to a freshly read row range in place. */
-export function applyDtype(vectors: Float32Array, from: number, to: number, dtype: LoadDtype): void {
-  if (dtype === "float16") for (let i = from; i < to; i++) vectors[i] = roundToFloat16(vectors[i]);
+/**
+ * Applies the load dtype to a freshly read row range of finite values in place. Returns the index
+ * of the first value the dtype cannot hold (it would become infinite; it is left as read, for the
+ * caller's error), or -1.
+ */
+export function applyDtype(vectors: Float32Array, from: number, to: number, dtype: LoadDtype): number {
+  if (dtype === "float16") {
+    for (let i = from; i < to; i++) {
+      const h = roundToFloat16(vectors[i]);
+      if (h - h !== 0) return i;
+      vectors[i] = h;
+    }
+  }
+  return -1;
 }
 
 /** Index of the first NaN or infinite value, or -1 (one tight pass; callers then locate it). */

@@ -169,17 +169,22 @@ function finish(
   opts: ReadOptions,
 ): VectorData {
   const { file, dim, dtype } = f;
-  const bad = (opts.firstNonFinite ?? firstNonFinite)(vectors);
+  const loadDtype = opts.dtype ?? "float32";
+  let bad = (opts.firstNonFinite ?? firstNonFinite)(vectors);
+  const tooLarge = bad === -1;
+  if (tooLarge) bad = applyDtype(vectors, 0, vectors.length, loadDtype);
   if (bad !== -1) {
     const r = Math.floor(bad / dim);
     const j = bad % dim;
-    throw new EmbedlmError(`value ${vectors[bad]} is not finite`, {
-      file,
-      offset: f.dataAt + f.scalesBytes + (r * dim + j) * valueBytes(dtype),
-      field: `'${vocab.all[r]}' value ${j + 1}`,
-    });
+    throw new EmbedlmError(
+      `value ${vectors[bad]} is ${tooLarge ? `too large for ${loadDtype}` : "not finite"}`,
+      {
+        file,
+        offset: f.dataAt + f.scalesBytes + (r * dim + j) * valueBytes(dtype),
+        field: `'${vocab.all[r]}' value ${j + 1}`,
+      },
+    );
   }
-  applyDtype(vectors, 0, vectors.length, opts.dtype ?? "float32");
   const { table, counts } = vocab;
   return { words: table.words, dim, vectors, counts, wordIndex: table.index };
 }

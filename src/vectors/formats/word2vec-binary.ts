@@ -147,17 +147,19 @@ export function readWord2vecBinary(file: string, opts: ReadOptions = {}): Vector
       }
     }
     const out = row === rows ? vectors : vectors.subarray(0, row * dim);
-    const bad = (opts.firstNonFinite ?? firstNonFinite)(out);
+    const dtype = opts.dtype ?? "float32";
+    let bad = (opts.firstNonFinite ?? firstNonFinite)(out);
+    const tooLarge = bad === -1;
+    if (tooLarge) bad = applyDtype(out, 0, out.length, dtype);
     if (bad !== -1) {
       const r = Math.floor(bad / dim);
       const j = bad % dim;
-      throw new EmbedlmError(`value ${out[bad]} is not finite`, {
+      throw new EmbedlmError(`value ${out[bad]} is ${tooLarge ? `too large for ${dtype}` : "not finite"}`, {
         file,
         offset: rowOffsets[r] + 4 * j,
         field: `'${table.words[r]}' value ${j + 1}`,
       });
     }
-    applyDtype(out, 0, out.length, opts.dtype ?? "float32");
     return { words: table.words, dim, vectors: out, wordIndex: table.index };
   } finally {
     closeSync(fd);
