@@ -74,3 +74,52 @@ test("phrases: scores follow gensim's original scorer and npmi; pairs are joined
   assert.ok(Math.abs(npmi.score("new", "york") - expected) < 1e-9);
   assert.deepEqual(npmi.transform(["new", "york"]), ["new+york"]);
 });
+
+/** gensim's Phrases._learn_vocab with utils.prune_vocab: one dict of unigrams and "a b" bigrams. */
+function gensimVocab(sents: string[][], maxVocabSize: number): Map<string, number> {
+  const vocab = new Map<string, number>();
+  let minReduce = 1;
+  for (const s of sents) {
+    s.forEach((w, i) => {
+      vocab.set(w, (vocab.get(w) ?? 0) + 1);
+      if (i > 0) vocab.set(`${s[i - 1]} ${w}`, (vocab.get(`${s[i - 1]} ${w}`) ?? 0) + 1);
+    });
+    if (vocab.size > maxVocabSize) {
+      for (const [k, c] of vocab) if (c < minReduce) vocab.delete(k);
+      minReduce++;
+    }
+  }
+  return vocab;
+}
+
+test("phrases: pruning at maxVocabSize drops rare unigrams and bigrams alike, as gensim's prune_vocab", async () => {
+  // Far more distinct rare words than the cap: pruning only pairs (with a rising floor) wiped every pair.
+  const rng = new Rng(9);
+  const sents: string[][] = [];
+  let rare = 0;
+  for (let s = 0; s < 400; s++) {
+    const sent: string[] = [];
+    for (let k = 0; k < 10; k++) {
+      if (rng.next() < 0.1) sent.push("new", "york");
+      else sent.push(rng.next() < 0.5 ? `r${rare++}` : `c${rng.int(20)}`);
+    }
+    sents.push(sent);
+  }
+  const maxVocabSize = 600;
+  const want = gensimVocab(sents, maxVocabSize);
+  const p = await new Phrases({ minCount: 5, threshold: 1, maxVocabSize }).learn(sents);
+  assert.equal(p.vocabSize, want.size);
+  const counts = p.unigramCounts();
+  const wantUnigrams = [...want].filter(([k]) => !k.includes(" "));
+  assert.deepEqual(new Map([...counts].sort()), new Map(wantUnigrams.sort()));
+  const score = ((want.get("new york")! - 5) / (want.get("new")! * want.get("york")!)) * want.size;
+  assert.ok(Math.abs(p.score("new", "york") - score) < 1e-9, `${p.score("new", "york")} vs ${score}`);
+  assert.equal(p.phrases()[0].phrase, "new_york");
+  // Every pair the gensim count keeps scores as it would there.
+  for (const [k, c] of want) {
+    if (!k.includes(" ") || c < 5) continue;
+    const [a, b] = k.split(" ");
+    const expect = ((c - 5) / (want.get(a)! * want.get(b)!)) * want.size;
+    assert.ok(Math.abs(p.score(a, b) - expect) < 1e-9, k);
+  }
+});
