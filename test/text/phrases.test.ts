@@ -5,12 +5,13 @@ import { Rng } from "../../src/util/rng.js";
 
 function corpus(): string[][] {
   const rng = new Rng(4);
-  const filler = Array.from({ length: 500 }, (_, i) => `f${i}`);
+  // Few filler words, so chance pairs of them pass minCount and get a (small) score.
+  const filler = Array.from({ length: 40 }, (_, i) => `f${i}`);
   const out: string[][] = [];
   for (let s = 0; s < 1000; s++) {
     const sent: string[] = [];
     for (let k = 0; k < 12; k++) {
-      if (rng.next() < 0.02) sent.push("new", "york");
+      if (rng.next() < 0.005) sent.push("new", "york");
       else sent.push(filler[rng.int(filler.length)]);
     }
     out.push(sent);
@@ -44,8 +45,13 @@ test("phrases: scores follow gensim's original scorer and npmi; pairs are joined
     .sort((x, y) => y[1] - x[1])[0][0]
     .split(" ");
   const chance = p.score(a, b);
-  if (bi.get(`${a} ${b}`)! >= 5) assert.ok(Math.abs(chance - expectScore(a, b)) < 1e-9);
+  assert.ok(bi.get(`${a} ${b}`)! >= 5, "the most frequent chance pair passes minCount");
+  assert.ok(chance > 0, `${a} ${b}: ${chance}`);
+  assert.ok(Math.abs(chance - expectScore(a, b)) < 1e-9, `${a} ${b}: ${chance} vs ${expectScore(a, b)}`);
   assert.ok(chance < 10, "chance pairs of filler words stay apart");
+  // A pair seen, but fewer than minCount times, is never joined.
+  const [ra, rb] = [...bi.entries()].find(([, c]) => c < 5)![0].split(" ");
+  assert.equal(p.score(ra, rb), Number.NEGATIVE_INFINITY);
   assert.equal(p.score("york", "nowhere"), Number.NEGATIVE_INFINITY);
 
   assert.deepEqual(p.transform(["f1", "new", "york", "new", "york", "f2"]), [
@@ -63,7 +69,7 @@ test("phrases: scores follow gensim's original scorer and npmi; pairs are joined
   );
 
   // A table capped below its natural size is pruned of rare pairs; the strong phrase survives.
-  const pruned = await new Phrases({ maxVocabSize: 2000, threshold: 1 }).learn(sents);
+  const pruned = await new Phrases({ maxVocabSize: 1000, threshold: 1 }).learn(sents);
   assert.ok(pruned.vocabSize < vocabSize, `${pruned.vocabSize} < ${vocabSize}`);
   assert.equal(pruned.phrases()[0].phrase, "new_york");
   assert.equal(pruned.unigramCounts().get("new"), uni.get("new"));
