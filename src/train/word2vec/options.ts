@@ -45,7 +45,10 @@ export interface Word2VecOptions {
   hs?: boolean;
   /** Exponent of the noise distribution (counts^ns_exponent). Default 0.75. */
   nsExponent?: number;
-  /** CBOW: average the context vectors (true, default) or sum them (-cbow with gensim cbow_mean). */
+  /**
+   * CBOW: average the context vectors (true, default) or sum them and give each context row the error
+   * divided by their number, as gensim cbow_mean=0 does.
+   */
   cbowMean?: boolean;
   /** Frequent-word subsampling threshold; 0 keeps every word (-sample). Default 1e-3. */
   sample?: number;
