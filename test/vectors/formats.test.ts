@@ -108,6 +108,27 @@ describe("round trips", () => {
     assert.deepEqual(g.words, ["the", "of"]);
   });
 
+  test("a text file whose first words are not ASCII is detected as text, a binary one as binary", async () => {
+    const file = join(dir, "zh.txt");
+    writeFileSync(file, "3 3\n中文 1 2 3\n日本語 4 5 6\n词 7 8 9\n");
+    assert.equal(detectFormat(file), "word2vec-text");
+    const back = readVectors(file);
+    assert.deepEqual(back.words, ["中文", "日本語", "词"]);
+    assert.deepEqual(Array.from(back.vectors), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // A row of numbers of the wrong length is still text: the reader names the line.
+    writeFileSync(file, "2 3\n中文 1 2\n日本語 4 5 6\n");
+    assert.equal(detectFormat(file), "word2vec-text");
+    assert.throws(() => readVectors(file), /line 2: expected 3 values after the word, found 2/);
+    // Binary rows whose float bytes hold a newline early, after a space or a digit, stay binary.
+    for (const bits of [0x3f80000a, 0x3f0a3120, 0x0a203120]) {
+      const bin = join(dir, "nl.bin");
+      const vectors = Float32Array.from(data.vectors);
+      new Uint32Array(vectors.buffer)[0] = bits;
+      await writeVectors(bin, { ...data, vectors }, { format: "word2vec-binary" });
+      assert.equal(detectFormat(bin), "word2vec-binary", bits.toString(16));
+    }
+  });
+
   test("long mantissas and large exponents parse like Number()", () => {
     const file = join(dir, "long.txt");
     const vals = ["0.12345678901234567890", "-1.5e-30", "3.4e38", "123456789012345678", "1e-45"];
