@@ -33,7 +33,10 @@ export interface ProgressInfo {
 }
 
 export interface Word2VecOptions {
-  /** "skipgram" (gensim sg=1, the default) or "cbow" (sg=0). */
+  /**
+   * "skipgram" (gensim sg=1) or "cbow" (sg=0). Default "skipgram", embedlm's choice: gensim (sg=0)
+   * and word2vec.c (-cbow 1) default to CBOW.
+   */
   model?: "skipgram" | "cbow";
   /** Dimensions of the vectors (gensim vector_size, word2vec -size). Default 100. */
   vectorSize?: number;
