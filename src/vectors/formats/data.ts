@@ -121,19 +121,23 @@ export function float16ToNumber(h: number): number {
 }
 
 /**
- * Applies the load dtype to a freshly read row range of finite values in place. Returns the index
- * of the first value the dtype cannot hold (it would become infinite; it is left as read, for the
- * caller's error), or -1.
+ * Checks a loaded matrix and rounds it to the load dtype in place: the first value that is not
+ * finite, or that the dtype cannot hold (left as read), with what is wrong with it; else undefined.
  */
-export function applyDtype(vectors: Float32Array, from: number, to: number, dtype: LoadDtype): number {
-  if (dtype === "float16") {
-    for (let i = from; i < to; i++) {
-      const h = roundToFloat16(vectors[i]);
-      if (h - h !== 0) return i;
-      vectors[i] = h;
+export function checkAndRound(
+  values: Float32Array,
+  opts: ReadOptions,
+): { index: number; problem: string } | undefined {
+  const bad = (opts.firstNonFinite ?? firstNonFinite)(values);
+  if (bad !== -1) return { index: bad, problem: "is not finite" };
+  if ((opts.dtype ?? "float32") === "float16") {
+    for (let i = 0; i < values.length; i++) {
+      const h = roundToFloat16(values[i]);
+      if (h - h !== 0) return { index: i, problem: "is too large for float16 (largest 65504)" };
+      values[i] = h;
     }
   }
-  return -1;
+  return undefined;
 }
 
 /** Index of the first NaN or infinite value, or -1 (one tight pass; callers then locate it). */
