@@ -1,6 +1,7 @@
 // CBOW training over a batch of token ids: the mean (cbow_mean) or sum of the input vectors of a
-// word's randomly shrunk window predicts the word; the hidden-vector error goes back, undivided,
-// to every context row (word2vec.c, gensim).
+// word's randomly shrunk window predicts the word; the hidden-vector error goes back to every
+// context row, undivided for the mean (word2vec.c, gensim) and divided by the number of context
+// words for the sum (gensim's word2vec_inner scales it by 1/count).
 
 import { readSentence } from "./w2v_batch";
 import {
@@ -49,17 +50,18 @@ export function cbowBatch(m: usize, t: usize, tokens: usize, n: i32, alpha: f32)
         store<usize>(ctx + ((<usize>nc) << 2), syn0 + <usize>load<i32>(sent + ((<usize>c) << 2)) * rowBytes);
         nc++;
       }
-      const scale = f32x4.splat(mean ? <f32>1 / <f32>nc : <f32>1);
+      const inv = f32x4.splat(<f32>1 / <f32>nc);
       for (let j: usize = 0; j < rowBytes; j += 16) {
         let acc = f32x4.splat(0);
         for (let q = 0; q < nc; q++)
           acc = f32x4.add(acc, v128.load(load<usize>(ctx + ((<usize>q) << 2)) + j));
-        v128.store(neu1 + j, mean ? f32x4.mul(acc, scale) : acc);
+        v128.store(neu1 + j, mean ? f32x4.mul(acc, inv) : acc);
         v128.store(neu1e + j, f32x4.splat(0));
       }
       trainOutput(m, t, neu1, neu1e, word, alpha, rowBytes);
       for (let j: usize = 0; j < rowBytes; j += 16) {
-        const e = v128.load(neu1e + j);
+        let e = v128.load(neu1e + j);
+        if (!mean) e = f32x4.mul(e, inv);
         for (let q = 0; q < nc; q++) {
           const row = load<usize>(ctx + ((<usize>q) << 2)) + j;
           v128.store(row, f32x4.add(v128.load(row), e));

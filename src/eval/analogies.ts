@@ -1,7 +1,7 @@
 // Word-analogy evaluation on questions-words.txt files (gensim's evaluate_word_analogies, word2vec's
 // compute-accuracy): "a b c d" asks a is to b as c is to ?, answered by the nearest word to b - a + c.
 import { readFileSync } from "node:fs";
-import { EmbedlmError } from "../util/errors.js";
+import { checkInt, EmbedlmError } from "../util/errors.js";
 import type { KeyedVectors } from "../vectors/index.js";
 import { evaluationVocab } from "./vocab.js";
 
@@ -60,10 +60,8 @@ export function evaluateWordAnalogies(
   file: string,
   opts: AnalogyOptions = {},
 ): AnalogyResult {
-  const restrictVocab = opts.restrictVocab ?? 300000;
-  if (!Number.isInteger(restrictVocab) || restrictVocab < 1) {
-    throw new EmbedlmError(`expected an integer >= 1, got ${restrictVocab}`, { field: "restrictVocab" });
-  }
+  const restrictVocab = checkInt("restrictVocab", opts.restrictVocab ?? 300000, 1);
+  const batchSize = checkInt("batchSize", opts.batchSize ?? 256, 1);
   const caseInsensitive = opts.caseInsensitive ?? true;
   const ok = evaluationVocab(kv, restrictVocab, caseInsensitive);
   let text: string;
@@ -103,7 +101,7 @@ export function evaluateWordAnalogies(
     }
     pending.push({ section, words, rows: [rows[0]!, rows[1]!, rows[2]!] });
   }
-  answer(kv, pending, restrictVocab, caseInsensitive, opts);
+  answer(kv, pending, restrictVocab, caseInsensitive, batchSize, opts.method);
   const total: AnalogySection = {
     section: "Total accuracy",
     correct: sections.flatMap((s) => s.correct),
@@ -128,15 +126,15 @@ function answer(
   questions: Question[],
   restrictVocab: number,
   caseInsensitive: boolean,
-  opts: AnalogyOptions,
+  batch: number,
+  method: AnalogyOptions["method"],
 ): void {
-  const batch = opts.batchSize ?? 256;
   const norm = (w: string) => (caseInsensitive ? w.toUpperCase() : w);
   const unit = (row: number) => kv.unitVector(kv.words[row]);
   for (let at = 0; at < questions.length; at += batch) {
     const chunk = questions.slice(at, at + batch);
     let results: Array<{ indices: number[] }>;
-    if (opts.method === "3CosMul") {
+    if (method === "3CosMul") {
       results = chunk.map((q) =>
         kv.cosmulNearest([unit(q.rows[1]), unit(q.rows[2])], [unit(q.rows[0])], {
           topn: 5,

@@ -288,6 +288,23 @@ function countNewlines(b: Buffer, end: number): number {
   return n;
 }
 
+/** Where an overlong line is cut: at its last space within `maxLine` characters, else at `maxLine`. */
+function cutAt(line: string, maxLine: number): number {
+  const at = line.lastIndexOf(" ", maxLine);
+  return at > 0 ? at : maxLine;
+}
+
+/** A complete line without its "\r", in pieces of at most `maxLine` characters. */
+function* cutLine(line: string, maxLine: number): Generator<string> {
+  if (line.endsWith("\r")) line = line.slice(0, -1);
+  while (line.length > maxLine) {
+    const at = cutAt(line, maxLine);
+    yield line.slice(0, at);
+    line = line.slice(at);
+  }
+  yield line;
+}
+
 /**
  * Splits checked chunks into lines: "\r\n" or "\n" line ends, overlong lines cut at whitespace.
  * Work is linear in the input: a line spread over many chunks is gathered in a list and joined once.
@@ -296,28 +313,29 @@ async function* splitLines(chunks: AsyncIterable<Buffer>, maxLine: number): Asyn
   const decoder = new TextDecoder("utf-8", { fatal: false });
   let pending: string[] = [];
   let pendingLen = 0;
-  const emit = (line: string): string => (line.endsWith("\r") ? line.slice(0, -1) : line);
   for await (const chunk of chunks) {
     const text = decoder.decode(chunk, { stream: true });
     let start = 0;
     for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-      const piece = text.slice(start, nl);
+      let line = text.slice(start, nl);
       start = nl + 1;
-      if (pendingLen === 0) yield emit(piece);
-      else {
-        pending.push(piece);
-        yield emit(pending.join(""));
+      if (pendingLen > 0) {
+        pending.push(line);
+        line = pending.join("");
         pending = [];
         pendingLen = 0;
       }
+      // Short lines (nearly all) skip the generator.
+      if (line.length <= maxLine) yield line.endsWith("\r") ? line.slice(0, -1) : line;
+      else yield* cutLine(line, maxLine);
     }
     if (start < text.length) {
       pending.push(text.slice(start));
       pendingLen += text.length - start;
+      // A line still open at the chunk end is cut now, so it never holds more than maxLine characters.
       while (pendingLen > maxLine) {
         const joined = pending.join("");
-        let at = joined.lastIndexOf(" ", maxLine);
-        if (at <= 0) at = maxLine;
+        const at = cutAt(joined, maxLine);
         yield joined.slice(0, at);
         const rest = joined.slice(at);
         pending = rest.length > 0 ? [rest] : [];
@@ -328,7 +346,7 @@ async function* splitLines(chunks: AsyncIterable<Buffer>, maxLine: number): Asyn
   const tail = decoder.decode();
   if (pendingLen > 0 || tail.length > 0) {
     pending.push(tail);
-    yield emit(pending.join(""));
+    yield* cutLine(pending.join(""), maxLine);
   }
 }
 

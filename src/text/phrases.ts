@@ -70,13 +70,18 @@ class PairCounts {
     if (this.size * 2 > this.table.length) this.rebuild(this.table.length * 2);
   }
 
-  /** Drops pairs counted fewer than `floor` times (gensim's pruning), keeping the others' order. */
-  prune(floor: number): void {
+  /**
+   * Drops pairs counted fewer than `floor` times or holding a dropped word (`newId` -1), keeping the
+   * others' order, and renumbers their words through `newId`.
+   */
+  prune(floor: number, newId: Int32Array): void {
     let n = 0;
     for (let e = 0; e < this.size; e++) {
-      if (this.count[e] < floor) continue;
-      this.first[n] = this.first[e];
-      this.second[n] = this.second[e];
+      const a = newId[this.first[e]];
+      const b = newId[this.second[e]];
+      if (this.count[e] < floor || a < 0 || b < 0) continue;
+      this.first[n] = a;
+      this.second[n] = b;
       this.count[n] = this.count[e];
       n++;
     }
@@ -156,13 +161,36 @@ export class Phrases {
     return this;
   }
 
-  /** gensim's pruning, applied to the pair table: drop pairs below a rising floor. */
+  /**
+   * gensim's prune_vocab: every entry, word or pair, counted fewer times than a floor that rises with
+   * each pruning is dropped. A dropped word's pairs are below the floor too (a pair is never counted
+   * more often than its words); a word seen again later is counted from zero, as in gensim.
+   */
   private prune(): void {
-    this.bigram.prune(this.minReduce);
-    this.minReduce++;
+    const floor = this.minReduce++;
+    const newId = new Int32Array(this.words.length);
+    let n = 0;
+    for (let i = 0; i < this.words.length; i++) {
+      const w = this.words[i];
+      if (this.unigram[i] < floor) {
+        this.ids.delete(w);
+        newId[i] = -1;
+        continue;
+      }
+      newId[i] = n;
+      this.ids.set(w, n);
+      this.words[n] = w;
+      this.unigram[n++] = this.unigram[i];
+    }
+    this.words.length = n;
+    this.unigram.fill(0, n);
+    this.bigram.prune(floor, newId);
   }
 
-  /** Word counts seen by `learn`, in first-seen order (saves a separate counting pass). */
+  /**
+   * Word counts seen by `learn`, in first-seen order (saves a separate counting pass); exact unless
+   * the table outgrew maxVocabSize and was pruned.
+   */
   unigramCounts(): Map<string, number> {
     const out = new Map<string, number>();
     for (let i = 0; i < this.words.length; i++) out.set(this.words[i], this.unigram[i]);

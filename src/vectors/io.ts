@@ -74,17 +74,23 @@ export async function loadVectors(
   return { ...(await readNativeParallel(file, opts)), format };
 }
 
-/** Words the text and binary formats cannot hold (they end a word at whitespace). */
+/**
+ * Words a format cannot hold. Text rows end a word at an ASCII space or tab and the row at \n (a
+ * \r before it is dropped), and a GloVe file's first row with a control byte reads as binary; the
+ * binary format ends a word at a space and skips \n and \r before one. So ASCII whitespace is
+ * refused; other Unicode spaces (NBSP, U+3000, ...) are ordinary word characters to every reader,
+ * as to gensim's, which splits rows on " ".
+ */
 function checkWords(words: string[], format: VectorFormat): void {
   if (format === "native") {
     const bad = words.findIndex((w) => w.includes("\n") || w.length === 0);
     if (bad !== -1) throw new EmbedlmError(`word ${bad + 1} is empty or holds a newline`, { field: "words" });
     return;
   }
-  const bad = words.findIndex((w) => w.length === 0 || /\s/.test(w));
+  const bad = words.findIndex((w) => w.length === 0 || /[ \t\n\v\f\r]/.test(w));
   if (bad !== -1) {
     throw new EmbedlmError(
-      `word ${bad + 1} ('${words[bad]}') is empty or holds whitespace: ${format} cannot store it`,
+      `word ${bad + 1} (${JSON.stringify(words[bad])}) is empty or holds ASCII whitespace (space, tab, line break): ${format} cannot store it`,
       {
         field: "words",
       },

@@ -378,8 +378,9 @@ export class KeyedVectors implements VectorData {
 
   /**
    * gensim's most_similar_cosmul (3CosMul, Levy & Goldberg): the product of (1 + cos) / 2 over the
-   * positive terms divided by the product over the negative ones (+ 1e-6). Unlike gensim 4.2, which
-   * ignores it here, restrictVocab limits the search.
+   * positive terms divided by the product over the negative ones (+ 1e-6). Terms are words or
+   * vectors: a weighted term is an error. Unlike gensim 4.2, which ignores it here, restrictVocab
+   * limits the search.
    */
   mostSimilarCosmul(opts: MostSimilarOptions): Neighbours {
     const topn = checkTopn(opts.topn);
@@ -543,6 +544,15 @@ export class KeyedVectors implements VectorData {
 
   private cosmulTerms(terms: Term[], field: string): Float32Array[] {
     return terms.map((t) => {
+      // A weight has no place in a product of cosines (gensim's most_similar_cosmul takes none):
+      // dropping it silently would answer another question.
+      if (isWeighted(t)) {
+        const what = typeof t[0] === "string" ? `'${t[0]}'` : "a vector";
+        throw new EmbedlmError(
+          `3CosMul takes no weights, got ${what} with weight ${t[1]}; pass the word or vector alone, or use mostSimilar for weighted terms`,
+          { field },
+        );
+      }
       const key = termKey(t);
       if (typeof key === "string") return this.unitVector(this.words[this.indexOf(key, field)]);
       this.checkQuery(key);

@@ -10,6 +10,7 @@ import {
   readWordPairs,
   spearman,
 } from "../../src/eval/index.js";
+import { EmbedlmError } from "../../src/util/errors.js";
 import { KeyedVectors, writeVectors } from "../../src/vectors/index.js";
 import { type GensimEval, gensim, skipWithoutGensim } from "../helpers/gensim.js";
 import { tempDir } from "../vectors/fixtures.js";
@@ -108,6 +109,19 @@ describe("analogies", () => {
       }
     }
     assert.ok(checked > 50, `${checked} questions checked`);
+  });
+
+  test("batchSize must be an integer >= 1; any valid size gives the same answers", () => {
+    for (const batchSize of [Number.NaN, 2.5, -1, 0]) {
+      assert.throws(
+        () => evaluateWordAnalogies(kv, analogies, { batchSize }),
+        (e: unknown) => e instanceof EmbedlmError && /batchSize: expected an integer >= 1/.test(e.message),
+        `batchSize ${batchSize}`,
+      );
+    }
+    const want = evaluateWordAnalogies(kv, analogies);
+    for (const batchSize of [1, 7])
+      assert.deepEqual(evaluateWordAnalogies(kv, analogies, { batchSize }), want);
   });
 
   test("a question before any section header is an error with its line", () => {

@@ -54,6 +54,24 @@ test("multi-byte characters across chunk boundaries and very long lines", async 
   assert.ok(pieces.length >= 15, `${pieces.length} pieces`);
   for (const p of pieces) assert.ok(p.length <= 10000);
   assert.deepEqual(pieces.join(" ").split(/\s+/).filter(Boolean), long.split(" "));
+  // Newline-terminated long lines: one inside the first 1 MiB read, one straddling the second read.
+  const short = Array.from({ length: 30000 }, (_, i) => `line ${i}`);
+  const bytesBefore = Buffer.byteLength(`${short.join("\n")}\n${long}\n`);
+  const filler = Array.from({ length: Math.floor((1048576 - bytesBefore - 5000) / 8) }, () => "filler.");
+  const content = [...short.slice(0, 3), long, ...short.slice(3), ...filler, long, "end"];
+  await writeFile(join(dir, "nl.txt"), `${content.join("\n")}\r\n`);
+  const straddleAt = Buffer.byteLength(`${content.slice(0, -2).join("\n")}\n`);
+  assert.ok(
+    straddleAt < 1048576 && straddleAt + long.length > 1048576,
+    "the second long line straddles 1 MiB",
+  );
+  const got = await collect((await openCorpus([join(dir, "nl.txt")], { maxLineLength: 10000 })).lines());
+  for (const p of got) assert.ok(p.length <= 10000, `a line of ${p.length} characters`);
+  assert.deepEqual(got.slice(0, 3), short.slice(0, 3));
+  assert.equal(got.at(-1), "end");
+  const longPieces = got.filter((l) => l.includes("w1 "));
+  assert.ok(longPieces.length >= 2 * Math.ceil(long.length / 10000), `${longPieces.length} pieces`);
+  assert.deepEqual(got.join(" ").split(/\s+/).filter(Boolean), content.join(" ").split(" "));
 });
 
 test("invalid UTF-8 is replaced and counted with a warning naming file and line", async () => {

@@ -45,6 +45,25 @@ test("trains with word2vec.c option names and writes word2vec text", () => {
   assert.ok(!existsSync(`${out}.ckpt`), "the default checkpoint is removed after a successful run");
 });
 
+test("the default model: CBOW (alpha 0.05) with -train as word2vec.c, else embedlm's skip-gram (0.025)", () => {
+  const out = join(dir, "d.txt");
+  const cases: [string[], string, number][] = [
+    [["-train", corpus, "-output", out], "cbow", 0.05],
+    [["-train", corpus, "-output", out, "-cbow", "0"], "skipgram", 0.025],
+    [["-train", corpus, "-output", out, "--sg", "1"], "skipgram", 0.025],
+    [["-train", corpus, "-output", out, "--model", "skipgram"], "skipgram", 0.025],
+    [[corpus, "-o", out], "skipgram", 0.025],
+    [[corpus, "-o", out, "--sg", "0"], "cbow", 0.05],
+  ];
+  for (const [args, model, alpha] of cases) {
+    const r = run(...args, "-size", "4", "-iter", "1", "-threads", "1", "--json");
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    assert.equal(json.model, model, args.join(" "));
+    assert.equal(json.alpha, alpha, args.join(" "));
+  }
+});
+
 test("bad input: clear error, non-zero exit, no output file", () => {
   const out = join(dir, "bad.bin");
   const cases: [string[], RegExp][] = [

@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { createRuntime, type KernelRuntime } from "../../src/kernels/index.js";
 import { allocateModel, type ModelLayout, type ModelViews } from "../../src/train/word2vec/layout.js";
 import { cbowBatchRef, skipgramBatchRef } from "../../src/train/word2vec/reference.js";
+import { sigmoidTables, tableIndex } from "../../src/train/word2vec/tables.js";
 import { Rng } from "../../src/util/rng.js";
 
 let plain: KernelRuntime;
@@ -111,3 +112,54 @@ for (const c of cases) {
     });
   }
 }
+
+test("CBOW sum (cbowMean false) adds error / count to each context row, the mean adds the whole error (gensim)", () => {
+  // Words 0 1 2 in one sentence, window 1: only word 1 has a Huffman path (node 0, code 0), so the one
+  // update is word 1 predicted from its context rows 0 and 2.
+  const dim = 4;
+  const syn0Init = [0.1, -0.2, 0.3, 0.05, 0, 0, 0, 0, 0.2, 0.1, -0.4, 0.25];
+  const syn1Init = [0.5, 0.4, -0.3, 0.2, 0, 0, 0, 0];
+  for (const cbowMean of [false, true]) {
+    const m: ModelViews = {
+      vocabSize: 3,
+      dim,
+      stride: dim,
+      window: 1,
+      negative: 0,
+      hs: true,
+      cbowMean,
+      syn0: Float32Array.from(syn0Init),
+      syn1neg: new Float32Array(3 * dim),
+      syn1: Float32Array.from(syn1Init),
+      keep: undefined,
+      aliasProb: new Float32Array(3),
+      aliasIdx: new Int32Array(3),
+      codes: Uint8Array.from([0]),
+      points: Int32Array.from([0]),
+      offsets: Int32Array.from([0, 0, 0]),
+      lengths: Int32Array.from([0, 1, 0]),
+      ...sigmoidTables(),
+    };
+    const alpha = Math.fround(0.05);
+    const kept = cbowBatchRef(
+      m,
+      { rng: Uint32Array.from([1, 2, 3, 4]), tallies: new Float64Array(2) },
+      Int32Array.from([0, 1, 2, -1]),
+      alpha,
+    );
+    assert.equal(kept, 3);
+    const count = 2;
+    const h = [0, 1, 2, 3].map((j) => (syn0Init[j] + syn0Init[8 + j]) / (cbowMean ? count : 1));
+    const f = h.reduce((s, x, j) => s + x * syn1Init[j], 0);
+    const g = (1 - m.sigmoid[tableIndex(f)]) * alpha;
+    assert.ok(Math.abs(g) > 0.01, `gradient ${g}`);
+    for (let j = 0; j < dim; j++) {
+      const want = (g * syn1Init[j]) / (cbowMean ? 1 : count);
+      for (const row of [0, 2]) {
+        const got = m.syn0[row * dim + j] - syn0Init[row * dim + j];
+        assert.ok(Math.abs(got - want) < 1e-6, `mean ${cbowMean} row ${row} col ${j}: ${got} vs ${want}`);
+      }
+      assert.equal(m.syn0[dim + j], 0, "word 1 is no context row");
+    }
+  }
+});

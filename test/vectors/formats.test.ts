@@ -108,6 +108,27 @@ describe("round trips", () => {
     assert.deepEqual(g.words, ["the", "of"]);
   });
 
+  test("a text file whose first words are not ASCII is detected as text, a binary one as binary", async () => {
+    const file = join(dir, "zh.txt");
+    writeFileSync(file, "3 3\n中文 1 2 3\n日本語 4 5 6\n词 7 8 9\n");
+    assert.equal(detectFormat(file), "word2vec-text");
+    const back = readVectors(file);
+    assert.deepEqual(back.words, ["中文", "日本語", "词"]);
+    assert.deepEqual(Array.from(back.vectors), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // A row of numbers of the wrong length is still text: the reader names the line.
+    writeFileSync(file, "2 3\n中文 1 2\n日本語 4 5 6\n");
+    assert.equal(detectFormat(file), "word2vec-text");
+    assert.throws(() => readVectors(file), /line 2: expected 3 values after the word, found 2/);
+    // Binary rows whose float bytes hold a newline early, after a space or a digit, stay binary.
+    for (const bits of [0x3f80000a, 0x3f0a3120, 0x0a203120]) {
+      const bin = join(dir, "nl.bin");
+      const vectors = Float32Array.from(data.vectors);
+      new Uint32Array(vectors.buffer)[0] = bits;
+      await writeVectors(bin, { ...data, vectors }, { format: "word2vec-binary" });
+      assert.equal(detectFormat(bin), "word2vec-binary", bits.toString(16));
+    }
+  });
+
   test("long mantissas and large exponents parse like Number()", () => {
     const file = join(dir, "long.txt");
     const vals = ["0.12345678901234567890", "-1.5e-30", "3.4e38", "123456789012345678", "1e-45"];
@@ -158,6 +179,38 @@ describe("bad input", () => {
     expectError("2 2\na 1 2\nb nan 4\n", /line 3: value 1: value 'nan' is not finite/);
     expectError("1 2\na 1 -inf\n", /line 2: value 2: value '-inf' is not finite/);
     expectError("1 2\na 1 1e999\n", /line 2: value 2: value '1e999' is not finite/);
+  });
+  test("text: values float32 or the float16 load dtype cannot hold", () => {
+    expectError("2 2\na 1 2\nb 3 1e39\n", /line 3: value 2: value '1e39' is too large for float32/);
+    expectError("1 2\na -3.5e38 2\n", /line 2: value 1: value '-3.5e38' is too large for float32/);
+    expectError("1 2\na 1 70000\n", /line 2: value 2: value '70000' is too large for float16/, {
+      dtype: "float16",
+    });
+    // The largest values that round to a finite float32 and float16 still load.
+    const file = join(dir, "edge.txt");
+    writeFileSync(file, "1 2\na 3.4028235e38 -65504\n");
+    assert.deepEqual(Array.from(readVectors(file).vectors), [2 ** 128 - 2 ** 104, -65504]);
+    writeFileSync(file, "1 2\na 65519 -65504\n");
+    assert.deepEqual(Array.from(readVectors(file, { dtype: "float16" }).vectors), [65504, -65504]);
+  });
+  test("binary and native: float32 values too large for the float16 load dtype", async () => {
+    for (const format of ["word2vec-binary", "native"] as const) {
+      const file = join(dir, `big16.${format}`);
+      const vectors = Float32Array.from(data.vectors);
+      vectors[2 * data.dim + 4] = -70000;
+      await writeVectors(file, { ...data, vectors }, { format });
+      const bytes = readFileSync(file);
+      const at =
+        format === "native"
+          ? bytes.length - 4 * (vectors.length - 2 * data.dim - 4)
+          : bytes.indexOf(Buffer.from(vectors.buffer, 4 * (2 * data.dim + 4), 4));
+      expectError(
+        bytes,
+        new RegExp(`byte ${at}: '${data.words[2]}' value 5: value -70000 is too large for float16`),
+        { dtype: "float16" },
+      );
+      assert.equal(readVectors(file).vectors[2 * data.dim + 4], -70000);
+    }
   });
   test("text: duplicate word (and the gensim policy keeps the first)", () => {
     expectError("3 1\na 1\nb 2\na 3\n", /line 4: duplicate word 'a' in row 3 \(first seen as row 1\)/);
@@ -299,9 +352,29 @@ describe("bad input", () => {
     const file = join(dir, "spacey.txt");
     await assert.rejects(
       writeVectors(file, { words: ["a b"], dim: 1, vectors: new Float32Array([1]) }),
-      /word 1 \('a b'\) is empty or holds whitespace/,
+      /word 1 \("a b"\) is empty or holds ASCII whitespace/,
     );
     assert.throws(() => readFileSync(file));
+    for (const word of ["a\tb", "a\nb", "a\rb", "a\vb", ""]) {
+      for (const format of ["word2vec-text", "word2vec-binary", "glove"] as const) {
+        await assert.rejects(
+          writeVectors(file, { words: ["ok", word], dim: 1, vectors: new Float32Array([1, 2]) }, { format }),
+          /word 2 .* is empty or holds ASCII whitespace/,
+        );
+      }
+    }
+  });
+
+  test("words with Unicode spaces (NBSP, ideographic space, thin space, line separator) round-trip in every format", async () => {
+    const words = ["new\u00a0york", "東京\u3000駅", "a\u2009b", "line\u2028sep", "plain"];
+    const vectors = Float32Array.from({ length: words.length * 2 }, (_, i) => i / 4);
+    for (const format of VECTOR_FORMATS) {
+      const file = join(dir, `unicode-space.${format}`);
+      await writeVectors(file, { words, dim: 2, vectors }, { format });
+      const back = readVectors(file);
+      assert.deepEqual(back.words, words, format);
+      assert.deepEqual(Array.from(back.vectors), Array.from(vectors), format);
+    }
   });
 
   test("KeyedVectors.load reports unknown formats", async () => {

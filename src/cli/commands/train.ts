@@ -137,7 +137,7 @@ export const register: Register = (program: Command) => {
       "text files, directories, .gz files or - for stdin (one pass per epoch: use files)",
     )
     .option("-o, --output <file>", "vectors file to write (.bin: word2vec binary, else word2vec text)")
-    .option("--model <name>", "skipgram or cbow (default skipgram)")
+    .option("--model <name>", "skipgram or cbow (default skipgram; cbow with -train, as word2vec.c)")
     .option("--dim <n>", "vector size (gensim vector_size, word2vec -size)", intOption("dim"))
     .option("--window <n>", "maximum context distance", intOption("window"), 5)
     .option("--negative <n>", "noise words per example (0: no negative sampling)", intOption("negative"), 5)
@@ -185,7 +185,9 @@ Examples:
   embedlm train -train corpus.txt -output vec.bin -size 100 -window 5 -sample 1e-3 -negative 5 -iter 5 -cbow 0 -binary 1
 
 word2vec.c and gensim names work too: -train, -output, -size/--vector-size, -iter, -cbow 0|1, --sg 0|1,
--binary 0|1, -min-count, -threads/--workers, --max-final-vocab.`,
+-binary 0|1, -min-count, -threads/--workers, --max-final-vocab.
+The model defaults to skip-gram (embedlm's choice); with -train it defaults to CBOW, as in word2vec.c
+(-cbow 1) and gensim (sg=0), with alpha 0.05 as word2vec.c.`,
     )
     .action(
       action(async (ctx, corpusArgs: string[], flags: TrainFlags) => {
@@ -197,6 +199,8 @@ word2vec.c and gensim names work too: -train, -output, -size/--vector-size, -ite
         let model = flags.model;
         if (model === undefined && flags.cbow !== undefined) model = flags.cbow === 1 ? "cbow" : "skipgram";
         if (model === undefined && flags.sg !== undefined) model = flags.sg === 1 ? "skipgram" : "cbow";
+        // Called the word2vec.c way (-train), the defaults are word2vec.c's: -cbow 1 (and -alpha 0.05).
+        if (model === undefined && flags.train !== undefined) model = "cbow";
         const ext = output.toLowerCase();
         const format: VectorFormat = checkFormat(
           flags.format ??
@@ -265,6 +269,7 @@ word2vec.c and gensim names work too: -train, -output, -size/--vector-size, -ite
           vocabSize: result.wv.size,
           dim: result.wv.dim,
           model: result.options.model,
+          alpha: result.options.alpha,
           corpusWords: result.corpusWords,
           trainSeconds: result.trainSeconds,
           wordsPerSecond: result.wordsPerSecond,

@@ -33,7 +33,10 @@ export interface ProgressInfo {
 }
 
 export interface Word2VecOptions {
-  /** "skipgram" (gensim sg=1, the default) or "cbow" (sg=0). */
+  /**
+   * "skipgram" (gensim sg=1) or "cbow" (sg=0). Default "skipgram", embedlm's choice: gensim (sg=0)
+   * and word2vec.c (-cbow 1) default to CBOW.
+   */
   model?: "skipgram" | "cbow";
   /** Dimensions of the vectors (gensim vector_size, word2vec -size). Default 100. */
   vectorSize?: number;
@@ -45,7 +48,10 @@ export interface Word2VecOptions {
   hs?: boolean;
   /** Exponent of the noise distribution (counts^ns_exponent). Default 0.75. */
   nsExponent?: number;
-  /** CBOW: average the context vectors (true, default) or sum them (-cbow with gensim cbow_mean). */
+  /**
+   * CBOW: average the context vectors (true, default) or sum them and give each context row the error
+   * divided by their number, as gensim cbow_mean=0 does.
+   */
   cbowMean?: boolean;
   /** Frequent-word subsampling threshold; 0 keeps every word (-sample). Default 1e-3. */
   sample?: number;

@@ -161,8 +161,11 @@ export function cbowBatchRef(m: ModelViews, th: RefThread, tokens: Int32Array, a
       if (c === pos) continue;
       for (let j = 0; j < m.stride; j++) neu1[j] += m.syn0[sent[c] * m.stride + j];
     }
-    if (m.cbowMean) for (let j = 0; j < m.stride; j++) neu1[j] *= f32(1 / (hi - lo));
+    // hi - lo context words; the mean scales the input, the sum scales the error (gensim's sscal).
+    const inv = f32(1 / (hi - lo));
+    if (m.cbowMean) for (let j = 0; j < m.stride; j++) neu1[j] *= inv;
     trainOutput(m, th, neu1, 0, neu1e, 0, sent[pos], alpha);
+    if (!m.cbowMean) for (let j = 0; j < m.stride; j++) neu1e[j] *= inv;
     for (let c = lo; c <= hi; c++) {
       if (c === pos) continue;
       for (let j = 0; j < m.stride; j++) m.syn0[sent[c] * m.stride + j] += neu1e[j];

@@ -120,9 +120,24 @@ export function float16ToNumber(h: number): number {
   return sign * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-/** Applies the load dtype to a freshly read row range in place. */
-export function applyDtype(vectors: Float32Array, from: number, to: number, dtype: LoadDtype): void {
-  if (dtype === "float16") for (let i = from; i < to; i++) vectors[i] = roundToFloat16(vectors[i]);
+/**
+ * Checks a loaded matrix and rounds it to the load dtype in place: the first value that is not
+ * finite, or that the dtype cannot hold (left as read), with what is wrong with it; else undefined.
+ */
+export function checkAndRound(
+  values: Float32Array,
+  opts: ReadOptions,
+): { index: number; problem: string } | undefined {
+  const bad = (opts.firstNonFinite ?? firstNonFinite)(values);
+  if (bad !== -1) return { index: bad, problem: "is not finite" };
+  if ((opts.dtype ?? "float32") === "float16") {
+    for (let i = 0; i < values.length; i++) {
+      const h = roundToFloat16(values[i]);
+      if (h - h !== 0) return { index: i, problem: "is too large for float16 (largest 65504)" };
+      values[i] = h;
+    }
+  }
+  return undefined;
 }
 
 /** Index of the first NaN or infinite value, or -1 (one tight pass; callers then locate it). */

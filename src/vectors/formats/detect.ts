@@ -1,4 +1,5 @@
 // Tells the vector file formats apart from their first bytes, so users never have to say which one.
+import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import { EmbedlmError } from "../../util/errors.js";
 import { NATIVE_MAGIC } from "./native.js";
@@ -41,20 +42,7 @@ export function detectFormat(file: string): VectorFormat {
   // After the header: a text row is a word and `dim` printable fields up to the newline; a binary
   // row's word is followed by raw float32 bytes, which soon hold a control or non-ASCII byte.
   const rowEnd = buf.indexOf(10, nl + 1);
-  if (rowEnd !== -1 && rowEnd < n) {
-    const line = buf.subarray(nl + 1, rowEnd);
-    const printable = line.every((c) => (c >= 32 && c < 127) || c === 9 || c === 13);
-    if (
-      printable &&
-      buf
-        .toString("latin1", nl + 1, rowEnd)
-        .trim()
-        .split(/[ \t]+/).length ===
-        dim + 1
-    ) {
-      return "word2vec-text";
-    }
-  }
+  if (rowEnd !== -1 && rowEnd < n && isTextRow(buf.subarray(nl + 1, rowEnd), dim)) return "word2vec-text";
   const space = buf.indexOf(32, nl + 1);
   if (space === -1 || space >= n) return "word2vec-text";
   const end = Math.min(n, space + 1 + 4 * dim);
@@ -63,4 +51,30 @@ export function detectFormat(file: string): VectorFormat {
     if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c >= 127) return "word2vec-binary";
   }
   return "word2vec-text";
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(nan|inf|infinity)$/i;
+
+/**
+ * A text row: a UTF-8 word without control characters, then printable ASCII fields, `dim` of them
+ * or at least two numbers (a row of the wrong length, which the text reader reports with its line).
+ * A binary row's float bytes hold a newline now and then; they hardly ever read as two numbers.
+ */
+function isTextRow(line: Uint8Array, dim: number): boolean {
+  let w = 0;
+  while (w < line.length && line[w] !== 32 && line[w] !== 9) {
+    if (line[w] < 32 || line[w] === 127) return false;
+    w++;
+  }
+  if (w === 0 || !isUtf8(line.subarray(0, w))) return false;
+  for (let i = w; i < line.length; i++) {
+    const c = line[i];
+    if ((c < 32 || c >= 127) && c !== 9 && c !== 13) return false;
+  }
+  const fields = Buffer.from(line.buffer, line.byteOffset + w, line.length - w)
+    .toString("latin1")
+    .trim()
+    .split(/[ \t]+/)
+    .filter((f) => f !== "");
+  return fields.length === dim || (fields.length >= 2 && fields.every((f) => NUMBER.test(f)));
 }

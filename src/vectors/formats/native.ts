@@ -11,9 +11,8 @@ import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
 import { hashLines } from "../word-index.js";
 import {
-  applyDtype,
+  checkAndRound,
   defaultAllocate,
-  firstNonFinite,
   float16Bits,
   float16ToNumber,
   type ReadOptions,
@@ -169,17 +168,16 @@ function finish(
   opts: ReadOptions,
 ): VectorData {
   const { file, dim, dtype } = f;
-  const bad = (opts.firstNonFinite ?? firstNonFinite)(vectors);
-  if (bad !== -1) {
-    const r = Math.floor(bad / dim);
-    const j = bad % dim;
-    throw new EmbedlmError(`value ${vectors[bad]} is not finite`, {
+  const bad = checkAndRound(vectors, opts);
+  if (bad !== undefined) {
+    const r = Math.floor(bad.index / dim);
+    const j = bad.index % dim;
+    throw new EmbedlmError(`value ${vectors[bad.index]} ${bad.problem}`, {
       file,
       offset: f.dataAt + f.scalesBytes + (r * dim + j) * valueBytes(dtype),
       field: `'${vocab.all[r]}' value ${j + 1}`,
     });
   }
-  applyDtype(vectors, 0, vectors.length, opts.dtype ?? "float32");
   const { table, counts } = vocab;
   return { words: table.words, dim, vectors, counts, wordIndex: table.index };
 }

@@ -4,7 +4,14 @@
 import { isUtf8 } from "node:buffer";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { EmbedlmError } from "../../util/errors.js";
-import { applyDtype, defaultAllocate, type ReadOptions, type VectorData, WordTable } from "./data.js";
+import {
+  defaultAllocate,
+  type LoadDtype,
+  type ReadOptions,
+  roundToFloat16,
+  type VectorData,
+  WordTable,
+} from "./data.js";
 
 /** Read size: large enough for few system calls, small next to the matrix. */
 const CHUNK = 2 << 20;
@@ -202,8 +209,18 @@ export function parseHeader(line: string, file: string): { count: number; dim: n
   return { count, dim };
 }
 
-/** Parses one row's numbers into vectors[row*dim ...]; throws with line and column on any problem. */
-function parseRow(src: LineSource, wordEnd: number, vectors: Float32Array, at: number, dim: number): void {
+/**
+ * Parses one row's numbers into vectors[row*dim ...], rounded to the load dtype; throws with line
+ * and column on any problem, a value the dtype cannot hold included.
+ */
+function parseRow(
+  src: LineSource,
+  wordEnd: number,
+  vectors: Float32Array,
+  at: number,
+  dim: number,
+  dtype: LoadDtype,
+): void {
   const buf = src.buf;
   const end = src.lineEnd;
   let i = wordEnd;
@@ -216,7 +233,9 @@ function parseRow(src: LineSource, wordEnd: number, vectors: Float32Array, at: n
       });
     }
     const v = parseNumber(buf, i, end);
-    if (v - v !== 0) {
+    // The stored value is checked: a finite double can still overflow float32 or float16.
+    const stored = dtype === "float16" ? roundToFloat16(v) : Math.fround(v);
+    if (stored - stored !== 0) {
       let e = i;
       while (e < end && buf[e] !== SPACE && buf[e] !== TAB) e++;
       const token = Buffer.from(buf.subarray(i, e)).toString("utf8").slice(0, 40);
@@ -224,9 +243,13 @@ function parseRow(src: LineSource, wordEnd: number, vectors: Float32Array, at: n
       if (looksBinary(buf, src.lineStart, end)) throw new EmbedlmError(BINARY_HINT, where);
       if (Number.isNaN(v) && !/^[+-]?(nan|inf|infinity)$/i.test(token))
         throw new EmbedlmError(`expected a number, got '${token}'`, where);
+      if (v - v === 0) {
+        const largest = dtype === "float16" ? "65504" : "3.4028235e38";
+        throw new EmbedlmError(`value '${token}' is too large for ${dtype} (largest ${largest})`, where);
+      }
       throw new EmbedlmError(`value '${token}' is not finite (NaN or infinity)`, where);
     }
-    vectors[at + j] = v;
+    vectors[at + j] = stored;
     i = numberEnd;
   }
   if (!isBlank(buf, i, end)) {
@@ -259,6 +282,7 @@ export interface TextLayout {
 /** Reads a text vector file (see TextLayout); validates everything the issue lists as bad input. */
 export function readTextVectors(file: string, layout: TextLayout, opts: ReadOptions = {}): VectorData {
   const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+  const dtype = opts.dtype ?? "float32";
   const src = new LineSource(file);
   try {
     let count: number;
@@ -300,7 +324,7 @@ export function readTextVectors(file: string, layout: TextLayout, opts: ReadOpti
         throw new EmbedlmError(BINARY_HINT, { file, line: src.lineNo });
       }
       const word = src.buf.toString("utf8", src.lineStart, wordEnd);
-      parseRow(src, wordEnd, vectors, row * dim, dim);
+      parseRow(src, wordEnd, vectors, row * dim, dim, dtype);
       if (table.add(word, { line: src.lineNo })) row++;
     }
     if (opts.limit === undefined) {
@@ -314,7 +338,6 @@ export function readTextVectors(file: string, layout: TextLayout, opts: ReadOpti
       }
     }
     const out = row === rows ? vectors : vectors.subarray(0, row * dim);
-    applyDtype(out, 0, out.length, opts.dtype ?? "float32");
     return { words: table.words, dim, vectors: out, wordIndex: table.index };
   } finally {
     src.close();

@@ -5,14 +5,7 @@ import { isUtf8 } from "node:buffer";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
-import {
-  applyDtype,
-  defaultAllocate,
-  firstNonFinite,
-  type ReadOptions,
-  type VectorData,
-  WordTable,
-} from "./data.js";
+import { checkAndRound, defaultAllocate, type ReadOptions, type VectorData, WordTable } from "./data.js";
 import { parseHeader } from "./text-rows.js";
 
 const CHUNK = 8 << 20;
@@ -147,17 +140,16 @@ export function readWord2vecBinary(file: string, opts: ReadOptions = {}): Vector
       }
     }
     const out = row === rows ? vectors : vectors.subarray(0, row * dim);
-    const bad = (opts.firstNonFinite ?? firstNonFinite)(out);
-    if (bad !== -1) {
-      const r = Math.floor(bad / dim);
-      const j = bad % dim;
-      throw new EmbedlmError(`value ${out[bad]} is not finite`, {
+    const bad = checkAndRound(out, opts);
+    if (bad !== undefined) {
+      const r = Math.floor(bad.index / dim);
+      const j = bad.index % dim;
+      throw new EmbedlmError(`value ${out[bad.index]} ${bad.problem}`, {
         file,
         offset: rowOffsets[r] + 4 * j,
         field: `'${table.words[r]}' value ${j + 1}`,
       });
     }
-    applyDtype(out, 0, out.length, opts.dtype ?? "float32");
     return { words: table.words, dim, vectors: out, wordIndex: table.index };
   } finally {
     closeSync(fd);
