@@ -17,7 +17,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { report, round, runPeer, sharedData, type Target, target } from "./lib/common.js";
-import { embedlmLmTrain, notMeasured, num, writePtbSlice } from "./lib/lm.js";
+import { embedlmLmTrain, interruption, notMeasured, num, writePtbSlice } from "./lib/lm.js";
 
 const SMALL_PPL = 114.5;
 const MEDIUM_PPL = 82.7;
@@ -77,6 +77,7 @@ function embedlm(dir: string, preset: string, extra: string[] = []): Json {
     ),
     wall_s: round(run.wallSeconds, 1),
     peak_rss_mb: round(run.peakRssMb, 1),
+    ...interruption(run),
   };
   process.stderr.write(`embedlm ${preset}: ${JSON.stringify(out)}\n`);
   return out;

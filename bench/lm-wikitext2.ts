@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { report, round, sharedData } from "./lib/common.js";
 import {
   embedlmLmTrain,
+  interruption,
   num,
   readLines,
   reported,
@@ -81,6 +82,7 @@ function run(name: string, model: string[]): Json {
     test_ppl: round(num(j, "testPerplexity"), 2),
     wall_s: round(r.wallSeconds, 1),
     peak_rss_mb: round(r.peakRssMb, 1),
+    ...interruption(r),
   };
   process.stderr.write(`${name}: ${JSON.stringify(out)}\n`);
   return out;

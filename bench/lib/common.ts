@@ -70,13 +70,20 @@ export interface TimedRun {
   /** The last JSON object the process printed on stdout. */
   json: Record<string, unknown>;
   stdout: string;
+  /** The exit status (0 unless the caller accepted another). */
+  status: number;
 }
 
 /**
  * Runs a command under `flock /tmp/bench.lock` and `/usr/bin/time -v`, the way the peers' scripts
  * run theirs, so wall time and peak memory compare.
  */
-export function runTimed(cmd: string, args: string[], env: Record<string, string> = {}): TimedRun {
+export function runTimed(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  accept: readonly number[] = [0],
+): TimedRun {
   const timeFile = `/tmp/embedlm-bench-${process.pid}-${Date.now()}.time`;
   const r = spawnSync("flock", ["/tmp/bench.lock", "/usr/bin/time", "-v", "-o", timeFile, cmd, ...args], {
     encoding: "utf8",
@@ -84,7 +91,8 @@ export function runTimed(cmd: string, args: string[], env: Record<string, string
     maxBuffer: 1 << 28,
     stdio: ["ignore", "pipe", "inherit"],
   });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${r.status}`);
+  if (r.status === null || !accept.includes(r.status))
+    throw new Error(`${cmd} ${args.join(" ")} exited with ${r.status ?? r.signal}`);
   const t = readFileSync(timeFile, "utf8");
   execFileSync("rm", ["-f", timeFile]);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(t);
@@ -99,6 +107,7 @@ export function runTimed(cmd: string, args: string[], env: Record<string, string
     peakRssMb: rss ? Number(rss[1]) / 1024 : Number.NaN,
     json: lastJson(r.stdout),
     stdout: r.stdout,
+    status: r.status,
   };
 }
 

@@ -6,10 +6,19 @@ import { repoRoot, round, runTimed, sharedData, type Target, type TimedRun } fro
 
 const cli = join(repoRoot, "dist", "src", "cli", "main.js");
 
-/** `embedlm lm train ARGS --json --quiet` under the bench lock and /usr/bin/time. */
+/**
+ * `embedlm lm train ARGS --json --quiet` under the bench lock and /usr/bin/time. A run stopped by
+ * SIGINT / SIGTERM (exit 130 / 143) has checkpointed and still printed its JSON: a long run's
+ * partial result, which the caller reports as such (`status` tells).
+ */
 export function embedlmLmTrain(args: string[]): TimedRun {
   process.stderr.write(`embedlm lm train ${args.join(" ")}\n`);
-  return runTimed(process.execPath, [cli, "lm", "train", ...args, "--json", "--quiet"]);
+  return runTimed(process.execPath, [cli, "lm", "train", ...args, "--json", "--quiet"], {}, [0, 130, 143]);
+}
+
+/** For a run's result: why it is partial, when a signal stopped it. */
+export function interruption(run: TimedRun): { interrupted?: string } {
+  return run.status === 0 ? {} : { interrupted: `exit ${run.status}: checkpointed, continue with --resume` };
 }
 
 /** A target this mode of the benchmark does not measure: value null, not met, and why. */
