@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   DEFAULT_VARIANTS,
   duration,
@@ -11,8 +12,16 @@ import { EmbedlmError } from "../../util/errors.js";
 import { action, floatOption, intOption } from "../common.js";
 import type { Register } from "./index.js";
 
-/** The benchmark data beside a checkout: $EMBEDLM_SHARED/data, else ../shared/data. */
-const sharedData = (rel: string) => join(process.env.EMBEDLM_SHARED ?? join("..", "shared"), "data", rel);
+/**
+ * The benchmark data beside the checkout: $EMBEDLM_SHARED/data, else shared/data next to the
+ * package's directory (this file is dist/src/cli/commands/study.js), wherever the command runs from.
+ */
+const sharedData = (rel: string) =>
+  join(
+    process.env.EMBEDLM_SHARED ?? fileURLToPath(new URL("../../../../../shared", import.meta.url)),
+    "data",
+    rel,
+  );
 
 function listOf<T>(name: string, one: (v: string) => T): (value: string) => T[] {
   return (value) => {
