@@ -16,15 +16,26 @@
 // starting over, and the final line covers every epoch.
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { report, round, runPeer, sharedData, type Target, target } from "./lib/common.js";
-import { embedlmLmTrain, interruption, notMeasured, num, writePtbSlice } from "./lib/lm.js";
+import {
+  measure,
+  notMeasured,
+  report,
+  round,
+  runPeer,
+  sharedData,
+  type Target,
+  target,
+} from "./lib/common.js";
+import { embedlmLmTrain, interruption, num, writePtbSlice } from "./lib/lm.js";
 
 const SMALL_PPL = 114.5;
 const MEDIUM_PPL = 82.7;
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
-const mode = args.find((a) => !a.startsWith("--") && !/^\d+$/.test(a)) ?? "speed";
+// The mode is the first argument that is neither a flag nor the value of one (`--model DIR`).
+const valued = new Set(["--tokens", "--threads", "--model"]);
+const mode = args.find((a, i) => !a.startsWith("--") && !valued.has(args[i - 1])) ?? "speed";
 if (!["speed", "full", "medium"].includes(mode)) {
   process.stderr.write(`unknown mode '${mode}': expected speed, full or medium\n`);
   process.exit(2);
@@ -85,7 +96,12 @@ function embedlm(dir: string, preset: string, extra: string[] = []): Json {
 
 /** PyTorch's small preset for `epochs` epochs on `dir` (one JSON line from run_lm.sh). */
 function pytorch(dir: string, epochs: number): Json {
-  const j = runPeer("run_lm.sh", [String(epochs), "600"], { LMDATA: dir })[0] ?? {};
+  const j =
+    measure(
+      "PyTorch (run_lm.sh)",
+      () => runPeer("run_lm.sh", [String(epochs), "600"], { LMDATA: dir }),
+      [],
+    )[0] ?? {};
   const final = (j.final ?? {}) as Json;
   const out = {
     epochs: j.epochs_done,

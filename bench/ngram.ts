@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readArpa } from "../src/lm/ngram/arpa.js";
 import { topK } from "../src/lm/predict.js";
-import { repoRoot, report, round, runPeer, runTimed, sharedData, target } from "./lib/common.js";
+import { measure, repoRoot, report, round, runPeer, runTimed, sharedData, target } from "./lib/common.js";
 
 const PUBLISHED_KN5 = 141.2;
 const cli = join(repoRoot, "dist", "src", "cli", "main.js");
@@ -23,7 +23,7 @@ function testPpl(json: Record<string, unknown>): number {
 }
 
 // 1. The peer, and embedlm's build + score of the same 5-gram, each one process, under the same lock.
-const peers = runPeer("run_kn.sh", ["5", "isb"]);
+const peers = measure("IRSTLM (run_kn.sh)", () => runPeer("run_kn.sh", ["5", "isb"]), []);
 const irstlm = peers.find((p) => p.tool === "irstlm-tlm") as
   | { test: { ppl: number; wall_s_train_plus_eval: number; peak_rss_mb: number } }
   | undefined;

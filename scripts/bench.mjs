@@ -7,10 +7,15 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const [name, ...args] = process.argv.slice(2);
+// Chosen by its source, so that a stale dist/bench/NAME.js left by an earlier layout
+// (bench/NAME.ts since moved to bench/NAME/index.ts) is not run.
 const candidates = name
-  ? [join(root, "dist", "bench", `${name}.js`), join(root, "dist", "bench", name, "index.js")]
+  ? [
+      [join(root, "bench", name, "index.ts"), join(root, "dist", "bench", name, "index.js")],
+      [join(root, "bench", `${name}.ts`), join(root, "dist", "bench", `${name}.js`)],
+    ]
   : [];
-const entry = candidates.find((p) => existsSync(p));
+const entry = candidates.find(([src, js]) => existsSync(src) && existsSync(js))?.[1];
 if (!entry) {
   const dir = join(root, "dist", "bench");
   const names = existsSync(dir)

@@ -1,8 +1,8 @@
 // What the neural language-model benchmarks share: running `embedlm lm train` as a measured child
-// process, targets a mode does not measure, and the short PTB slice the speed runs train on.
+// process, and the short PTB slice the speed runs train on.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, round, runTimed, sharedData, type Target, type TimedRun } from "./common.js";
+import { repoRoot, runTimed, sharedData, type TimedRun } from "./common.js";
 
 const cli = join(repoRoot, "dist", "src", "cli", "main.js");
 
@@ -19,24 +19,6 @@ export function embedlmLmTrain(args: string[]): TimedRun {
 /** For a run's result: why it is partial, when a signal stopped it. */
 export function interruption(run: TimedRun): { interrupted?: string } {
   return run.status === 0 ? {} : { interrupted: `exit ${run.status}: checkpointed, continue with --resume` };
-}
-
-/** A target this mode of the benchmark does not measure: value null, not met, and why. */
-export function notMeasured(
-  name: string,
-  targetValue: number,
-  op: ">=" | "<=",
-  note: string,
-): Target & { note: string } {
-  return { name, value: Number.NaN, target: targetValue, op, met: false, note };
-}
-
-/**
- * A figure the issue asks to report without a threshold: target null, met when it was measured
- * (a finite number).
- */
-export function reported(name: string, value: number, note: string): Target & { note: string } {
-  return { name, value: round(value), target: Number.NaN, op: "<=", met: Number.isFinite(value), note };
 }
 
 /** A number field of a JSON result, NaN when absent. */

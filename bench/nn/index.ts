@@ -6,18 +6,31 @@
 // - Zaremba-small PTB LSTM training step (forward, backward, clip, SGD) in tokens/s and peak memory,
 //   beside PyTorch CPU (shared/bench/peers/run_lm.sh, 2 threads) on the same short training file
 //   (the first 2,000 PTB training lines plus one line with the remaining vocabulary, so V = 10,000).
+//   Both sides time one epoch over that file in the same segments, every step from the first
+//   (PyTorch's train_tok_per_s counts its whole epoch; --steps N times N steps of embedlm's instead).
 //   Targets: tokens/s >= 1.0x PyTorch (embedlm's runs before and after PyTorch's, averaged); peak
 //   RSS <= PyTorch's.
 // Usage: npm run bench -- nn [--skip-torch] [--steps N]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, report, round, runPeer, runTimed, sharedData, target } from "../lib/common.js";
+import {
+  failedRun,
+  measure,
+  repoRoot,
+  report,
+  round,
+  runPeer,
+  runTimed,
+  sharedData,
+  target,
+} from "../lib/common.js";
 import { SHAPES } from "./shapes.js";
 
 const args = process.argv.slice(2);
 const skipTorch = args.includes("--skip-torch");
 const stepsAt = args.indexOf("--steps");
-const steps = stepsAt >= 0 ? Number(args[stepsAt + 1]) : 100;
+// Default: one epoch over the training file, the steps PyTorch's train_tok_per_s counts.
+const steps = stepsAt >= 0 ? Number(args[stepsAt + 1]) : undefined;
 const node = process.execPath;
 const child = (name: string) => join(repoRoot, "dist", "bench", "nn", `${name}.js`);
 const key = ([m, k, n]: [number, number, number]) => `${m}x${k}x${n}`;
@@ -40,12 +53,17 @@ print(json.dumps({"tool": "numpy", "numpy": np.__version__, "gflops": out}))
 `;
 
 type Gflops = Record<string, number>;
-const gflops = (r: { json: Record<string, unknown> }) => r.json.gflops as Gflops;
-const ours1 = gflops(runTimed(node, [child("gemm"), "1"]));
-const ours2 = gflops(runTimed(node, [child("gemm"), "2"]));
-const np1 = gflops(runTimed("/usr/bin/python3", ["-c", NUMPY], { OPENBLAS_NUM_THREADS: "1" }));
-const np2 = gflops(runTimed("/usr/bin/python3", ["-c", NUMPY], { OPENBLAS_NUM_THREADS: "2" }));
-const tfjs = gflops(runTimed(node, [child("tfjs")]));
+const timed = (what: string, cmd: string, args: string[], env: Record<string, string> = {}) =>
+  measure(what, () => runTimed(cmd, args, env), failedRun);
+// A failed run has no figures: its ratios come out NaN (not met).
+const gflops = (r: { json: Record<string, unknown> }) => (r.json.gflops ?? {}) as Gflops;
+const ours1 = gflops(timed("embedlm gemm 1 thread", node, [child("gemm"), "1"]));
+const ours2 = gflops(timed("embedlm gemm 2 threads", node, [child("gemm"), "2"]));
+const np1 = gflops(timed("numpy 1 thread", "/usr/bin/python3", ["-c", NUMPY], { OPENBLAS_NUM_THREADS: "1" }));
+const np2 = gflops(
+  timed("numpy 2 threads", "/usr/bin/python3", ["-c", NUMPY], { OPENBLAS_NUM_THREADS: "2" }),
+);
+const tfjs = gflops(timed("tfjs-wasm", node, [child("tfjs")]));
 const targets = [];
 for (const s of SHAPES) {
   targets.push(target(`gemm ${key(s)} 2 threads / numpy 2 threads`, ours2[key(s)] / np2[key(s)], 0.5, ">="));
@@ -66,7 +84,13 @@ for (const f of ["ptb.valid.txt", "ptb.test.txt"])
 
 // embedlm's LSTM runs before and after PyTorch's and the two are averaged: the machine's load drifts
 // over a run, and this way both sides see about the same.
-const lstmRun = () => runTimed(node, [child("lstm"), join(dir, "ptb.train.txt"), "2", String(steps)]);
+const lstmRun = () =>
+  timed("embedlm lstm", node, [
+    child("lstm"),
+    join(dir, "ptb.train.txt"),
+    "2",
+    ...(steps ? [String(steps)] : []),
+  ]);
 const lstm = lstmRun();
 const results: Record<string, unknown> = {
   gemm_gflops: { embedlm_1t: ours1, embedlm_2t: ours2, numpy_1t: np1, numpy_2t: np2, tfjs_wasm: tfjs },
@@ -78,7 +102,8 @@ let ourRss = lstm.peakRssMb;
 let torchTok = Number.NaN;
 let torchRss = Number.NaN;
 if (!skipTorch) {
-  const torch = runPeer("run_lm.sh", ["1", "60"], { LMDATA: dir }).at(-1) ?? {};
+  const torch =
+    measure("PyTorch (run_lm.sh)", () => runPeer("run_lm.sh", ["1", "60"], { LMDATA: dir }), []).at(-1) ?? {};
   results.lstm_torch = {
     train_tok_per_s: torch.train_tok_per_s,
     peak_rss_mb: torch.peak_rss_mb,

@@ -2,7 +2,10 @@
 // vocabulary of the training file, batch 20, 20 steps unrolled, SGD lr 1, clip 5, loss summed over
 // time) on embedlm's nn core, as lm_torch.py trains it. Prints one JSON line with tokens/s and the
 // time per phase of a step.
-// Usage: node dist/bench/nn/lstm.js PTB_TRAIN_FILE THREADS STEPS
+// Usage: node dist/bench/nn/lstm.js PTB_TRAIN_FILE THREADS [STEPS]
+// Timed as lm_torch.py times its train_tok_per_s: by default one epoch over the file, segment by
+// segment as PyTorch cuts it (the last one shorter), every step from the first (no warm-up left
+// out), tokens/s = target tokens of the steps / their time.
 import { readFileSync } from "node:fs";
 import { uniform } from "../../src/nn/init.js";
 import { dense } from "../../src/nn/layers/dense.js";
@@ -14,7 +17,6 @@ import { sequential } from "../../src/nn/sequential.js";
 
 const [file, threadsArg, stepsArg] = process.argv.slice(2);
 const threads = Number(threadsArg ?? 2);
-const steps = Number(stepsArg ?? 60);
 const B = 20;
 const T = 20;
 const H = 200;
@@ -34,6 +36,9 @@ for (const line of readFileSync(file, "utf8").split("\n")) {
 }
 const V = vocab.size;
 const perStream = Math.floor(ids.length / B);
+// PyTorch's segments: starts 0, T, 2T, ... below perStream - 1; a later step starts the next epoch.
+const epochSteps = Math.ceil((perStream - 1) / T);
+const steps = stepsArg === undefined ? epochSteps : Number(stepsArg);
 
 const rt = await createNnRuntime({ threads });
 const init = uniform(-0.1, 0.1);
@@ -54,43 +59,46 @@ const model = sequential(
   { inputShape: [null], arena: rt.arena, ops: rt },
 );
 const opt = sgd(model.params, { lr: 1 });
-const x = { shape: [B, T], data: new Int32Array(B * T) };
-const targets = new Int32Array(B * T);
+const xs = new Int32Array(B * T);
+const ys = new Int32Array(B * T);
 const dl = model.arena.alloc(B * T * V);
 const phases = { forward: 0, loss: 0, backward: 0, update: 0 };
+let tokens = 0;
 
-function step(i: number, timed: boolean): number {
-  const pos = (i * T) % (perStream - T - 1);
+/** One training step on segment i; returns the loss. */
+function step(i: number): number {
+  const pos = (i % epochSteps) * T;
+  const L = Math.min(T, perStream - 1 - pos);
+  const x = { shape: [B, L], data: xs.subarray(0, B * L) };
+  const targets = ys.subarray(0, B * L);
   for (let b = 0; b < B; b++)
-    for (let t = 0; t < T; t++) {
-      x.data[b * T + t] = ids[b * perStream + pos + t];
-      targets[b * T + t] = ids[b * perStream + pos + t + 1];
+    for (let t = 0; t < L; t++) {
+      x.data[b * L + t] = ids[b * perStream + pos + t];
+      targets[b * L + t] = ids[b * perStream + pos + t + 1];
     }
+  tokens += B * L;
   const t0 = performance.now();
   model.zeroGrad();
   const logits = model.forward(x, true);
   const t1 = performance.now();
-  // Zaremba's convention: per-step cross-entropy averaged over the batch, summed over the 20 steps.
-  const loss = rt.softmaxCrossEntropy(logits.data, targets, V, dl, { scale: T });
+  // Zaremba's convention: per-step cross-entropy averaged over the batch, summed over the L steps.
+  const loss = rt.softmaxCrossEntropy(logits.data, targets, V, dl, { scale: L });
   const t2 = performance.now();
-  model.backward({ shape: logits.shape, data: dl });
+  model.backward({ shape: logits.shape, data: dl.subarray(0, B * L * V) });
   const t3 = performance.now();
   clipGradNorm(model.params, 5);
   opt.step();
   const t4 = performance.now();
-  if (timed) {
-    phases.forward += t1 - t0;
-    phases.loss += t2 - t1;
-    phases.backward += t3 - t2;
-    phases.update += t4 - t3;
-  }
+  phases.forward += t1 - t0;
+  phases.loss += t2 - t1;
+  phases.backward += t3 - t2;
+  phases.update += t4 - t3;
   return loss;
 }
 
-for (let i = 0; i < 3; i++) step(i, false);
 const start = performance.now();
 let loss = 0;
-for (let i = 0; i < steps; i++) loss = step(i + 3, true);
+for (let i = 0; i < steps; i++) loss = step(i);
 const secs = (performance.now() - start) / 1000;
 await rt.close();
 const ms = (v: number) => Math.round((v / steps) * 100) / 100;
@@ -101,7 +109,8 @@ console.log(
     relaxed: rt.kernels.relaxed,
     vocab: V,
     steps,
-    train_tok_per_s: Math.round((steps * B * T) / secs),
+    train_tokens: tokens,
+    train_tok_per_s: Math.round(tokens / secs),
     step_ms: ms(secs * 1000),
     phase_ms: {
       forward: ms(phases.forward),

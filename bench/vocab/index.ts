@@ -5,7 +5,7 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot, report, round, runTimed, sharedData, target } from "../lib/common.js";
+import { failedRun, measure, repoRoot, report, round, runTimed, sharedData, target } from "../lib/common.js";
 
 const repeats = Number(process.argv[2] ?? 3);
 const corpus = sharedData("bench-corpus/sotu_kjv.txt");
@@ -26,7 +26,7 @@ let embedlmVocab = 0;
 let embedlmRss = 0;
 // Alternate the two so load changes on the shared machine hit both alike.
 for (let i = 0; i < repeats; i++) {
-  const g = runTimed("/usr/bin/python3", [peer, corpus, "5"]);
+  const g = measure("gensim build_vocab", () => runTimed("/usr/bin/python3", [peer, corpus, "5"]), failedRun);
   runs.gensim.push(Number(g.json.words_per_sec));
   runs.gensimWall.push(Number(g.json.words) / g.wallSeconds);
   gensimVocab = Number(g.json.vocab_size);
