@@ -96,6 +96,31 @@ test("bad input: missing file, dir without text, binary file, empty corpus, unkn
   assert.ok(!existsSync(out), "no output file after a failure");
 });
 
+test("vocab --phrases reads stdin '-' (two passes over a temporary copy) as it reads the file", async () => {
+  const dir = await tmp();
+  const text = Array.from({ length: 30 }, (_, i) => `we went to new york in ${i % 4} days`).join("\n");
+  await writeFile(join(dir, "c.txt"), text);
+  const args = [
+    "vocab",
+    "--phrases",
+    "--min-count",
+    "1",
+    "--phrase-min-count",
+    "2",
+    "--phrase-threshold",
+    "0.1",
+  ];
+  args.push("--json", "-q");
+  const fromStdin = run([...args, "-"], text);
+  assert.equal(fromStdin.code, 0, fromStdin.err);
+  const fromFile = run([...args, join(dir, "c.txt")]);
+  assert.equal(fromFile.code, 0, fromFile.err);
+  const a = JSON.parse(fromStdin.out.trim());
+  const b = JSON.parse(fromFile.out.trim());
+  assert.ok(a.phrases > 0, "some phrases found");
+  assert.deepEqual([a.tokens, a.size, a.phrases], [b.tokens, b.size, b.phrases]);
+});
+
 test("invalid UTF-8 is a warning naming file and line; the run succeeds", async () => {
   const dir = await tmp();
   const p = join(dir, "latin1.txt");

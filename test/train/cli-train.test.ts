@@ -92,3 +92,59 @@ test("bad input: clear error, non-zero exit, no output file", () => {
     "no partial files",
   );
 });
+
+test("stdin '-': copied to a temporary file for the passes over it, removed afterwards (also on error)", () => {
+  const tmp = mkdtempSync(join(dir, "tmp-"));
+  const text = readFileSync(corpus, "utf8");
+  const viaStdin = (out: string, ...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [cli, "train", "-", "-o", out, "--dim", "4", "--epochs", "2", "--threads", "1", "--json", ...args],
+      { encoding: "utf8", input: text, env: { ...process.env, TMPDIR: tmp } },
+    );
+  const out = join(dir, "stdin.txt");
+  const r = viaStdin(out);
+  assert.equal(r.status, 0, r.stderr);
+  const json = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assert.equal(json.epochs.length, 2);
+  // The same run from the file gives the same vectors (one thread, same seed).
+  const fromFile = join(dir, "file.txt");
+  const f = run(corpus, "-o", fromFile, "--dim", "4", "--epochs", "2", "--threads", "1");
+  assert.equal(f.status, 0, f.stderr);
+  assert.equal(readFileSync(out, "utf8"), readFileSync(fromFile, "utf8"));
+  assert.deepEqual(readdirSync(tmp), [], "the copy of stdin is removed");
+  const bad = viaStdin(join(dir, "never.txt"), "--min-count", "1000");
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /min_count=1000/);
+  assert.deepEqual(readdirSync(tmp), [], "the copy of stdin is removed after an error");
+});
+
+test("invalid UTF-8 is reported on stderr on the default (byte-level) path and with --lowercase", () => {
+  const bad = join(dir, "latin1.txt");
+  const line = Buffer.from("the cat sat on the mat\n");
+  writeFileSync(
+    bad,
+    Buffer.concat([
+      ...Array.from({ length: 20 }, () => line),
+      Buffer.from("caf"),
+      Buffer.from([0xe9]),
+      Buffer.from(" au lait\n"),
+    ]),
+  );
+  for (const extra of [[], ["--lowercase"]]) {
+    const r = run(
+      bad,
+      "-o",
+      join(dir, "latin1.vec"),
+      "--dim",
+      "4",
+      "--epochs",
+      "1",
+      "--threads",
+      "1",
+      ...extra,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /warning: .*latin1\.txt: line 21: 1 invalid UTF-8 sequence/, extra.join(" "));
+  }
+});

@@ -10,6 +10,7 @@ import { EmbedlmError } from "../../util/errors.js";
 import type { VectorFormat } from "../../vectors/formats/detect.js";
 import { checkFormat } from "../../vectors/io.js";
 import { action, floatOption, intOption } from "../common.js";
+import { withStdinSpooled } from "../stdin.js";
 import type { Register } from "./index.js";
 
 /** word2vec.c's single-dash option names, accepted after `train` and rewritten to `--name`. */
@@ -134,7 +135,7 @@ export const register: Register = (program: Command) => {
     .description("Train word vectors (word2vec skip-gram or CBOW) on text files")
     .argument(
       "[corpus...]",
-      "text files, directories, .gz files or - for stdin (one pass per epoch: use files)",
+      "text files, directories, .gz files or - for stdin (copied to a temporary file: one pass per epoch)",
     )
     .option("-o, --output <file>", "vectors file to write (.bin: word2vec binary, else word2vec text)")
     .option("--model <name>", "skipgram or cbow (default skipgram; cbow with -train, as word2vec.c)")
@@ -215,49 +216,52 @@ The model defaults to skip-gram (embedlm's choice); with -train it defaults to C
         await checkWritable(output);
         const checkpoint = flags.checkpoint ?? `${output}.ckpt`;
         if (flags.checkpoint !== undefined) await checkWritable(checkpoint);
-        // word2vec's own tokenization (whitespace, as is) reads plain files at the byte level
+        // word2vec's own tokenization (whitespace, as is): the trainer reads the corpus at the byte level
         const plain = flags.tokenizer === "whitespace" && flags.lowercase !== true;
-        const input = plain ? paths : await openCorpus(paths, { onWarning: ctx.warn });
-
-        let bar: ReturnType<typeof ctx.progress> | undefined;
-        const result = await trainWord2Vec(input, {
-          model: model as "skipgram" | "cbow" | undefined,
-          vectorSize: pick(flags.dim, flags.size, flags.vectorSize),
-          window: flags.window,
-          negative: flags.negative,
-          hs: flags.hs === true || flags.hs === 1,
-          nsExponent: flags.nsExponent,
-          cbowMean: flags.cbowMean === 1,
-          minCount: flags.minCount,
-          maxVocab: pick(flags.maxVocab, flags.maxFinalVocab),
-          sample: flags.sample,
-          alpha: flags.alpha,
-          minAlpha: flags.minAlpha,
-          epochs: pick(flags.epochs, flags.iter),
-          threads: pick(flags.threads, flags.workers),
-          seed: flags.seed,
-          tokenizer: plain
-            ? undefined
-            : new Tokenizer({
-                mode: flags.tokenizer as "whitespace" | "unicode",
-                lowercase: flags.lowercase === true,
-                normalize: flags.tokenizer === "unicode" ? "NFKC" : "none",
-              }),
-          checkpoint,
-          resume: flags.resume === true,
-          onProgress: (p) => {
-            bar ??= ctx.progress("training", p.wordsTotal, "words");
-            bar.update(p.wordsDone, `epoch ${p.epoch}/${p.epochs} alpha ${p.alpha.toFixed(5)}`);
-          },
-          onEpochEnd: (s) => {
-            bar?.stop();
-            bar = undefined;
-            ctx.log(
-              `epoch ${s.epoch}: loss ${s.meanLoss.toFixed(4)} per prediction (sum ${s.loss.toExponential(4)}), ` +
-                `${Math.round(s.wordsPerSecond)} words/s, ${s.seconds.toFixed(1)} s`,
-            );
-          },
-        }).catch(withCliNames);
+        // Several passes (the vocabulary, then each epoch): stdin is copied to a temporary file first.
+        const result = await withStdinSpooled(paths, async (files) => {
+          // The warning handler in every path, so invalid UTF-8 is reported on the byte-level path too.
+          const input = await openCorpus(files, { onWarning: ctx.warn });
+          let bar: ReturnType<typeof ctx.progress> | undefined;
+          return trainWord2Vec(input, {
+            model: model as "skipgram" | "cbow" | undefined,
+            vectorSize: pick(flags.dim, flags.size, flags.vectorSize),
+            window: flags.window,
+            negative: flags.negative,
+            hs: flags.hs === true || flags.hs === 1,
+            nsExponent: flags.nsExponent,
+            cbowMean: flags.cbowMean === 1,
+            minCount: flags.minCount,
+            maxVocab: pick(flags.maxVocab, flags.maxFinalVocab),
+            sample: flags.sample,
+            alpha: flags.alpha,
+            minAlpha: flags.minAlpha,
+            epochs: pick(flags.epochs, flags.iter),
+            threads: pick(flags.threads, flags.workers),
+            seed: flags.seed,
+            tokenizer: plain
+              ? undefined
+              : new Tokenizer({
+                  mode: flags.tokenizer as "whitespace" | "unicode",
+                  lowercase: flags.lowercase === true,
+                  normalize: flags.tokenizer === "unicode" ? "NFKC" : "none",
+                }),
+            checkpoint,
+            resume: flags.resume === true,
+            onProgress: (p) => {
+              bar ??= ctx.progress("training", p.wordsTotal, "words");
+              bar.update(p.wordsDone, `epoch ${p.epoch}/${p.epochs} alpha ${p.alpha.toFixed(5)}`);
+            },
+            onEpochEnd: (s) => {
+              bar?.stop();
+              bar = undefined;
+              ctx.log(
+                `epoch ${s.epoch}: loss ${s.meanLoss.toFixed(4)} per prediction (sum ${s.loss.toExponential(4)}), ` +
+                  `${Math.round(s.wordsPerSecond)} words/s, ${s.seconds.toFixed(1)} s`,
+              );
+            },
+          }).catch(withCliNames);
+        });
         await result.wv.save(output, { format });
         if (flags.checkpoint === undefined) {
           await rm(checkpoint, { force: true });
