@@ -148,3 +148,35 @@ test("invalid UTF-8 is reported on stderr on the default (byte-level) path and w
     assert.match(r.stderr, /warning: .*latin1\.txt: line 21: 1 invalid UTF-8 sequence/, extra.join(" "));
   }
 });
+
+test("--resume refuses training flags that differ from the checkpoint's, naming flag and values", () => {
+  const out = join(dir, "r.txt");
+  const ckpt = join(dir, "r.ckpt");
+  const first = run(corpus, "-o", out, "--checkpoint", ckpt, "--dim", "4", "--epochs", "2", "--lowercase");
+  assert.equal(first.status, 0, first.stderr);
+  const resume = (...args: string[]) =>
+    run(corpus, "-o", join(dir, "r2.txt"), "--checkpoint", ckpt, "--resume", "--threads", "1", ...args);
+  const cases: [string[], RegExp][] = [
+    [["--window", "8"], /r\.ckpt: --window: 8 was given, but the checkpoint's run used 5/],
+    [["-size", "10"], /--size: 10 was given, but the checkpoint's run used 4/],
+    [["--epochs", "3"], /--epochs: 3 was given, but the checkpoint's run used 2/],
+    [["--model", "cbow"], /--model: cbow was given, but the checkpoint's run used skipgram/],
+    [["--tokenizer", "unicode"], /--tokenizer: unicode was given, but the checkpoint's run used whitespace/],
+  ];
+  for (const [args, message] of cases) {
+    const r = resume(...args);
+    assert.notEqual(r.status, 0, args.join(" "));
+    assert.match(r.stderr, message, args.join(" "));
+    assert.match(r.stderr, /r\.ckpt/);
+  }
+  // The same values, the defaults left alone, another corpus path, output and thread count: accepted.
+  const ok = resume("--window", "5", "--dim", "4", "--lowercase", "--json");
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(readFileSync(join(dir, "r2.txt"), "utf8"), readFileSync(out, "utf8"));
+  // A run without --lowercase resumed with it is refused too.
+  const plain = run(corpus, "-o", out, "--checkpoint", ckpt, "--dim", "4", "--epochs", "1");
+  assert.equal(plain.status, 0, plain.stderr);
+  const lower = resume("--lowercase");
+  assert.notEqual(lower.status, 0);
+  assert.match(lower.stderr, /--lowercase: true was given, but the checkpoint's run used false/);
+});

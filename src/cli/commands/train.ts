@@ -5,7 +5,8 @@ import { dirname, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { openCorpus } from "../../text/corpus.js";
 import { Tokenizer } from "../../text/tokenizer.js";
-import { trainWord2Vec } from "../../train/word2vec/index.js";
+import { DEFAULT_TOKENIZER } from "../../train/word2vec/checkpoint.js";
+import { readCheckpointHeader, trainWord2Vec } from "../../train/word2vec/index.js";
 import { EmbedlmError } from "../../util/errors.js";
 import type { VectorFormat } from "../../vectors/formats/detect.js";
 import { checkFormat } from "../../vectors/io.js";
@@ -125,13 +126,58 @@ async function checkWritable(path: string): Promise<void> {
   }
 }
 
+/**
+ * With --resume the checkpoint's options and tokenizer are used; a training flag given on the
+ * command line that differs from them is refused rather than dropped. The corpus, output, format,
+ * checkpoint and threads may differ.
+ */
+async function checkResumeFlags(
+  cmd: Command,
+  flags: TrainFlags,
+  model: string | undefined,
+  checkpoint: string,
+): Promise<void> {
+  const state = await readCheckpointHeader(checkpoint);
+  const o = state.options;
+  // Checkpoints from before the tokenizer was saved: read as the default (see CheckpointState).
+  const tok = new Tokenizer(state.tokenizer ?? DEFAULT_TOKENIZER).options;
+  const checks: [string[], unknown, unknown][] = [
+    [["model", "cbow", "sg"], o.model, model],
+    [["dim", "size", "vectorSize"], o.vectorSize, pick(flags.dim, flags.size, flags.vectorSize)],
+    [["window"], o.window, flags.window],
+    [["negative"], o.negative, flags.negative],
+    [["hs"], o.hs, flags.hs === true || flags.hs === 1],
+    [["nsExponent"], o.nsExponent, flags.nsExponent],
+    [["cbowMean"], o.cbowMean, flags.cbowMean === 1],
+    [["minCount"], o.minCount, flags.minCount],
+    [["maxVocab", "maxFinalVocab"], o.maxVocab, pick(flags.maxVocab, flags.maxFinalVocab)],
+    [["sample"], o.sample, flags.sample],
+    [["alpha"], o.alpha, flags.alpha],
+    [["minAlpha"], o.minAlpha, flags.minAlpha],
+    [["epochs", "iter"], o.epochs, pick(flags.epochs, flags.iter)],
+    [["seed"], o.seed, flags.seed],
+    [["tokenizer"], tok.mode, flags.tokenizer],
+    [["lowercase"], tok.lowercase, flags.lowercase === true],
+  ];
+  for (const [names, saved, given] of checks) {
+    const name = names.find((n) => cmd.getOptionValueSource(n) === "cli");
+    if (name === undefined || given === saved) continue;
+    const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new EmbedlmError(
+      `${String(given)} was given, but the checkpoint's run used ${String(saved)}: ` +
+        `resume without ${flag} or with the same value (only the corpus, output and threads may differ)`,
+      { file: checkpoint, field: flag },
+    );
+  }
+}
+
 export const register: Register = (program: Command) => {
   const hidden = (flags: string, desc: string, parse?: (v: string) => unknown) => {
     const o = new Option(flags, desc).hideHelp();
     return parse ? o.argParser(parse) : o;
   };
-  program
-    .command("train")
+  const cmd = program.command("train");
+  cmd
     .description("Train word vectors (word2vec skip-gram or CBOW) on text files")
     .argument(
       "[corpus...]",
@@ -161,7 +207,10 @@ export const register: Register = (program: Command) => {
       "--checkpoint <file>",
       "full model written after every epoch (default OUTPUT.ckpt, removed when done)",
     )
-    .option("--resume", "continue the run saved in the checkpoint, to the same schedule")
+    .option(
+      "--resume",
+      "continue the run saved in the checkpoint, to the same schedule, options and tokenizer (training flags that differ from the checkpoint's are refused)",
+    )
     .option("--tokenizer <mode>", "whitespace (word2vec) or unicode", "whitespace")
     .option("--lowercase", "lowercase words")
     .addOption(
@@ -216,6 +265,7 @@ The model defaults to skip-gram (embedlm's choice); with -train it defaults to C
         await checkWritable(output);
         const checkpoint = flags.checkpoint ?? `${output}.ckpt`;
         if (flags.checkpoint !== undefined) await checkWritable(checkpoint);
+        if (flags.resume === true) await checkResumeFlags(cmd, flags, model, checkpoint);
         // word2vec's own tokenization (whitespace, as is): the trainer reads the corpus at the byte level
         const plain = flags.tokenizer === "whitespace" && flags.lowercase !== true;
         // Several passes (the vocabulary, then each epoch): stdin is copied to a temporary file first.
@@ -239,13 +289,15 @@ The model defaults to skip-gram (embedlm's choice); with -train it defaults to C
             epochs: pick(flags.epochs, flags.iter),
             threads: pick(flags.threads, flags.workers),
             seed: flags.seed,
-            tokenizer: plain
-              ? undefined
-              : new Tokenizer({
-                  mode: flags.tokenizer as "whitespace" | "unicode",
-                  lowercase: flags.lowercase === true,
-                  normalize: flags.tokenizer === "unicode" ? "NFKC" : "none",
-                }),
+            // On resume the checkpoint's tokenizer is used (checkResumeFlags refused other settings).
+            tokenizer:
+              plain || flags.resume === true
+                ? undefined
+                : new Tokenizer({
+                    mode: flags.tokenizer as "whitespace" | "unicode",
+                    lowercase: flags.lowercase === true,
+                    normalize: flags.tokenizer === "unicode" ? "NFKC" : "none",
+                  }),
             checkpoint,
             resume: flags.resume === true,
             onProgress: (p) => {

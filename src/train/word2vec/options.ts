@@ -75,7 +75,10 @@ export interface Word2VecOptions {
   tokenizer?: Tokenizer;
   /** Write the full model (both matrices, vocabulary, options, schedule) here after every epoch, atomically. */
   checkpoint?: string;
-  /** Continue the run saved in `checkpoint` to the same schedule (its options win over these). */
+  /**
+   * Continue the run saved in `checkpoint` to the same schedule: its options win over these, and its
+   * tokenizer is used (a `tokenizer` given here must split words the same way, else an error).
+   */
   resume?: boolean;
   /** Use relaxed SIMD (fused multiply-add) when the engine has it. Default true. */
   relaxedSimd?: boolean;
