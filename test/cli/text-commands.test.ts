@@ -96,6 +96,29 @@ test("bad input: missing file, dir without text, binary file, empty corpus, unkn
   assert.ok(!existsSync(out), "no output file after a failure");
 });
 
+test("--mode whitespace refuses the flags it does not apply, naming flag and mode", () => {
+  for (const flags of [
+    ["--min-length", "2"],
+    ["--max-length", "9"],
+    ["--numbers", "spell"],
+    ["--punctuation", "keep"],
+    ["--strip-accents"],
+    ["--no-normalize"],
+    ["--no-urls"],
+    ["--no-emails"],
+  ]) {
+    for (const command of ["tokenize", "vocab"]) {
+      const r = run([command, "--mode", "whitespace", ...flags, "-"], "a b c\n");
+      assert.equal(r.code, 1, `${command} ${flags.join(" ")}`);
+      assert.match(r.err, new RegExp(`error: ${flags[0]}: does not apply to --mode whitespace`));
+    }
+  }
+  // What the mode applies, and the defaults left alone, still work.
+  const ok = run(["tokenize", "--mode", "whitespace", "--lowercase", "--stopwords", "en"], "The Cat, the\n");
+  assert.equal(ok.code, 0, ok.err);
+  assert.equal(ok.out, "cat,\n");
+});
+
 test("vocab --phrases reads stdin '-' (two passes over a temporary copy) as it reads the file", async () => {
   const dir = await tmp();
   const text = Array.from({ length: 30 }, (_, i) => `we went to new york in ${i % 4} days`).join("\n");

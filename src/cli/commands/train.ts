@@ -296,7 +296,6 @@ The model defaults to skip-gram (embedlm's choice); with -train it defaults to C
                 : new Tokenizer({
                     mode: flags.tokenizer as "whitespace" | "unicode",
                     lowercase: flags.lowercase === true,
-                    normalize: flags.tokenizer === "unicode" ? "NFKC" : "none",
                   }),
             checkpoint,
             resume: flags.resume === true,

@@ -53,7 +53,7 @@ Examples:
     )
     .action(
       action(async (ctx, paths: string[], flags: VocabFlags & Parameters<typeof tokenizerFrom>[0]) => {
-        const tokenizer = await tokenizerFrom(flags);
+        const tokenizer = await tokenizerFrom(flags, cmd);
         const specials = flags.specials ? flags.specials.split(",").filter(Boolean) : [];
         const start = performance.now();
         let counts: Map<string, number> = new Map();
