@@ -10,10 +10,17 @@ export interface VocabOptions {
   /** Words seen fewer times are dropped (gensim `min_count`, word2vec `-min-count`). Default 1. */
   minCount?: number;
   /**
-   * At most this many entries, specials included; the most frequent words are kept (Keras `num_words`,
-   * gensim `max_final_vocab`). Default: no limit.
+   * At most this many entries, specials included: a plain cut of the list sorted by count, so of
+   * words tied at the cut the first seen are kept (a cut like Keras `num_words`, which keeps
+   * num_words - 1 words). Default: no limit. For gensim's rule see `maxFinalVocab`.
    */
   maxSize?: number;
+  /**
+   * gensim `max_final_vocab`: at most this many words (specials not counted), reached as gensim does
+   * by raising the minimum count to one more than the count of the (n+1)-th most frequent word, so
+   * words tied at the cut are all dropped and fewer than n words may remain. Default: no limit.
+   */
+  maxFinalVocab?: number;
   /**
    * Special tokens such as `["<unk>", "<pad>"]`: ids 0.. in this order, always kept whatever their count.
    * Their count is what the corpus holds of them (0 when absent; PTB, for one, contains `<unk>`).
@@ -107,9 +114,17 @@ export class Vocab {
     const specialSet = new Set(specials);
     if (specialSet.size !== specials.length)
       throw new EmbedlmError("duplicate special tokens", { field: "specials" });
+    let effectiveMin = minCount;
+    if (opts.maxFinalVocab !== undefined) {
+      const n = checkInt("maxFinalVocab", opts.maxFinalVocab, 0);
+      const sorted: number[] = [];
+      for (const [w, c] of counts) if (!specialSet.has(w)) sorted.push(c);
+      sorted.sort((a, b) => b - a);
+      if (n < sorted.length) effectiveMin = Math.max(effectiveMin, sorted[n] + 1);
+    }
     const kept: [string, number][] = [];
     for (const [w, c] of counts) {
-      if (c >= minCount && !specialSet.has(w)) kept.push([w, c]);
+      if (c >= effectiveMin && !specialSet.has(w)) kept.push([w, c]);
     }
     // Array.prototype.sort is stable, so equal counts keep first-seen order.
     kept.sort((a, b) => b[1] - a[1]);

@@ -180,3 +180,35 @@ test("--resume refuses training flags that differ from the checkpoint's, naming 
   assert.notEqual(lower.status, 0);
   assert.match(lower.stderr, /--lowercase: true was given, but the checkpoint's run used false/);
 });
+
+test("--max-final-vocab drops words tied at the cut (gensim); --max-vocab cuts at exactly n", () => {
+  // 'the' 4 times, 'cat' 3, four words twice: a cut at 3 falls among the tied ones.
+  const tied = join(dir, "tied.txt");
+  writeFileSync(tied, "the the the the cat cat cat sat sat on on mat mat while while\n");
+  const vocabOf = (...args: string[]) => {
+    const out = join(dir, "tied.vec");
+    const r = run(
+      tied,
+      "-o",
+      out,
+      "--dim",
+      "4",
+      "--epochs",
+      "1",
+      "--threads",
+      "1",
+      "--min-count",
+      "1",
+      ...args,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(" ")[0]);
+  };
+  assert.deepEqual(vocabOf("--max-final-vocab", "3"), ["the", "cat"]);
+  assert.deepEqual(vocabOf("--max-vocab", "3"), ["the", "cat", "sat"]);
+  assert.deepEqual(vocabOf("--max-final-vocab", "6"), ["the", "cat", "sat", "on", "mat", "while"]);
+});

@@ -41,6 +41,32 @@ test("vocabulary counts match independently computed counts; order is count desc
   assert.equal(capped.counts[0], 0);
 });
 
+test("maxFinalVocab drops every word tied at the cut, as gensim; maxSize cuts at exactly n", () => {
+  // First seen: a, b, c, x, d, e; x 3 times, a b c twice, d e once.
+  const counts = new Map([
+    ["a", 2],
+    ["b", 2],
+    ["c", 2],
+    ["x", 3],
+    ["d", 1],
+    ["e", 1],
+  ]);
+  // gensim 4.2 build_vocab on the same corpus with min_count=1 (sorted):
+  // max_final_vocab 3 -> [x], 4 -> [a b c x], 5 -> [a b c x], 6 -> [a b c d e x]; min_count 3, 5 -> [x].
+  const gensim: [number, number, string[]][] = [
+    [3, 1, ["x"]],
+    [4, 1, ["x", "a", "b", "c"]],
+    [5, 1, ["x", "a", "b", "c"]],
+    [6, 1, ["x", "a", "b", "c", "d", "e"]],
+    [5, 3, ["x"]],
+  ];
+  for (const [maxFinalVocab, minCount, words] of gensim)
+    assert.deepEqual(Vocab.fromCounts(counts, { maxFinalVocab, minCount }).words, words, `${maxFinalVocab}`);
+  // The plain cut keeps the first seen of the tied words.
+  assert.deepEqual(Vocab.fromCounts(counts, { maxSize: 3 }).words, ["x", "a", "b"]);
+  assert.deepEqual(Vocab.fromCounts(counts, { maxSize: 5 }).words, ["x", "a", "b", "c", "d"]);
+});
+
 test("encode / decode with drop and <unk>", () => {
   const v = Vocab.fromCounts(
     new Map([

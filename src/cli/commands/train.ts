@@ -94,6 +94,7 @@ const CLI_NAMES: Record<string, string> = {
   epochs: "--epochs",
   minCount: "--min-count",
   maxVocab: "--max-vocab",
+  maxFinalVocab: "--max-final-vocab",
   threads: "--threads",
   seed: "--seed",
   model: "--model",
@@ -150,7 +151,8 @@ async function checkResumeFlags(
     [["nsExponent"], o.nsExponent, flags.nsExponent],
     [["cbowMean"], o.cbowMean, flags.cbowMean === 1],
     [["minCount"], o.minCount, flags.minCount],
-    [["maxVocab", "maxFinalVocab"], o.maxVocab, pick(flags.maxVocab, flags.maxFinalVocab)],
+    [["maxVocab"], o.maxVocab, flags.maxVocab],
+    [["maxFinalVocab"], o.maxFinalVocab ?? null, flags.maxFinalVocab],
     [["sample"], o.sample, flags.sample],
     [["alpha"], o.alpha, flags.alpha],
     [["minAlpha"], o.minAlpha, flags.minAlpha],
@@ -192,7 +194,16 @@ export const register: Register = (program: Command) => {
     .option("--ns-exponent <x>", "exponent of the noise distribution", floatOption("ns-exponent"), 0.75)
     .option("--cbow-mean <0|1>", "CBOW: average (1) or sum (0) the context vectors", zeroOne("cbow-mean"), 1)
     .option("--min-count <n>", "ignore words seen fewer times", intOption("min-count"), 5)
-    .option("--max-vocab <n>", "keep at most this many most frequent words", intOption("max-vocab"))
+    .option(
+      "--max-vocab <n>",
+      "keep at most n words, the most frequent (a plain cut: of words tied at the cut the first seen stay)",
+      intOption("max-vocab"),
+    )
+    .option(
+      "--max-final-vocab <n>",
+      "gensim max_final_vocab: raise --min-count until at most n words remain (words tied at the cut all go)",
+      intOption("max-final-vocab"),
+    )
     .option("--sample <x>", "subsampling threshold for frequent words (0: off)", floatOption("sample"), 1e-3)
     .option("--alpha <x>", "initial learning rate (default 0.025 skip-gram, 0.05 CBOW)", floatOption("alpha"))
     .option("--min-alpha <x>", "final learning rate", floatOption("min-alpha"), 0.0001)
@@ -222,7 +233,6 @@ export const register: Register = (program: Command) => {
     .addOption(hidden("--cbow <0|1>", "word2vec: --model cbow", zeroOne("cbow")))
     .addOption(hidden("--sg <0|1>", "gensim: --model skipgram", zeroOne("sg")))
     .addOption(hidden("--workers <n>", "gensim: --threads", intOption("workers")))
-    .addOption(hidden("--max-final-vocab <n>", "gensim: --max-vocab", intOption("max-final-vocab")))
     .addOption(hidden("--binary <0|1>", "word2vec: --format word2vec-binary", zeroOne("binary")))
     .addHelpText(
       "after",
@@ -235,7 +245,7 @@ Examples:
   embedlm train -train corpus.txt -output vec.bin -size 100 -window 5 -sample 1e-3 -negative 5 -iter 5 -cbow 0 -binary 1
 
 word2vec.c and gensim names work too: -train, -output, -size/--vector-size, -iter, -cbow 0|1, --sg 0|1,
--binary 0|1, -min-count, -threads/--workers, --max-final-vocab.
+-binary 0|1, -min-count, -threads/--workers.
 The model defaults to skip-gram (embedlm's choice); with -train it defaults to CBOW, as in word2vec.c
 (-cbow 1) and gensim (sg=0), with alpha 0.05 as word2vec.c.`,
     )
@@ -282,7 +292,8 @@ The model defaults to skip-gram (embedlm's choice); with -train it defaults to C
             nsExponent: flags.nsExponent,
             cbowMean: flags.cbowMean === 1,
             minCount: flags.minCount,
-            maxVocab: pick(flags.maxVocab, flags.maxFinalVocab),
+            maxVocab: flags.maxVocab,
+            maxFinalVocab: flags.maxFinalVocab,
             sample: flags.sample,
             alpha: flags.alpha,
             minAlpha: flags.minAlpha,

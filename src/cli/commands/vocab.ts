@@ -12,6 +12,7 @@ interface VocabFlags {
   output?: string;
   minCount: number;
   maxSize?: number;
+  maxFinalVocab?: number;
   specials?: string;
   phrases?: boolean;
   phraseMinCount: number;
@@ -33,8 +34,13 @@ export const register: Register = (program) => {
     .option("--min-count <n>", "drop words seen fewer times (gensim min_count)", intOption("--min-count"), 5)
     .option(
       "--max-size <n>",
-      "keep at most n words, the most frequent (gensim max_final_vocab)",
+      "keep at most n entries, the most frequent (a plain cut: of words tied at the cut the first seen stay)",
       intOption("--max-size"),
+    )
+    .option(
+      "--max-final-vocab <n>",
+      "gensim max_final_vocab: raise --min-count until at most n words remain (words tied at the cut all go)",
+      intOption("--max-final-vocab"),
     )
     .option("--specials <list>", "special tokens to put first, comma-separated (e.g. '<unk>,<pad>')")
     .option("--phrases", "join frequent word pairs first (gensim Phrases: new_york)")
@@ -94,6 +100,7 @@ Examples:
         const vocab = Vocab.fromCounts(counts, {
           minCount: flags.minCount,
           maxSize: flags.maxSize,
+          maxFinalVocab: flags.maxFinalVocab,
           specials,
         });
         const seconds = (performance.now() - start) / 1000;

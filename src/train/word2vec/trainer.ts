@@ -55,7 +55,11 @@ const BATCH_WORDS = 10000;
 /** Counts the corpus and cuts the vocabulary; says clearly when nothing is left. */
 async function buildVocab(corpus: Corpus, tokenizer: Tokenizer, o: ResolvedOptions): Promise<Vocab> {
   const { counts, tokens: total } = await countTokens(corpus, tokenizer);
-  const vocab = Vocab.fromCounts(counts, { minCount: o.minCount, maxSize: o.maxVocab ?? undefined });
+  const vocab = Vocab.fromCounts(counts, {
+    minCount: o.minCount,
+    maxSize: o.maxVocab ?? undefined,
+    maxFinalVocab: o.maxFinalVocab ?? undefined,
+  });
   if (vocab.size === 0) {
     let most = 0;
     for (const c of counts.values()) most = Math.max(most, c);
