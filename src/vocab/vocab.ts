@@ -33,16 +33,23 @@ export type UnknownPolicy = "drop" | "unk";
 
 /**
  * A word <-> id mapping with counts. Ids are dense: specials first, then words by count descending,
- * ties in first-seen order (the order word2vec and gensim sort in, so ids and Huffman codes match).
+ * ties in first-seen order (deterministic; word2vec.c's qsort and gensim's argsort promise no order
+ * for ties, and word2vec.c's ids start at 1, after its `</s>`).
  */
 export class Vocab {
   readonly words: readonly string[];
   readonly counts: Float64Array;
   readonly totalCount: number;
+  /**
+   * Line breaks of the counted corpus, word2vec.c's count of `</s>` (its entry 0, the sentence
+   * break), when known: from `fromCorpus` or a file's `</s>` line. Not a word of the vocabulary.
+   */
+  readonly sentenceBreaks: number | undefined;
   private readonly index: Map<string, number>;
 
   /** A vocabulary with exactly these words as ids 0.. (no sorting); duplicates are an error. */
-  constructor(words: readonly string[], counts?: ArrayLike<number>) {
+  constructor(words: readonly string[], counts?: ArrayLike<number>, sentenceBreaks?: number) {
+    this.sentenceBreaks = sentenceBreaks;
     if (counts !== undefined && counts.length !== words.length) {
       throw new EmbedlmError(`${words.length} words but ${counts.length} counts`, { field: "counts" });
     }
@@ -156,15 +163,29 @@ export class Vocab {
     tokenizer: Tokenizer,
     opts: VocabOptions & { onBytes?: (bytesDone: number) => void } = {},
   ): Promise<Vocab> {
-    const { counts } = await countTokens(corpus, tokenizer, opts.onBytes);
-    return Vocab.fromCounts(counts, opts);
+    const { counts, lines } = await countTokens(corpus, tokenizer, opts.onBytes);
+    const v = Vocab.fromCounts(counts, opts);
+    return new Vocab(v.words, v.counts, lines);
   }
 
-  /** Writes `word count` lines (word2vec `-save-vocab` format) to a temporary name, then renames. */
-  async save(path: string): Promise<void> {
-    const parts: string[] = [];
-    for (let i = 0; i < this.words.length; i++) {
+  /**
+   * Writes word2vec.c's `-save-vocab` format to a temporary name, then renames: the line
+   * `</s> COUNT` (word2vec.c's entry 0, the sentence break; COUNT is `sentenceBreaks` given here, else
+   * the vocabulary's, else the count of a word 0 `</s>`, else 0), then `word count` lines. word2vec.c's `-read-vocab` keeps entry 0 first
+   * and drops words under -min-count, so a COUNT of 0 there costs the last word: give the count.
+   */
+  async save(path: string, opts: { sentenceBreaks?: number } = {}): Promise<void> {
+    // A vocabulary whose word 0 is `</s>` (a special) already holds the entry, with its count.
+    const own = this.words[0] === "</s>" ? this.counts[0] : undefined;
+    const breaks = checkInt("sentenceBreaks", opts.sentenceBreaks ?? this.sentenceBreaks ?? own ?? 0, 0);
+    const parts: string[] = [`</s> ${breaks}\n`];
+    for (let i = own === undefined ? 0 : 1; i < this.words.length; i++) {
       const w = this.words[i];
+      if (w === "</s>")
+        throw new EmbedlmError(
+          `word ${i} is '</s>', which the format reserves for its first line (the sentence break)`,
+          { file: path },
+        );
       if (w === "" || /\s/.test(w)) {
         throw new EmbedlmError(
           `word ${i} ('${w}') is empty or contains whitespace; the format cannot hold it`,
@@ -178,7 +199,11 @@ export class Vocab {
     await writeFileAtomic(path, parts.join(""));
   }
 
-  /** Reads `word count` lines; ids follow the file's order. Blank lines are skipped. */
+  /**
+   * Reads `word count` lines; ids follow the file's order. Blank lines are skipped. A first entry
+   * `</s>` (what word2vec.c's -save-vocab writes first: its sentence break) is not a word: its count
+   * becomes `sentenceBreaks`. Files without it (older embedlm ones) read as well.
+   */
   static async load(path: string): Promise<Vocab> {
     let text: string;
     try {
@@ -226,8 +251,14 @@ export class Vocab {
       words.push(fields[0]);
       counts.push(c);
     }
+    let breaks: number | undefined;
+    if (words[0] === "</s>") {
+      breaks = counts[0];
+      words.shift();
+      counts.shift();
+    }
     if (words.length === 0) throw new EmbedlmError("the vocabulary file holds no words", { file: path });
-    return new Vocab(words, counts);
+    return new Vocab(words, counts, breaks);
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -44,6 +44,10 @@ test("vocab: counts match an independent count; file in word2vec format", async 
   const v = await Vocab.load(out);
   assert.deepEqual(v.words, ["b", "a", "c"]);
   assert.deepEqual(Array.from(v.counts), [4, 2, 2]);
+  // word2vec.c's -save-vocab starts with "</s>": one per "\n" it reads (the blank line's too).
+  const lineBreaks = text.split("").filter((ch) => ch === "\n").length;
+  assert.equal((await readFile(out, "utf8")).split("\n")[0], `</s> ${lineBreaks}`);
+  assert.equal(v.sentenceBreaks, 4);
   const ws = run([
     "vocab",
     join(dir, "c.txt"),
@@ -53,10 +57,20 @@ test("vocab: counts match an independent count; file in word2vec format", async 
     "1",
     "--specials",
     "<unk>",
+    "-o",
+    out,
     "--json",
     "-q",
   ]);
   assert.equal(JSON.parse(ws.out.trim()).size, 5);
+  assert.equal((await readFile(out, "utf8")).split("\n")[0], `</s> ${lineBreaks}`, "byte-level path");
+  // A word2vec.c-style file (</s> first) and one without it read to the same words.
+  await writeFile(join(dir, "w2v.txt"), "</s> 4\nb 4\na 2\nc 2\n");
+  await writeFile(join(dir, "plain.txt"), "b 4\na 2\nc 2\n");
+  for (const f of ["w2v.txt", "plain.txt"]) {
+    const r = await Vocab.load(join(dir, f));
+    assert.deepEqual([r.words, Array.from(r.counts)], [v.words, Array.from(v.counts)], f);
+  }
 });
 
 test("bad input: missing file, dir without text, binary file, empty corpus, unknown option, bad values", async () => {

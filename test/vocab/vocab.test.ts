@@ -94,14 +94,35 @@ test("save / load round trip in word2vec -save-vocab format; load errors name th
       ["the", 10],
       ["嵌入", 1],
     ]),
-    { specials: ["</s>"] },
   );
   const p = join(dir, "v.txt");
-  await v.save(p);
-  assert.equal(await readFile(p, "utf8"), "</s> 0\nthe 10\nété 4\n嵌入 1\n");
+  // word2vec.c's SaveVocab writes its entry 0 first: "</s>" with the number of line breaks read.
+  await v.save(p, { sentenceBreaks: 7 });
+  assert.equal(await readFile(p, "utf8"), "</s> 7\nthe 10\nété 4\n嵌入 1\n");
   const back = await Vocab.load(p);
-  assert.deepEqual(back.words, v.words);
+  assert.deepEqual(back.words, v.words, "</s> is not a word");
   assert.deepEqual(Array.from(back.counts), Array.from(v.counts));
+  assert.equal(back.sentenceBreaks, 7);
+  // Loaded again and saved, the count stays; unknown, it is 0.
+  await back.save(p);
+  assert.equal(await readFile(p, "utf8"), "</s> 7\nthe 10\nété 4\n嵌入 1\n");
+  await v.save(p);
+  assert.match(await readFile(p, "utf8"), /^<\/s> 0\nthe 10\n/);
+  // A "</s>" special as word 0 is that entry, with its own count; elsewhere it is refused.
+  const special = Vocab.fromCounts(
+    new Map([
+      ["a", 2],
+      ["</s>", 5],
+    ]),
+    { specials: ["</s>"] },
+  );
+  await special.save(p);
+  assert.equal(await readFile(p, "utf8"), "</s> 5\na 2\n");
+  await assert.rejects(new Vocab(["a", "</s>"], [2, 1]).save(p), /word 1 is '<\/s>'/);
+  // Files without the </s> line (embedlm's before) read the same, with no count.
+  await writeFile(p, "the 10\nété 4\n");
+  const old = await Vocab.load(p);
+  assert.deepEqual([old.words, old.sentenceBreaks], [["the", "été"], undefined]);
   await writeFile(p, "a 1\nb two\n");
   await assert.rejects(Vocab.load(p), /v\.txt: line 2: expected a non-negative count, got 'two'/);
   await writeFile(p, "a 1\n\na 2\n");

@@ -24,7 +24,7 @@ export const register: Register = (program) => {
   const cmd = program
     .command("vocab")
     .description(
-      "Count the words of a corpus and save the vocabulary as 'word count' lines (word2vec -save-vocab format)",
+      "Count the words of a corpus and save the vocabulary as 'word count' lines after '</s> LINES' (word2vec -save-vocab format)",
     )
     .argument(
       "<corpus...>",
@@ -64,6 +64,7 @@ Examples:
         const start = performance.now();
         let counts: Map<string, number> = new Map();
         let tokens = 0;
+        let lines = 0;
         let phraseCount: number | undefined;
         // Named as given ("stdin", not the temporary copy's path).
         const corpusName = paths.map((p) => (p === "-" ? "stdin" : p)).join(", ");
@@ -77,8 +78,15 @@ Examples:
             bar?.stop();
             phraseCount = phrases.phrases().length;
             bar = total ? ctx.progress("counting (2/2)", total, "bytes") : undefined;
+            // word2vec.c's </s> count: the lines read (sentences() skips the empty ones).
+            async function* counted(onBytes?: (n: number) => void) {
+              for await (const line of corpus.lines(onBytes)) {
+                lines++;
+                yield line;
+              }
+            }
             for await (const s of phrases.apply(
-              sentences(corpus, tokenizer, { onBytes: (n) => bar?.update(n) }),
+              sentences({ ...corpus, lines: counted }, tokenizer, { onBytes: (n) => bar?.update(n) }),
             )) {
               tokens += s.length;
               for (const w of s) counts.set(w, (counts.get(w) ?? 0) + 1);
@@ -87,7 +95,7 @@ Examples:
           } else {
             const bar = total ? ctx.progress("counting", total, "bytes") : undefined;
             try {
-              ({ counts, tokens } = await countTokens(corpus, tokenizer, (n) => bar?.update(n)));
+              ({ counts, tokens, lines } = await countTokens(corpus, tokenizer, (n) => bar?.update(n)));
             } finally {
               bar?.stop();
             }
@@ -110,7 +118,7 @@ Examples:
             { file: corpusName },
           );
         }
-        if (flags.output !== undefined) await vocab.save(flags.output);
+        if (flags.output !== undefined) await vocab.save(flags.output, { sentenceBreaks: lines });
         const kept = vocab.totalCount;
         ctx.log(
           `${tokens} tokens, ${counts.size} distinct; kept ${vocab.size} words (${((100 * kept) / tokens).toFixed(1)}% of tokens) in ${seconds.toFixed(2)} s`,
