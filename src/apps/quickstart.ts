@@ -254,6 +254,8 @@ export interface LanguageModelStepOptions {
   epochs: number;
   /** Worker threads of the WebAssembly kernels. */
   threads: number;
+  /** Keep the trained model in this directory (default: a temporary one, removed after the step). */
+  modelDir?: string;
 }
 
 const LM_PROMPTS = ["the united states", "i ask the congress to", "we will never", "the state of the"];
@@ -301,7 +303,7 @@ export function languageModelStepOf(o: LanguageModelStepOptions): QuickstartStep
       for (const l of trainLines) countInto(counts, l);
       const keep = Vocab.fromCounts(counts, { minCount: 2, maxSize: o.vocab });
       const dir = await mkdtemp(join(tmpdir(), "embedlm-quickstart-"));
-      const model = join(dir, "lm");
+      const model = o.modelDir ?? join(dir, "lm");
       const runtime = await createNnRuntime({ threads: o.threads });
       try {
         const trainTokens = await writeTokenFile(join(dir, "train.txt"), trainLines, keep);

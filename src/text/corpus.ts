@@ -121,7 +121,10 @@ export function textCorpus(texts: readonly string[]): Corpus {
     async *lines(onBytes) {
       let done = 0;
       for (const t of texts) {
-        for (const line of t.split("\n")) yield line.endsWith("\r") ? line.slice(0, -1) : line;
+        // As in files: a final "\n" ends the last line, it does not start an empty one.
+        const lines = t.split("\n");
+        if (lines[lines.length - 1] === "") lines.pop();
+        for (const line of lines) yield line.endsWith("\r") ? line.slice(0, -1) : line;
         done += Buffer.byteLength(t);
         onBytes?.(done);
       }
@@ -129,9 +132,9 @@ export function textCorpus(texts: readonly string[]): Corpus {
     async *bytes(onBytes) {
       let done = 0;
       for (const t of texts) {
-        const b = Buffer.from(`${t}\n`);
+        const b = Buffer.from(t === "" || t.endsWith("\n") ? t : `${t}\n`);
         yield b;
-        done += b.length - 1;
+        done += Buffer.byteLength(t);
         onBytes?.(done);
       }
     },
@@ -351,9 +354,17 @@ async function* splitLines(chunks: AsyncIterable<Buffer>, maxLine: number): Asyn
 }
 
 /** The chunks of one source, then a newline so the last word of a file never runs into the next. */
+/**
+ * A source's bytes, ended by a line break when its last line lacks one (so its last word never runs
+ * into the next source's first): every line, the last included, ends in exactly one "\n".
+ */
 async function* withSeparator(chunks: AsyncIterable<Buffer>): AsyncGenerator<Uint8Array> {
-  yield* chunks;
-  yield NEWLINE;
+  let last = 10;
+  for await (const chunk of chunks) {
+    if (chunk.length > 0) last = chunk[chunk.length - 1];
+    yield chunk;
+  }
+  if (last !== 10) yield NEWLINE;
 }
 const NEWLINE = Buffer.from("\n");
 

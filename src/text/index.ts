@@ -1,5 +1,5 @@
 // embedlm/text: corpus readers, the word tokenizer, sentences, stopwords and phrases.
-export { type BundledText, bundledCorpusFiles } from "./bundled.js";
+export { type BundledText, bundledCorpusFiles, sotuYears } from "./bundled.js";
 export { type Corpus, type CorpusOptions, openCorpus, textCorpus } from "./corpus.js";
 export { Phrases, type PhrasesOptions } from "./phrases.js";
 export { type SentenceOptions, sentences, splitSentences } from "./sentences.js";

@@ -29,10 +29,23 @@ export interface TokenizerOptions {
   /**
    * "unicode" (default): words by Unicode letter classes, Chinese/Japanese/Thai segmented with
    * Intl.Segmenter. "whitespace": split on whitespace and nothing else (word2vec / gensim LineSentence
-   * on pre-tokenized corpora); only `lowercase` and `stopwords` apply.
+   * on pre-tokenized corpora); only `lowercase` and `stopwords` apply: giving another option with it
+   * is an error (it would be silently ignored).
    */
   mode?: "unicode" | "whitespace";
 }
+
+/** The options the whitespace mode does not apply: it splits on whitespace and nothing else. */
+export const UNICODE_ONLY_OPTIONS = [
+  "normalize",
+  "stripAccents",
+  "punctuation",
+  "numbers",
+  "minLength",
+  "maxLength",
+  "urls",
+  "emails",
+] as const satisfies readonly (keyof TokenizerOptions)[];
 
 // Alternatives of the token regex, tried in this order at each position: URL and e-mail before words,
 // numbers (not followed by letters: "3rd" is a word) before words, emoji before other symbols.
@@ -95,6 +108,14 @@ export class Tokenizer {
   private readonly variants: { re: RegExp; kinds: Kind[] }[][];
 
   constructor(opts: TokenizerOptions = {}) {
+    if (opts.mode === "whitespace") {
+      const ignored = UNICODE_ONLY_OPTIONS.find((k) => opts[k] !== undefined);
+      if (ignored !== undefined)
+        throw new EmbedlmError(
+          `does not apply to the whitespace mode, which splits on whitespace only (lowercase and stopwords apply); leave it out or use the unicode mode`,
+          { field: ignored },
+        );
+    }
     this.options = {
       lowercase: opts.lowercase ?? false,
       normalize: opts.normalize ?? "NFKC",

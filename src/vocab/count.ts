@@ -13,6 +13,8 @@ import { ByteTable } from "./byte-table.js";
 export class ByteTokenCounter implements WordSink {
   private scanner = new WordScanner(this);
   private table = new ByteTable();
+  /** Line ends ("\n") seen so far. */
+  lines = 0;
 
   add(chunk: Uint8Array): void {
     this.scanner.add(chunk);
@@ -22,7 +24,9 @@ export class ByteTokenCounter implements WordSink {
     this.table.count(bytes, start, end, hash);
   }
 
-  lineEnd(): void {}
+  lineEnd(): void {
+    this.lines++;
+  }
 
   /** Tokens counted so far. */
   get tokens(): number {
@@ -43,10 +47,16 @@ export class ByteTokenCounter implements WordSink {
   }
 }
 
-/** Counts of one pass over a corpus, and how many tokens it held. */
+/** Counts of one pass over a corpus, and how many tokens and lines it held. */
 export interface TokenCounts {
   counts: Map<string, number>;
   tokens: number;
+  /**
+   * Lines read: the "\n" line breaks, plus one for each file (or text) whose last line lacks one.
+   * What word2vec.c counts as `</s>` on files that end in a newline. (The string path counts a line
+   * longer than the corpus's maxLineLength once per piece.)
+   */
+  lines: number;
 }
 
 /**
@@ -75,15 +85,23 @@ export async function countTokens(
         else folded.set(lw, (folded.get(lw) ?? 0) + c);
       }
       counts = folded;
-      return { counts, tokens: tokens - dropped };
+      return { counts, tokens: tokens - dropped, lines: counter.lines };
     }
-    return { counts, tokens };
+    return { counts, tokens, lines: counter.lines };
   }
   const counts = new Map<string, number>();
   let tokens = 0;
-  for await (const s of sentences(corpus, tokenizer, { onBytes })) {
+  let lines = 0;
+  const counted = { ...corpus, lines: (cb?: (n: number) => void) => countLines(corpus.lines(cb)) };
+  async function* countLines(source: AsyncIterable<string>): AsyncIterable<string> {
+    for await (const line of source) {
+      lines++;
+      yield line;
+    }
+  }
+  for await (const s of sentences(counted, tokenizer, { onBytes })) {
     tokens += s.length;
     for (let i = 0; i < s.length; i++) counts.set(s[i], (counts.get(s[i]) ?? 0) + 1);
   }
-  return { counts, tokens };
+  return { counts, tokens, lines };
 }

@@ -10,10 +10,17 @@ export interface VocabOptions {
   /** Words seen fewer times are dropped (gensim `min_count`, word2vec `-min-count`). Default 1. */
   minCount?: number;
   /**
-   * At most this many entries, specials included; the most frequent words are kept (Keras `num_words`,
-   * gensim `max_final_vocab`). Default: no limit.
+   * At most this many entries, specials included: a plain cut of the list sorted by count, so of
+   * words tied at the cut the first seen are kept (a cut like Keras `num_words`, which keeps
+   * num_words - 1 words). Default: no limit. For gensim's rule see `maxFinalVocab`.
    */
   maxSize?: number;
+  /**
+   * gensim `max_final_vocab`: at most this many words (specials not counted), reached as gensim does
+   * by raising the minimum count to one more than the count of the (n+1)-th most frequent word, so
+   * words tied at the cut are all dropped and fewer than n words may remain. Default: no limit.
+   */
+  maxFinalVocab?: number;
   /**
    * Special tokens such as `["<unk>", "<pad>"]`: ids 0.. in this order, always kept whatever their count.
    * Their count is what the corpus holds of them (0 when absent; PTB, for one, contains `<unk>`).
@@ -26,16 +33,23 @@ export type UnknownPolicy = "drop" | "unk";
 
 /**
  * A word <-> id mapping with counts. Ids are dense: specials first, then words by count descending,
- * ties in first-seen order (the order word2vec and gensim sort in, so ids and Huffman codes match).
+ * ties in first-seen order (deterministic; word2vec.c's qsort and gensim's argsort promise no order
+ * for ties, and word2vec.c's ids start at 1, after its `</s>`).
  */
 export class Vocab {
   readonly words: readonly string[];
   readonly counts: Float64Array;
   readonly totalCount: number;
+  /**
+   * Line breaks of the counted corpus, word2vec.c's count of `</s>` (its entry 0, the sentence
+   * break), when known: from `fromCorpus` or a file's `</s>` line. Not a word of the vocabulary.
+   */
+  readonly sentenceBreaks: number | undefined;
   private readonly index: Map<string, number>;
 
   /** A vocabulary with exactly these words as ids 0.. (no sorting); duplicates are an error. */
-  constructor(words: readonly string[], counts?: ArrayLike<number>) {
+  constructor(words: readonly string[], counts?: ArrayLike<number>, sentenceBreaks?: number) {
+    this.sentenceBreaks = sentenceBreaks;
     if (counts !== undefined && counts.length !== words.length) {
       throw new EmbedlmError(`${words.length} words but ${counts.length} counts`, { field: "counts" });
     }
@@ -107,9 +121,17 @@ export class Vocab {
     const specialSet = new Set(specials);
     if (specialSet.size !== specials.length)
       throw new EmbedlmError("duplicate special tokens", { field: "specials" });
+    let effectiveMin = minCount;
+    if (opts.maxFinalVocab !== undefined) {
+      const n = checkInt("maxFinalVocab", opts.maxFinalVocab, 0);
+      const sorted: number[] = [];
+      for (const [w, c] of counts) if (!specialSet.has(w)) sorted.push(c);
+      sorted.sort((a, b) => b - a);
+      if (n < sorted.length) effectiveMin = Math.max(effectiveMin, sorted[n] + 1);
+    }
     const kept: [string, number][] = [];
     for (const [w, c] of counts) {
-      if (c >= minCount && !specialSet.has(w)) kept.push([w, c]);
+      if (c >= effectiveMin && !specialSet.has(w)) kept.push([w, c]);
     }
     // Array.prototype.sort is stable, so equal counts keep first-seen order.
     kept.sort((a, b) => b[1] - a[1]);
@@ -141,15 +163,29 @@ export class Vocab {
     tokenizer: Tokenizer,
     opts: VocabOptions & { onBytes?: (bytesDone: number) => void } = {},
   ): Promise<Vocab> {
-    const { counts } = await countTokens(corpus, tokenizer, opts.onBytes);
-    return Vocab.fromCounts(counts, opts);
+    const { counts, lines } = await countTokens(corpus, tokenizer, opts.onBytes);
+    const v = Vocab.fromCounts(counts, opts);
+    return new Vocab(v.words, v.counts, lines);
   }
 
-  /** Writes `word count` lines (word2vec `-save-vocab` format) to a temporary name, then renames. */
-  async save(path: string): Promise<void> {
-    const parts: string[] = [];
-    for (let i = 0; i < this.words.length; i++) {
+  /**
+   * Writes word2vec.c's `-save-vocab` format to a temporary name, then renames: the line
+   * `</s> COUNT` (word2vec.c's entry 0, the sentence break; COUNT is `sentenceBreaks` given here, else
+   * the vocabulary's, else the count of a word 0 `</s>`, else 0), then `word count` lines. word2vec.c's `-read-vocab` keeps entry 0 first
+   * and drops words under -min-count, so a COUNT of 0 there costs the last word: give the count.
+   */
+  async save(path: string, opts: { sentenceBreaks?: number } = {}): Promise<void> {
+    // A vocabulary whose word 0 is `</s>` (a special) already holds the entry, with its count.
+    const own = this.words[0] === "</s>" ? this.counts[0] : undefined;
+    const breaks = checkInt("sentenceBreaks", opts.sentenceBreaks ?? this.sentenceBreaks ?? own ?? 0, 0);
+    const parts: string[] = [`</s> ${breaks}\n`];
+    for (let i = own === undefined ? 0 : 1; i < this.words.length; i++) {
       const w = this.words[i];
+      if (w === "</s>")
+        throw new EmbedlmError(
+          `word ${i} is '</s>', which the format reserves for its first line (the sentence break)`,
+          { file: path },
+        );
       if (w === "" || /\s/.test(w)) {
         throw new EmbedlmError(
           `word ${i} ('${w}') is empty or contains whitespace; the format cannot hold it`,
@@ -163,7 +199,11 @@ export class Vocab {
     await writeFileAtomic(path, parts.join(""));
   }
 
-  /** Reads `word count` lines; ids follow the file's order. Blank lines are skipped. */
+  /**
+   * Reads `word count` lines; ids follow the file's order. Blank lines are skipped. A first entry
+   * `</s>` (what word2vec.c's -save-vocab writes first: its sentence break) is not a word: its count
+   * becomes `sentenceBreaks`. Files without it (older embedlm ones) read as well.
+   */
   static async load(path: string): Promise<Vocab> {
     let text: string;
     try {
@@ -211,8 +251,14 @@ export class Vocab {
       words.push(fields[0]);
       counts.push(c);
     }
+    let breaks: number | undefined;
+    if (words[0] === "</s>") {
+      breaks = counts[0];
+      words.shift();
+      counts.shift();
+    }
     if (words.length === 0) throw new EmbedlmError("the vocabulary file holds no words", { file: path });
-    return new Vocab(words, counts);
+    return new Vocab(words, counts, breaks);
   }
 }
 

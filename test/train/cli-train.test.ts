@@ -92,3 +92,123 @@ test("bad input: clear error, non-zero exit, no output file", () => {
     "no partial files",
   );
 });
+
+test("stdin '-': copied to a temporary file for the passes over it, removed afterwards (also on error)", () => {
+  const tmp = mkdtempSync(join(dir, "tmp-"));
+  const text = readFileSync(corpus, "utf8");
+  const viaStdin = (out: string, ...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [cli, "train", "-", "-o", out, "--dim", "4", "--epochs", "2", "--threads", "1", "--json", ...args],
+      { encoding: "utf8", input: text, env: { ...process.env, TMPDIR: tmp } },
+    );
+  const out = join(dir, "stdin.txt");
+  const r = viaStdin(out);
+  assert.equal(r.status, 0, r.stderr);
+  const json = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assert.equal(json.epochs.length, 2);
+  // The same run from the file gives the same vectors (one thread, same seed).
+  const fromFile = join(dir, "file.txt");
+  const f = run(corpus, "-o", fromFile, "--dim", "4", "--epochs", "2", "--threads", "1");
+  assert.equal(f.status, 0, f.stderr);
+  assert.equal(readFileSync(out, "utf8"), readFileSync(fromFile, "utf8"));
+  assert.deepEqual(readdirSync(tmp), [], "the copy of stdin is removed");
+  const bad = viaStdin(join(dir, "never.txt"), "--min-count", "1000");
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /min_count=1000/);
+  assert.deepEqual(readdirSync(tmp), [], "the copy of stdin is removed after an error");
+});
+
+test("invalid UTF-8 is reported on stderr on the default (byte-level) path and with --lowercase", () => {
+  const bad = join(dir, "latin1.txt");
+  const line = Buffer.from("the cat sat on the mat\n");
+  writeFileSync(
+    bad,
+    Buffer.concat([
+      ...Array.from({ length: 20 }, () => line),
+      Buffer.from("caf"),
+      Buffer.from([0xe9]),
+      Buffer.from(" au lait\n"),
+    ]),
+  );
+  for (const extra of [[], ["--lowercase"]]) {
+    const r = run(
+      bad,
+      "-o",
+      join(dir, "latin1.vec"),
+      "--dim",
+      "4",
+      "--epochs",
+      "1",
+      "--threads",
+      "1",
+      ...extra,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /warning: .*latin1\.txt: line 21: 1 invalid UTF-8 sequence/, extra.join(" "));
+  }
+});
+
+test("--resume refuses training flags that differ from the checkpoint's, naming flag and values", () => {
+  const out = join(dir, "r.txt");
+  const ckpt = join(dir, "r.ckpt");
+  const first = run(corpus, "-o", out, "--checkpoint", ckpt, "--dim", "4", "--epochs", "2", "--lowercase");
+  assert.equal(first.status, 0, first.stderr);
+  const resume = (...args: string[]) =>
+    run(corpus, "-o", join(dir, "r2.txt"), "--checkpoint", ckpt, "--resume", "--threads", "1", ...args);
+  const cases: [string[], RegExp][] = [
+    [["--window", "8"], /r\.ckpt: --window: 8 was given, but the checkpoint's run used 5/],
+    [["-size", "10"], /--size: 10 was given, but the checkpoint's run used 4/],
+    [["--epochs", "3"], /--epochs: 3 was given, but the checkpoint's run used 2/],
+    [["--model", "cbow"], /--model: cbow was given, but the checkpoint's run used skipgram/],
+    [["--tokenizer", "unicode"], /--tokenizer: unicode was given, but the checkpoint's run used whitespace/],
+  ];
+  for (const [args, message] of cases) {
+    const r = resume(...args);
+    assert.notEqual(r.status, 0, args.join(" "));
+    assert.match(r.stderr, message, args.join(" "));
+    assert.match(r.stderr, /r\.ckpt/);
+  }
+  // The same values, the defaults left alone, another corpus path, output and thread count: accepted.
+  const ok = resume("--window", "5", "--dim", "4", "--lowercase", "--json");
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(readFileSync(join(dir, "r2.txt"), "utf8"), readFileSync(out, "utf8"));
+  // A run without --lowercase resumed with it is refused too.
+  const plain = run(corpus, "-o", out, "--checkpoint", ckpt, "--dim", "4", "--epochs", "1");
+  assert.equal(plain.status, 0, plain.stderr);
+  const lower = resume("--lowercase");
+  assert.notEqual(lower.status, 0);
+  assert.match(lower.stderr, /--lowercase: true was given, but the checkpoint's run used false/);
+});
+
+test("--max-final-vocab drops words tied at the cut (gensim); --max-vocab cuts at exactly n", () => {
+  // 'the' 4 times, 'cat' 3, four words twice: a cut at 3 falls among the tied ones.
+  const tied = join(dir, "tied.txt");
+  writeFileSync(tied, "the the the the cat cat cat sat sat on on mat mat while while\n");
+  const vocabOf = (...args: string[]) => {
+    const out = join(dir, "tied.vec");
+    const r = run(
+      tied,
+      "-o",
+      out,
+      "--dim",
+      "4",
+      "--epochs",
+      "1",
+      "--threads",
+      "1",
+      "--min-count",
+      "1",
+      ...args,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(" ")[0]);
+  };
+  assert.deepEqual(vocabOf("--max-final-vocab", "3"), ["the", "cat"]);
+  assert.deepEqual(vocabOf("--max-vocab", "3"), ["the", "cat", "sat"]);
+  assert.deepEqual(vocabOf("--max-final-vocab", "6"), ["the", "cat", "sat", "on", "mat", "while"]);
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -145,11 +145,69 @@ test("resuming from an epoch-end checkpoint equals the uninterrupted run", async
   });
   assert.equal(resumed.epochs.length, 3);
   assert.equal(resumed.epochs[0].loss, full.epochs[0].loss);
-  let worst = 0;
-  for (let i = 0; i < full.wv.vectors.length; i++)
-    worst = Math.max(worst, Math.abs(full.wv.vectors[i] - resumed.wv.vectors[i]));
-  assert.ok(worst <= 1e-6, `max difference ${worst}`);
-  assert.ok(Math.abs(resumed.epochs[2].loss - full.epochs[2].loss) <= 1e-6 * full.epochs[2].loss);
+  // One thread: bit-identical, as docs/word2vec.md promises.
+  assert.deepEqual(resumed.wv.vectors, full.wv.vectors);
+  assert.equal(resumed.epochs[2].loss, full.epochs[2].loss);
+});
+
+test("a resumed run splits words with the checkpoint's tokenizer; another tokenizer is refused", async () => {
+  // Mixed case: lowercasing changes the words, so a resume that forgot it would train other tokens.
+  const mixed = text
+    .split("\n")
+    .map((l, i) => (i % 2 === 0 ? l.toUpperCase() : l))
+    .join("\n");
+  const lower = new Tokenizer({ mode: "whitespace", lowercase: true });
+  const o = { ...base, epochs: 3, tokenizer: lower };
+  const full = await trainWord2Vec(textCorpus([mixed]), o);
+  const checkpoint = join(dir, "lower.ckpt");
+  const interrupt = (s: { epoch: number }) => {
+    if (s.epoch === 2) throw new Error("interrupted");
+  };
+  await assert.rejects(
+    trainWord2Vec(textCorpus([mixed]), { ...o, checkpoint, onEpochEnd: interrupt }),
+    /interrupted/,
+  );
+  const data = await readFile(checkpoint); // after epoch 2 (a resumed run writes it again)
+  const resumed = await trainWord2Vec(textCorpus([mixed]), { threads: 1, checkpoint, resume: true });
+  assert.deepEqual(resumed.wv.vectors, full.wv.vectors);
+  assert.deepEqual(
+    resumed.epochs.map((e) => e.effectiveWords),
+    full.epochs.map((e) => e.effectiveWords),
+  );
+  await assert.rejects(
+    trainWord2Vec(textCorpus([mixed]), {
+      threads: 1,
+      checkpoint,
+      resume: true,
+      tokenizer: new Tokenizer({ mode: "whitespace" }),
+    }),
+    /tokenizer: the tokenizer's lowercase is false, but the checkpoint was made with true/,
+  );
+  // A checkpoint written before the tokenizer was saved reads as the default (whitespace, as is).
+  const nl = data.indexOf(10, data.indexOf(10) + 1);
+  const header = JSON.parse(data.subarray(data.indexOf(10) + 1, nl).toString("utf8"));
+  assert.deepEqual(header.tokenizer, { mode: "whitespace", lowercase: true });
+  delete header.tokenizer;
+  const old = join(dir, "old.ckpt");
+  await writeFile(
+    old,
+    Buffer.concat([
+      data.subarray(0, data.indexOf(10) + 1),
+      Buffer.from(JSON.stringify(header)),
+      data.subarray(nl),
+    ]),
+  );
+  await assert.rejects(
+    trainWord2Vec(textCorpus([mixed]), { threads: 1, checkpoint: old, resume: true, tokenizer: lower }),
+    /lowercase is true, but the checkpoint was made with false/,
+  );
+  const asIs = await trainWord2Vec(textCorpus([mixed]), {
+    threads: 1,
+    checkpoint: old,
+    resume: true,
+    tokenizer: new Tokenizer({ mode: "whitespace" }),
+  });
+  assert.ok(asIs.epochs[2].effectiveWords < full.epochs[2].effectiveWords, "upper-case words are unknown");
 });
 
 test("bad options and an empty vocabulary are reported with the option's name", async () => {

@@ -93,3 +93,24 @@ test("byte path over a multi-megabyte file (reused read buffer, tokens across ch
   assert.ok(Buffer.byteLength(text) > 2 << 20, "spans several 1 MB reads");
   assert.deepEqual([...fast.counts], [...reference(text)]);
 });
+
+test("lines counted: word2vec.c's </s> count, the same on the byte and string paths", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "embedlm-lines-"));
+  // 3 line breaks (one a blank line), then a file whose last line lacks one: counted as a line.
+  const texts = ["a b\n\nc\n", "d e"];
+  await writeFile(join(dir, "1.txt"), texts[0]);
+  await writeFile(join(dir, "2.txt"), texts[1]);
+  const files = await openCorpus([join(dir, "1.txt"), join(dir, "2.txt")]);
+  for (const [corpus, what] of [
+    [files, "files"],
+    [textCorpus(texts), "texts"],
+  ] as const) {
+    const bytePath = await countTokens(corpus, new Tokenizer({ mode: "whitespace" }));
+    const stringPath = await countTokens(corpus, new Tokenizer());
+    assert.deepEqual([bytePath.lines, stringPath.lines], [4, 4], what);
+    assert.deepEqual([bytePath.tokens, stringPath.tokens], [5, 5], what);
+    const v = await Vocab.fromCorpus(corpus, new Tokenizer({ mode: "whitespace" }));
+    assert.equal(v.sentenceBreaks, 4, what);
+  }
+  await rm(dir, { recursive: true, force: true });
+});

@@ -41,6 +41,32 @@ test("vocabulary counts match independently computed counts; order is count desc
   assert.equal(capped.counts[0], 0);
 });
 
+test("maxFinalVocab drops every word tied at the cut, as gensim; maxSize cuts at exactly n", () => {
+  // First seen: a, b, c, x, d, e; x 3 times, a b c twice, d e once.
+  const counts = new Map([
+    ["a", 2],
+    ["b", 2],
+    ["c", 2],
+    ["x", 3],
+    ["d", 1],
+    ["e", 1],
+  ]);
+  // gensim 4.2 build_vocab on the same corpus with min_count=1 (sorted):
+  // max_final_vocab 3 -> [x], 4 -> [a b c x], 5 -> [a b c x], 6 -> [a b c d e x]; min_count 3, 5 -> [x].
+  const gensim: [number, number, string[]][] = [
+    [3, 1, ["x"]],
+    [4, 1, ["x", "a", "b", "c"]],
+    [5, 1, ["x", "a", "b", "c"]],
+    [6, 1, ["x", "a", "b", "c", "d", "e"]],
+    [5, 3, ["x"]],
+  ];
+  for (const [maxFinalVocab, minCount, words] of gensim)
+    assert.deepEqual(Vocab.fromCounts(counts, { maxFinalVocab, minCount }).words, words, `${maxFinalVocab}`);
+  // The plain cut keeps the first seen of the tied words.
+  assert.deepEqual(Vocab.fromCounts(counts, { maxSize: 3 }).words, ["x", "a", "b"]);
+  assert.deepEqual(Vocab.fromCounts(counts, { maxSize: 5 }).words, ["x", "a", "b", "c", "d"]);
+});
+
 test("encode / decode with drop and <unk>", () => {
   const v = Vocab.fromCounts(
     new Map([
@@ -68,14 +94,35 @@ test("save / load round trip in word2vec -save-vocab format; load errors name th
       ["the", 10],
       ["嵌入", 1],
     ]),
-    { specials: ["</s>"] },
   );
   const p = join(dir, "v.txt");
-  await v.save(p);
-  assert.equal(await readFile(p, "utf8"), "</s> 0\nthe 10\nété 4\n嵌入 1\n");
+  // word2vec.c's SaveVocab writes its entry 0 first: "</s>" with the number of line breaks read.
+  await v.save(p, { sentenceBreaks: 7 });
+  assert.equal(await readFile(p, "utf8"), "</s> 7\nthe 10\nété 4\n嵌入 1\n");
   const back = await Vocab.load(p);
-  assert.deepEqual(back.words, v.words);
+  assert.deepEqual(back.words, v.words, "</s> is not a word");
   assert.deepEqual(Array.from(back.counts), Array.from(v.counts));
+  assert.equal(back.sentenceBreaks, 7);
+  // Loaded again and saved, the count stays; unknown, it is 0.
+  await back.save(p);
+  assert.equal(await readFile(p, "utf8"), "</s> 7\nthe 10\nété 4\n嵌入 1\n");
+  await v.save(p);
+  assert.match(await readFile(p, "utf8"), /^<\/s> 0\nthe 10\n/);
+  // A "</s>" special as word 0 is that entry, with its own count; elsewhere it is refused.
+  const special = Vocab.fromCounts(
+    new Map([
+      ["a", 2],
+      ["</s>", 5],
+    ]),
+    { specials: ["</s>"] },
+  );
+  await special.save(p);
+  assert.equal(await readFile(p, "utf8"), "</s> 5\na 2\n");
+  await assert.rejects(new Vocab(["a", "</s>"], [2, 1]).save(p), /word 1 is '<\/s>'/);
+  // Files without the </s> line (embedlm's before) read the same, with no count.
+  await writeFile(p, "the 10\nété 4\n");
+  const old = await Vocab.load(p);
+  assert.deepEqual([old.words, old.sentenceBreaks], [["the", "été"], undefined]);
   await writeFile(p, "a 1\nb two\n");
   await assert.rejects(Vocab.load(p), /v\.txt: line 2: expected a non-negative count, got 'two'/);
   await writeFile(p, "a 1\n\na 2\n");

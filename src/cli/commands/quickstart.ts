@@ -1,4 +1,5 @@
 import { runQuickstart, steps } from "../../apps/quickstart.js";
+import { sotuYears } from "../../text/bundled.js";
 import { EmbedlmError } from "../../util/errors.js";
 import { action } from "../common.js";
 import type { Register } from "./index.js";
@@ -34,8 +35,9 @@ Examples:
             });
           }
         }
+        const { first, last } = sotuYears();
         ctx.log(
-          "embedlm quickstart: State of the Union addresses (1790-2016) and Moby-Dick, bundled with the package",
+          `embedlm quickstart: State of the Union addresses (${first}-${last}) and Moby-Dick, bundled with the package`,
         );
         return runQuickstart(ctx, only);
       }),

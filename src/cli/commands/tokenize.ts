@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { type Corpus, openCorpus } from "../../text/corpus.js";
 import { splitSentences } from "../../text/sentences.js";
 import { stopwordSet } from "../../text/stopwords.js";
-import { Tokenizer, type TokenizerOptions } from "../../text/tokenizer.js";
+import { Tokenizer, type TokenizerOptions, UNICODE_ONLY_OPTIONS } from "../../text/tokenizer.js";
 import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
 import { action, type CommandContext, intOption } from "../common.js";
@@ -45,7 +45,32 @@ interface TokenizerFlags {
   stopwordsFile?: string;
 }
 
-export async function tokenizerFrom(flags: TokenizerFlags): Promise<Tokenizer> {
+/** Command-line spelling of the options the whitespace mode does not apply (commander attribute names). */
+const UNICODE_ONLY_FLAGS: Record<(typeof UNICODE_ONLY_OPTIONS)[number], string> = {
+  normalize: "--no-normalize",
+  stripAccents: "--strip-accents",
+  punctuation: "--punctuation",
+  numbers: "--numbers",
+  minLength: "--min-length",
+  maxLength: "--max-length",
+  urls: "--no-urls",
+  emails: "--no-emails",
+};
+
+/**
+ * The tokenizer the flags ask for. `cmd` tells which flags were given on the command line: with
+ * --mode whitespace, one that only the unicode mode applies is an error rather than ignored.
+ */
+export async function tokenizerFrom(flags: TokenizerFlags, cmd: Command): Promise<Tokenizer> {
+  if (flags.mode === "whitespace") {
+    for (const k of UNICODE_ONLY_OPTIONS) {
+      if (cmd.getOptionValueSource(k) === "cli")
+        throw new EmbedlmError(
+          "does not apply to --mode whitespace, which splits on whitespace only (--lowercase, --stopwords and --stopwords-file apply); leave it out or use --mode unicode",
+          { field: UNICODE_ONLY_FLAGS[k] },
+        );
+    }
+  }
   let stopwords: string | string[] | undefined = flags.stopwords;
   if (flags.stopwordsFile !== undefined) {
     let text: string;
@@ -60,19 +85,22 @@ export async function tokenizerFrom(flags: TokenizerFlags): Promise<Tokenizer> {
     const lang = flags.stopwords === undefined ? [] : [...stopwordSet(flags.stopwords)];
     stopwords = [...lang, ...own];
   }
-  const opts: TokenizerOptions = {
-    mode: flags.mode as TokenizerOptions["mode"],
-    lowercase: flags.lowercase === true,
-    stripAccents: flags.stripAccents === true,
-    normalize: flags.normalize ? "NFKC" : "none",
-    punctuation: flags.punctuation as TokenizerOptions["punctuation"],
-    numbers: flags.numbers as TokenizerOptions["numbers"],
-    minLength: flags.minLength,
-    maxLength: flags.maxLength,
-    urls: flags.urls,
-    emails: flags.emails,
-    stopwords,
-  };
+  const opts: TokenizerOptions =
+    flags.mode === "whitespace"
+      ? { mode: "whitespace", lowercase: flags.lowercase === true, stopwords }
+      : {
+          mode: flags.mode as TokenizerOptions["mode"],
+          lowercase: flags.lowercase === true,
+          stripAccents: flags.stripAccents === true,
+          normalize: flags.normalize ? "NFKC" : "none",
+          punctuation: flags.punctuation as TokenizerOptions["punctuation"],
+          numbers: flags.numbers as TokenizerOptions["numbers"],
+          minLength: flags.minLength,
+          maxLength: flags.maxLength,
+          urls: flags.urls,
+          emails: flags.emails,
+          stopwords,
+        };
   try {
     return new Tokenizer(opts);
   } catch (e) {
@@ -115,7 +143,7 @@ Examples:
           files: string[],
           flags: TokenizerFlags & { output?: string; sentences?: boolean; locale: string },
         ) => {
-          const tokenizer = await tokenizerFrom(flags);
+          const tokenizer = await tokenizerFrom(flags, cmd);
           const corpus = await openCorpusFor(ctx, files);
           let lines = 0;
           let tokens = 0;

@@ -5,11 +5,13 @@ import { dirname, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { openCorpus } from "../../text/corpus.js";
 import { Tokenizer } from "../../text/tokenizer.js";
-import { trainWord2Vec } from "../../train/word2vec/index.js";
+import { DEFAULT_TOKENIZER } from "../../train/word2vec/checkpoint.js";
+import { readCheckpointHeader, trainWord2Vec } from "../../train/word2vec/index.js";
 import { EmbedlmError } from "../../util/errors.js";
 import type { VectorFormat } from "../../vectors/formats/detect.js";
 import { checkFormat } from "../../vectors/io.js";
 import { action, floatOption, intOption } from "../common.js";
+import { withStdinSpooled } from "../stdin.js";
 import type { Register } from "./index.js";
 
 /** word2vec.c's single-dash option names, accepted after `train` and rewritten to `--name`. */
@@ -92,6 +94,7 @@ const CLI_NAMES: Record<string, string> = {
   epochs: "--epochs",
   minCount: "--min-count",
   maxVocab: "--max-vocab",
+  maxFinalVocab: "--max-final-vocab",
   threads: "--threads",
   seed: "--seed",
   model: "--model",
@@ -124,17 +127,63 @@ async function checkWritable(path: string): Promise<void> {
   }
 }
 
+/**
+ * With --resume the checkpoint's options and tokenizer are used; a training flag given on the
+ * command line that differs from them is refused rather than dropped. The corpus, output, format,
+ * checkpoint and threads may differ.
+ */
+async function checkResumeFlags(
+  cmd: Command,
+  flags: TrainFlags,
+  model: string | undefined,
+  checkpoint: string,
+): Promise<void> {
+  const state = await readCheckpointHeader(checkpoint);
+  const o = state.options;
+  // Checkpoints from before the tokenizer was saved: read as the default (see CheckpointState).
+  const tok = new Tokenizer(state.tokenizer ?? DEFAULT_TOKENIZER).options;
+  const checks: [string[], unknown, unknown][] = [
+    [["model", "cbow", "sg"], o.model, model],
+    [["dim", "size", "vectorSize"], o.vectorSize, pick(flags.dim, flags.size, flags.vectorSize)],
+    [["window"], o.window, flags.window],
+    [["negative"], o.negative, flags.negative],
+    [["hs"], o.hs, flags.hs === true || flags.hs === 1],
+    [["nsExponent"], o.nsExponent, flags.nsExponent],
+    [["cbowMean"], o.cbowMean, flags.cbowMean === 1],
+    [["minCount"], o.minCount, flags.minCount],
+    [["maxVocab"], o.maxVocab, flags.maxVocab],
+    [["maxFinalVocab"], o.maxFinalVocab ?? null, flags.maxFinalVocab],
+    [["sample"], o.sample, flags.sample],
+    [["alpha"], o.alpha, flags.alpha],
+    [["minAlpha"], o.minAlpha, flags.minAlpha],
+    [["epochs", "iter"], o.epochs, pick(flags.epochs, flags.iter)],
+    [["seed"], o.seed, flags.seed],
+    [["tokenizer"], tok.mode, flags.tokenizer],
+    [["lowercase"], tok.lowercase, flags.lowercase === true],
+  ];
+  for (const [names, saved, given] of checks) {
+    const name = names.find((n) => cmd.getOptionValueSource(n) === "cli");
+    if (name === undefined || given === saved) continue;
+    const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new EmbedlmError(
+      `${String(given)} was given, but the checkpoint's run used ${String(saved)}: ` +
+        `resume without ${flag} or with the same value (only the corpus, output and threads may differ)`,
+      { file: checkpoint, field: flag },
+    );
+  }
+}
+
 export const register: Register = (program: Command) => {
   const hidden = (flags: string, desc: string, parse?: (v: string) => unknown) => {
     const o = new Option(flags, desc).hideHelp();
     return parse ? o.argParser(parse) : o;
   };
-  program
-    .command("train")
+  const cmd = program.command("train");
+  cmd
     .description("Train word vectors (word2vec skip-gram or CBOW) on text files")
     .argument(
       "[corpus...]",
-      "text files, directories, .gz files or - for stdin (one pass per epoch: use files)",
+      "text files, directories, .gz files or - for stdin (copied to a temporary file: one pass per epoch)",
     )
     .option("-o, --output <file>", "vectors file to write (.bin: word2vec binary, else word2vec text)")
     .option("--model <name>", "skipgram or cbow (default skipgram; cbow with -train, as word2vec.c)")
@@ -145,7 +194,16 @@ export const register: Register = (program: Command) => {
     .option("--ns-exponent <x>", "exponent of the noise distribution", floatOption("ns-exponent"), 0.75)
     .option("--cbow-mean <0|1>", "CBOW: average (1) or sum (0) the context vectors", zeroOne("cbow-mean"), 1)
     .option("--min-count <n>", "ignore words seen fewer times", intOption("min-count"), 5)
-    .option("--max-vocab <n>", "keep at most this many most frequent words", intOption("max-vocab"))
+    .option(
+      "--max-vocab <n>",
+      "keep at most n words, the most frequent (a plain cut: of words tied at the cut the first seen stay)",
+      intOption("max-vocab"),
+    )
+    .option(
+      "--max-final-vocab <n>",
+      "gensim max_final_vocab: raise --min-count until at most n words remain (words tied at the cut all go)",
+      intOption("max-final-vocab"),
+    )
     .option("--sample <x>", "subsampling threshold for frequent words (0: off)", floatOption("sample"), 1e-3)
     .option("--alpha <x>", "initial learning rate (default 0.025 skip-gram, 0.05 CBOW)", floatOption("alpha"))
     .option("--min-alpha <x>", "final learning rate", floatOption("min-alpha"), 0.0001)
@@ -160,7 +218,10 @@ export const register: Register = (program: Command) => {
       "--checkpoint <file>",
       "full model written after every epoch (default OUTPUT.ckpt, removed when done)",
     )
-    .option("--resume", "continue the run saved in the checkpoint, to the same schedule")
+    .option(
+      "--resume",
+      "continue the run saved in the checkpoint, to the same schedule, options and tokenizer (training flags that differ from the checkpoint's are refused)",
+    )
     .option("--tokenizer <mode>", "whitespace (word2vec) or unicode", "whitespace")
     .option("--lowercase", "lowercase words")
     .addOption(
@@ -172,7 +233,6 @@ export const register: Register = (program: Command) => {
     .addOption(hidden("--cbow <0|1>", "word2vec: --model cbow", zeroOne("cbow")))
     .addOption(hidden("--sg <0|1>", "gensim: --model skipgram", zeroOne("sg")))
     .addOption(hidden("--workers <n>", "gensim: --threads", intOption("workers")))
-    .addOption(hidden("--max-final-vocab <n>", "gensim: --max-vocab", intOption("max-final-vocab")))
     .addOption(hidden("--binary <0|1>", "word2vec: --format word2vec-binary", zeroOne("binary")))
     .addHelpText(
       "after",
@@ -185,7 +245,7 @@ Examples:
   embedlm train -train corpus.txt -output vec.bin -size 100 -window 5 -sample 1e-3 -negative 5 -iter 5 -cbow 0 -binary 1
 
 word2vec.c and gensim names work too: -train, -output, -size/--vector-size, -iter, -cbow 0|1, --sg 0|1,
--binary 0|1, -min-count, -threads/--workers, --max-final-vocab.
+-binary 0|1, -min-count, -threads/--workers.
 The model defaults to skip-gram (embedlm's choice); with -train it defaults to CBOW, as in word2vec.c
 (-cbow 1) and gensim (sg=0), with alpha 0.05 as word2vec.c.`,
     )
@@ -215,49 +275,55 @@ The model defaults to skip-gram (embedlm's choice); with -train it defaults to C
         await checkWritable(output);
         const checkpoint = flags.checkpoint ?? `${output}.ckpt`;
         if (flags.checkpoint !== undefined) await checkWritable(checkpoint);
-        // word2vec's own tokenization (whitespace, as is) reads plain files at the byte level
+        if (flags.resume === true) await checkResumeFlags(cmd, flags, model, checkpoint);
+        // word2vec's own tokenization (whitespace, as is): the trainer reads the corpus at the byte level
         const plain = flags.tokenizer === "whitespace" && flags.lowercase !== true;
-        const input = plain ? paths : await openCorpus(paths, { onWarning: ctx.warn });
-
-        let bar: ReturnType<typeof ctx.progress> | undefined;
-        const result = await trainWord2Vec(input, {
-          model: model as "skipgram" | "cbow" | undefined,
-          vectorSize: pick(flags.dim, flags.size, flags.vectorSize),
-          window: flags.window,
-          negative: flags.negative,
-          hs: flags.hs === true || flags.hs === 1,
-          nsExponent: flags.nsExponent,
-          cbowMean: flags.cbowMean === 1,
-          minCount: flags.minCount,
-          maxVocab: pick(flags.maxVocab, flags.maxFinalVocab),
-          sample: flags.sample,
-          alpha: flags.alpha,
-          minAlpha: flags.minAlpha,
-          epochs: pick(flags.epochs, flags.iter),
-          threads: pick(flags.threads, flags.workers),
-          seed: flags.seed,
-          tokenizer: plain
-            ? undefined
-            : new Tokenizer({
-                mode: flags.tokenizer as "whitespace" | "unicode",
-                lowercase: flags.lowercase === true,
-                normalize: flags.tokenizer === "unicode" ? "NFKC" : "none",
-              }),
-          checkpoint,
-          resume: flags.resume === true,
-          onProgress: (p) => {
-            bar ??= ctx.progress("training", p.wordsTotal, "words");
-            bar.update(p.wordsDone, `epoch ${p.epoch}/${p.epochs} alpha ${p.alpha.toFixed(5)}`);
-          },
-          onEpochEnd: (s) => {
-            bar?.stop();
-            bar = undefined;
-            ctx.log(
-              `epoch ${s.epoch}: loss ${s.meanLoss.toFixed(4)} per prediction (sum ${s.loss.toExponential(4)}), ` +
-                `${Math.round(s.wordsPerSecond)} words/s, ${s.seconds.toFixed(1)} s`,
-            );
-          },
-        }).catch(withCliNames);
+        // Several passes (the vocabulary, then each epoch): stdin is copied to a temporary file first.
+        const result = await withStdinSpooled(paths, async (files) => {
+          // The warning handler in every path, so invalid UTF-8 is reported on the byte-level path too.
+          const input = await openCorpus(files, { onWarning: ctx.warn });
+          let bar: ReturnType<typeof ctx.progress> | undefined;
+          return trainWord2Vec(input, {
+            model: model as "skipgram" | "cbow" | undefined,
+            vectorSize: pick(flags.dim, flags.size, flags.vectorSize),
+            window: flags.window,
+            negative: flags.negative,
+            hs: flags.hs === true || flags.hs === 1,
+            nsExponent: flags.nsExponent,
+            cbowMean: flags.cbowMean === 1,
+            minCount: flags.minCount,
+            maxVocab: flags.maxVocab,
+            maxFinalVocab: flags.maxFinalVocab,
+            sample: flags.sample,
+            alpha: flags.alpha,
+            minAlpha: flags.minAlpha,
+            epochs: pick(flags.epochs, flags.iter),
+            threads: pick(flags.threads, flags.workers),
+            seed: flags.seed,
+            // On resume the checkpoint's tokenizer is used (checkResumeFlags refused other settings).
+            tokenizer:
+              plain || flags.resume === true
+                ? undefined
+                : new Tokenizer({
+                    mode: flags.tokenizer as "whitespace" | "unicode",
+                    lowercase: flags.lowercase === true,
+                  }),
+            checkpoint,
+            resume: flags.resume === true,
+            onProgress: (p) => {
+              bar ??= ctx.progress("training", p.wordsTotal, "words");
+              bar.update(p.wordsDone, `epoch ${p.epoch}/${p.epochs} alpha ${p.alpha.toFixed(5)}`);
+            },
+            onEpochEnd: (s) => {
+              bar?.stop();
+              bar = undefined;
+              ctx.log(
+                `epoch ${s.epoch}: loss ${s.meanLoss.toFixed(4)} per prediction (sum ${s.loss.toExponential(4)}), ` +
+                  `${Math.round(s.wordsPerSecond)} words/s, ${s.seconds.toFixed(1)} s`,
+              );
+            },
+          }).catch(withCliNames);
+        });
         await result.wv.save(output, { format });
         if (flags.checkpoint === undefined) {
           await rm(checkpoint, { force: true });

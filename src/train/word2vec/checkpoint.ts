@@ -3,7 +3,8 @@
 // schedule state, per-thread random states, epoch history), then little-endian float32 matrices
 // without row padding: syn0 [V x dim], syn1neg [V x dim] when negative > 0, syn1 [(V-1) x dim] when hs.
 
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
+import { Tokenizer, type TokenizerOptions } from "../../text/tokenizer.js";
 import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
 import type { EpochStats, ResolvedOptions } from "./options.js";
@@ -21,6 +22,48 @@ export interface CheckpointState {
   /** xoshiro128** state of each training thread. */
   threadRng: number[][];
   history: EpochStats[];
+  /**
+   * The tokenizer's settings (`tokenizerSettings`), so a resumed run splits words as the first did.
+   * Checkpoints written before it was saved lack it: they are read as the trainer's default
+   * (`DEFAULT_TOKENIZER`), which is what the CLI used without --tokenizer/--lowercase; a run made
+   * with other settings cannot be told apart.
+   */
+  tokenizer?: TokenizerOptions;
+}
+
+/** The trainer's tokenizer when none is given: word2vec.c's whitespace split, text as is. */
+export const DEFAULT_TOKENIZER: TokenizerOptions = { mode: "whitespace" };
+
+/**
+ * A tokenizer's settings as plain JSON: whitespace mode keeps only what applies to it (mode,
+ * lowercase, stopwords); the unicode mode keeps every setting, an unlimited maxLength left out.
+ */
+export function tokenizerSettings(t: Tokenizer): TokenizerOptions {
+  const o = t.options;
+  const out: TokenizerOptions =
+    o.mode === "whitespace"
+      ? { mode: o.mode, lowercase: o.lowercase }
+      : { ...o, maxLength: Number.isFinite(o.maxLength) ? o.maxLength : undefined };
+  if (o.stopwords !== undefined) out.stopwords = o.stopwords;
+  for (const k of Object.keys(out) as (keyof TokenizerOptions)[]) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/**
+ * The first tokenizer setting in which `a` and `b` differ (after filling defaults), with both
+ * values, or undefined when they split words the same way.
+ */
+export function tokenizerDifference(
+  a: TokenizerOptions,
+  b: TokenizerOptions,
+): { setting: string; a: unknown; b: unknown } | undefined {
+  const sa = tokenizerSettings(new Tokenizer(a));
+  const sb = tokenizerSettings(new Tokenizer(b));
+  const keys = new Set([...Object.keys(sa), ...Object.keys(sb)]) as Set<keyof TokenizerOptions>;
+  for (const k of keys) {
+    if (JSON.stringify(sa[k]) !== JSON.stringify(sb[k])) return { setting: k, a: sa[k], b: sb[k] };
+  }
+  return undefined;
 }
 
 export interface Matrices {
@@ -49,6 +92,43 @@ export async function saveCheckpoint(path: string, state: CheckpointState, m: Ma
   });
 }
 
+function parseHeader(path: string, data: Buffer, nl: number): CheckpointState {
+  if (data.subarray(0, MAGIC.length).toString("latin1") !== MAGIC)
+    throw new EmbedlmError("not an embedlm word2vec checkpoint", { file: path, offset: 0 });
+  try {
+    return JSON.parse(data.subarray(MAGIC.length, nl).toString("utf8")) as CheckpointState;
+  } catch {
+    throw new EmbedlmError("the checkpoint's header is not valid JSON", { file: path, line: 2 });
+  }
+}
+
+/** Reads only a checkpoint's header (options, vocabulary, schedule), not its matrices. */
+export async function readCheckpointHeader(path: string): Promise<CheckpointState> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, "r");
+  } catch (e) {
+    throw new EmbedlmError(`cannot read the checkpoint: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+      file: path,
+    });
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (;;) {
+      const buf = Buffer.alloc(1 << 16);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, length);
+      chunks.push(buf.subarray(0, bytesRead));
+      length += bytesRead;
+      const data = Buffer.concat(chunks);
+      const nl = data.indexOf(10, MAGIC.length);
+      if (nl >= 0 || bytesRead === 0) return parseHeader(path, data, nl < 0 ? data.length : nl);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Reads a checkpoint; the matrices are copied into `alloc`ated rows of `stride` floats. */
 export async function loadCheckpoint(
   path: string,
@@ -61,15 +141,8 @@ export async function loadCheckpoint(
       file: path,
     });
   }
-  if (data.subarray(0, MAGIC.length).toString("latin1") !== MAGIC)
-    throw new EmbedlmError("not an embedlm word2vec checkpoint", { file: path, offset: 0 });
   const nl = data.indexOf(10, MAGIC.length);
-  let state: CheckpointState;
-  try {
-    state = JSON.parse(data.subarray(MAGIC.length, nl).toString("utf8")) as CheckpointState;
-  } catch {
-    throw new EmbedlmError("the checkpoint's header is not valid JSON", { file: path, line: 2 });
-  }
+  const state = parseHeader(path, data, nl);
   const o = state.options;
   const v = state.words.length;
   const sizes = [v, o.negative > 0 ? v : 0, o.hs ? Math.max(0, v - 1) : 0];

@@ -63,8 +63,16 @@ export interface Word2VecOptions {
   epochs?: number;
   /** Words seen fewer times are ignored (-min-count). Default 5. */
   minCount?: number;
-  /** Keep at most this many most frequent words (gensim max_final_vocab). Default: no limit. */
+  /**
+   * Keep at most this many words: a plain cut of the list sorted by count (of words tied at the cut
+   * the first seen are kept). Default: no limit.
+   */
   maxVocab?: number;
+  /**
+   * gensim max_final_vocab: at most this many words, by raising min_count to one more than the count
+   * of the (n+1)-th most frequent word (words tied at the cut are all dropped). Default: no limit.
+   */
+  maxFinalVocab?: number;
   /** Worker threads (-threads); Hogwild updates on shared matrices. Default: all cores. */
   threads?: number;
   /** Seed of every random choice. With threads 1 the vectors are identical run to run. Default 1. */
@@ -75,7 +83,10 @@ export interface Word2VecOptions {
   tokenizer?: Tokenizer;
   /** Write the full model (both matrices, vocabulary, options, schedule) here after every epoch, atomically. */
   checkpoint?: string;
-  /** Continue the run saved in `checkpoint` to the same schedule (its options win over these). */
+  /**
+   * Continue the run saved in `checkpoint` to the same schedule: its options win over these, and its
+   * tokenizer is used (a `tokenizer` given here must split words the same way, else an error).
+   */
   resume?: boolean;
   /** Use relaxed SIMD (fused multiply-add) when the engine has it. Default true. */
   relaxedSimd?: boolean;
@@ -100,6 +111,8 @@ export interface ResolvedOptions {
   epochs: number;
   minCount: number;
   maxVocab: number | null;
+  /** Absent in checkpoints written before it existed (read as null). */
+  maxFinalVocab?: number | null;
   seed: number;
   maxSentenceLength: number;
 }
@@ -123,6 +136,7 @@ export function resolveOptions(o: Word2VecOptions): ResolvedOptions {
     epochs: checkInt("epochs", o.epochs ?? 5, 1),
     minCount: checkInt("minCount", o.minCount ?? 5, 1),
     maxVocab: o.maxVocab === undefined ? null : checkInt("maxVocab", o.maxVocab, 1),
+    maxFinalVocab: o.maxFinalVocab === undefined ? null : checkInt("maxFinalVocab", o.maxFinalVocab, 1),
     seed: checkInt("seed", o.seed ?? 1, 0, 2 ** 32 - 1),
     maxSentenceLength: checkInt("maxSentenceLength", o.maxSentenceLength ?? 10000, 1),
   };

@@ -13,7 +13,14 @@ import { Rng } from "../../util/rng.js";
 import { KeyedVectors } from "../../vectors/keyed-vectors.js";
 import { countTokens } from "../../vocab/count.js";
 import { Vocab } from "../../vocab/vocab.js";
-import { type CheckpointState, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import {
+  type CheckpointState,
+  DEFAULT_TOKENIZER,
+  loadCheckpoint,
+  saveCheckpoint,
+  tokenizerDifference,
+  tokenizerSettings,
+} from "./checkpoint.js";
 import { allocateModel } from "./layout.js";
 import {
   type EpochStats,
@@ -48,7 +55,11 @@ const BATCH_WORDS = 10000;
 /** Counts the corpus and cuts the vocabulary; says clearly when nothing is left. */
 async function buildVocab(corpus: Corpus, tokenizer: Tokenizer, o: ResolvedOptions): Promise<Vocab> {
   const { counts, tokens: total } = await countTokens(corpus, tokenizer);
-  const vocab = Vocab.fromCounts(counts, { minCount: o.minCount, maxSize: o.maxVocab ?? undefined });
+  const vocab = Vocab.fromCounts(counts, {
+    minCount: o.minCount,
+    maxSize: o.maxVocab ?? undefined,
+    maxFinalVocab: o.maxFinalVocab ?? undefined,
+  });
   if (vocab.size === 0) {
     let most = 0;
     for (const c of counts.values()) most = Math.max(most, c);
@@ -86,7 +97,7 @@ export async function trainWord2Vec(
   options: Word2VecOptions = {},
 ): Promise<Word2VecResult> {
   const threads = resolveThreads(options.threads);
-  const tokenizer = options.tokenizer ?? new Tokenizer({ mode: "whitespace", normalize: "none" });
+  let tokenizer = options.tokenizer ?? new Tokenizer(DEFAULT_TOKENIZER);
   const corpus = Array.isArray(input) ? await openCorpus(input as readonly string[]) : (input as Corpus);
   let o = resolveOptions(options);
   let vocab: Vocab;
@@ -96,6 +107,19 @@ export async function trainWord2Vec(
       throw new EmbedlmError("resume needs the checkpoint path", { field: "checkpoint" });
     resumed = await loadCheckpoint(options.checkpoint);
     o = resumed.state.options;
+    // The words must be split as in the run that wrote the checkpoint: its tokenizer, or a given one
+    // only when it splits the same way. Older checkpoints did not save it: read as the default.
+    const saved = resumed.state.tokenizer ?? DEFAULT_TOKENIZER;
+    if (options.tokenizer === undefined) tokenizer = new Tokenizer(saved);
+    else {
+      const diff = tokenizerDifference(tokenizerSettings(options.tokenizer), saved);
+      if (diff !== undefined)
+        throw new EmbedlmError(
+          `the tokenizer's ${diff.setting} is ${JSON.stringify(diff.a)}, but the checkpoint was made with ` +
+            `${JSON.stringify(diff.b)}: resume with the same tokenizer`,
+          { file: options.checkpoint, field: "tokenizer" },
+        );
+    }
     vocab = new Vocab(resumed.state.words, resumed.state.counts);
   } else {
     vocab = await buildVocab(corpus, tokenizer, o);
@@ -228,6 +252,7 @@ export async function trainWord2Vec(
           wordsDone,
           threadRng: m.threads.map((t) => Array.from(t.rng)),
           history,
+          tokenizer: tokenizerSettings(tokenizer),
         };
         await saveCheckpoint(options.checkpoint, state, m);
       }
