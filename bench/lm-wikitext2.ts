@@ -9,9 +9,9 @@
 // in M minutes: a short calibration run (`--max-steps`) measures its training tokens/s on the full
 // vocabulary, then it trains one epoch on that many tokens (a prefix of wiki.train.tokens plus one
 // line with the rest of the vocabulary, so the softmax keeps all 33,278 words) and is scored on the
-// full validation and test sets. The whole bench takes about 2 x (M + 5) minutes. Each model's
-// training time is a target (<= M minutes): a model slower than its calibration said runs over it,
-// and its perplexity is then reported as not met.
+// full validation and test sets. The whole bench takes about 2 x (M + 5) minutes. A model slower
+// than its calibration said is stopped by `--max-minutes M` before the end of its prefix (and then
+// validated and tested as usual); each model's training time is still a target (<= M minutes).
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { report, reported, round, sharedData, target } from "./lib/common.js";
@@ -66,7 +66,7 @@ function run(name: string, model: string[]): Json {
   const tokens = Math.round(minutes * 60 * speed);
   const prefixFile = join(work, `${name}.train.txt`);
   writeLines(prefixFile, trainingPrefix(trainLines, tokens));
-  const r = train(name, model, prefixFile, ["--epochs", "1"]);
+  const r = train(name, model, prefixFile, ["--epochs", "1", "--max-minutes", String(minutes)]);
   const j = r.json;
   const epochs = (j.epochs ?? []) as Json[];
   const out = {
@@ -90,9 +90,9 @@ function run(name: string, model: string[]): Json {
 const lstm = run("lstm-small", ["--type", "lstm", "--preset", "small"]);
 const gpt = run("gpt-mini", ["--type", "gpt", "--preset", "mini"]);
 const note = `one pass over what each model trains in ${minutes} min; the issue sets no threshold`;
-// The issue compares the two models "within the same wall-clock budget": the calibration only
-// estimates how many tokens fit in it, so whether each training run kept to it is checked here, and a
-// perplexity from a run over budget is reported but not met.
+// The issue compares the two models "within the same wall-clock budget": `--max-minutes` keeps each
+// run to it, and the check below says so from the run's own record; a perplexity from a run over
+// budget would be reported but not met.
 const budget = (label: string, model: Json) =>
   target(`WikiText-2 ${label} training seconds within the budget`, num(model, "train_s"), minutes * 60, "<=");
 const lstmBudget = budget("LSTM small", lstm);

@@ -101,6 +101,11 @@ test("lm train --max-steps then --resume; bad input is a clear error", () => {
   assert.equal(b.status, 0, b.stderr);
   assert.equal(b.json.stopped, "done");
   assert.deepEqual(b.json.resumedFrom, { epoch: 1, segment: 3, step: 3 });
+  const budget = run("--json", ...common.slice(0, -1), join(dir, "gru-budget"), "--max-minutes", "1e-9");
+  assert.equal(budget.status, 0, budget.stderr);
+  assert.equal(budget.json.stopped, "max-minutes");
+  assert.equal(budget.json.steps, 1);
+  assert.match(budget.stdout + budget.stderr, /training budget was spent/);
   const other = run(...common, "--resume", "--hidden", "8");
   assert.notEqual(other.status, 0);
   assert.match(other.stderr, /checkpoint is of another model/);

@@ -172,6 +172,26 @@ test("an aborted signal stops training after the step with a resumable checkpoin
   assert.deepEqual(done.resumedFrom, { epoch: 1, segment: 1, step: 1 });
 });
 
+test("a spent time budget ends the epoch there: validated, kept, tested, not resumable", async () => {
+  const o = options({ epochs: 3, maxMinutes: 1e-9 });
+  const r = await trainNeuralLm(trainFile, validFile, o, validFile);
+  assert.equal(r.stopped, "max-minutes");
+  assert.equal(r.steps, 1);
+  assert.equal(r.epochs.length, 1);
+  assert.ok(r.epochs[0].tokens < r.trainTokens, `${r.epochs[0].tokens} of ${r.trainTokens} tokens`);
+  assert.equal(r.bestEpoch, 1);
+  assert.ok(Number.isFinite(r.epochs[0].validPerplexity));
+  // Tested on the kept weights, here the same text as the validation file.
+  assert.ok(
+    Math.abs((r.testPerplexity ?? Number.NaN) - r.epochs[0].validPerplexity) < 1e-9 * r.testPerplexity!,
+  );
+  assert.ok(existsSync(join(o.output, "weights.safetensors")));
+  await assert.rejects(
+    trainNeuralLm(trainFile, validFile, options({ maxMinutes: 0 })),
+    /maxMinutes: expected a number of minutes > 0/,
+  );
+});
+
 test("bad input: short corpus, another model's checkpoint, other vocabulary, non-empty directory", async () => {
   const tiny = join(dir, "tiny.txt");
   await writeFile(tiny, "a b c\n");

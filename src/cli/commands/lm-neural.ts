@@ -54,6 +54,7 @@ export interface NeuralTrainFlags {
   checkpointMinutes?: number;
   patience?: number;
   maxSteps?: number;
+  maxMinutes?: number;
   rawText?: boolean;
 }
 
@@ -173,6 +174,11 @@ export function neuralTrainOptions(cmd: Command): Command {
       intOption("--max-steps"),
     )
     .option(
+      "--max-minutes <x>",
+      "neural: a training-time budget; when spent, the epoch ends there, is validated and the model tested",
+      floatOption("--max-minutes"),
+    )
+    .option(
       "--raw-text",
       "neural: tokenize the files with embedlm's tokenizer (default: whitespace-separated tokens, PTB style)",
     );
@@ -275,6 +281,7 @@ export async function trainNeural(
         resume: o.resume,
         checkpointMinutes: o.checkpointMinutes,
         maxSteps: o.maxSteps,
+        maxMinutes: o.maxMinutes,
         signal: abort.signal,
         initVectors:
           vectors === undefined
@@ -308,6 +315,8 @@ export async function trainNeural(
     );
     bar?.stop();
     const last = r.epochs[r.epochs.length - 1];
+    if (r.stopped === "max-minutes")
+      ctx.log(`stopped when the ${o.maxMinutes}-minute training budget was spent`);
     if (r.stopped === "max-steps") ctx.log(`stopped after ${r.steps} steps as asked; continue with --resume`);
     if (r.stopped === "interrupted") {
       ctx.log(`interrupted after ${r.steps} steps; continue with --resume`);

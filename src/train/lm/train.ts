@@ -48,6 +48,13 @@ export interface TrainLmOptions extends NeuralTrainConfig {
    * (`resume` continues; for tests and short measurements). Default: no limit.
    */
   maxSteps?: number;
+  /**
+   * A training-time budget in minutes (the steps' time over the whole run, resumed parts included;
+   * validation and testing excluded). When the next step would overrun it the epoch ends there and is validated, kept
+   * if best and tested like a last epoch, so that models compare within one wall-clock budget.
+   * Default: no limit.
+   */
+  maxMinutes?: number;
   /** When aborted (e.g. on Ctrl-C), training stops after the current step with a checkpoint. */
   signal?: AbortSignal;
   /** Steps between metrics lines (default 100). */
@@ -93,10 +100,10 @@ export interface EpochRecord {
 
 export interface TrainLmResult {
   /**
-   * "done" (all epochs), "early" (patience ran out), "max-steps" (stopped by maxSteps) or
-   * "interrupted" (the signal); the last two are resumable.
+   * "done" (all epochs), "early" (patience ran out), "max-minutes" (the time budget was spent),
+   * "max-steps" (stopped by maxSteps) or "interrupted" (the signal); the last two are resumable.
    */
-  stopped: "done" | "early" | "max-steps" | "interrupted";
+  stopped: "done" | "early" | "max-minutes" | "max-steps" | "interrupted";
   epochs: EpochRecord[];
   steps: number;
   vocabSize: number;
@@ -193,6 +200,8 @@ function checkOptions(o: TrainLmOptions): void {
   checkInt("batchSize", o.batchSize, 1);
   if (o.patience !== undefined) checkInt("patience", o.patience, 1);
   if (o.maxSteps !== undefined) checkInt("maxSteps", o.maxSteps, 1);
+  if (o.maxMinutes !== undefined && !(o.maxMinutes > 0))
+    throw new EmbedlmError(`expected a number of minutes > 0, got ${o.maxMinutes}`, { field: "maxMinutes" });
   if (o.checkpointMinutes !== undefined) checkNumber("checkpointMinutes", o.checkpointMinutes, 0);
 }
 
@@ -410,6 +419,9 @@ export async function trainNeuralLm(
   let runTrainMs = 0;
   let runTokens = 0;
   let stopped: TrainLmResult["stopped"] = "done";
+  const budgetMs = (o.maxMinutes ?? Number.POSITIVE_INFINITY) * 60_000;
+  // Training time of the epochs already done (by earlier processes too); the current one's is st.epochMs.
+  let doneMs = st.history.reduce((sum, e) => sum + e.seconds * 1000, 0);
   const diverged = (what: string, epoch: number, lr: number, step = st.step + 1): never => {
     throw new EmbedlmError(
       `training diverged: ${what} at epoch ${epoch}, step ${step} (lr ${lr}); ` +
@@ -433,7 +445,8 @@ export async function trainNeuralLm(
     let logLoss = 0;
     let logTokens = 0;
     let logMs = 0;
-    for (; st.segment < train.count; ) {
+    let budgetSpent = false;
+    for (; st.segment < train.count && !budgetSpent; ) {
       const ts = performance.now();
       const { input, targets } = train.segment(st.segment, xBuf, yBuf);
       const L = input.shape[1];
@@ -488,6 +501,8 @@ export async function trainNeuralLm(
         logTokens = 0;
         logMs = 0;
       }
+      // Stop before a step that would end past the budget (the last step's time foretells the next's).
+      budgetSpent = doneMs + st.epochMs + ms > budgetMs;
       // Let signal handlers (Ctrl-C) run: the step itself never yields to the event loop.
       if (o.signal) await new Promise<void>((resolve) => setImmediate(resolve));
       const stop =
@@ -523,6 +538,7 @@ export async function trainNeuralLm(
       validSeconds: (performance.now() - tv) / 1000,
     };
     st.history.push(rec);
+    doneMs += st.epochMs;
     await metric({
       type: "epoch",
       step: st.step,
@@ -546,6 +562,10 @@ export async function trainNeuralLm(
     st.epoch = epoch + 1;
     await checkpoint();
     lastCheckpoint = performance.now();
+    if (budgetSpent) {
+      stopped = "max-minutes";
+      break;
+    }
     if (o.patience !== undefined && st.badEpochs >= o.patience) {
       stopped = "early";
       break;
@@ -553,7 +573,7 @@ export async function trainNeuralLm(
   }
 
   let test: { testPerplexity: number; testTokens: number } | undefined;
-  if (testIds !== undefined && (stopped === "done" || stopped === "early") && st.bestEpoch > 0) {
+  if (testIds !== undefined && !["interrupted", "max-steps"].includes(stopped) && st.bestEpoch > 0) {
     await loadWeights(join(dir, WEIGHTS_FILE), net.params);
     const s = lm.scoreStream(testIds);
     test = { testPerplexity: Math.exp(-s.logProb / s.tokens), testTokens: s.tokens };
