@@ -15,26 +15,27 @@ await writeFile(train, `${Array.from({ length: 6 }, () => lines.join("\n")).join
 await writeFile(valid, "the cat sat on the log\nthe zebra sang\n");
 
 const tiny = ["--hidden", "16", "--layers", "1", "--bptt", "5", "--batch-size", "4", "--threads", "1"];
+/** `--json lm train` of a tiny LSTM on the corpus for `epochs` epochs into `model`, plus `more`. */
+const lstmTrain = (epochs: number, model: string, ...more: string[]) => [
+  "--json",
+  "lm",
+  "train",
+  "--type",
+  "lstm",
+  ...tiny,
+  "--epochs",
+  String(epochs),
+  train,
+  "--valid",
+  valid,
+  "-o",
+  model,
+  ...more,
+];
 
 test("lm train --type lstm writes a model directory that eval, predict and generate use", async () => {
   const model = join(dir, "lstm");
-  const t = run(
-    "--json",
-    "lm",
-    "train",
-    "--type",
-    "lstm",
-    ...tiny,
-    "--epochs",
-    "2",
-    train,
-    "--valid",
-    valid,
-    "--test",
-    valid,
-    "-o",
-    model,
-  );
+  const t = run(...lstmTrain(2, model, "--test", valid));
   assert.equal(t.status, 0, t.stderr);
   assert.equal(t.json.type, "lstm");
   assert.equal(t.json.epochsDone, 2);
@@ -191,26 +192,9 @@ test("lm train stopped by SIGINT / SIGTERM checkpoints and exits 130 / 143, so `
     ["SIGTERM", 143],
   ] as const) {
     const model = join(dir, `signal-${signal}`);
-    const child = spawn(
-      process.execPath,
-      [
-        cliPath,
-        "--json",
-        "lm",
-        "train",
-        "--type",
-        "lstm",
-        ...tiny,
-        "--epochs",
-        "100000",
-        train,
-        "--valid",
-        valid,
-        "-o",
-        model,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(process.execPath, [cliPath, ...lstmTrain(100000, model)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     child.stdout.on("data", (d) => {
       stdout += d;

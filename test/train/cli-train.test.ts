@@ -19,6 +19,10 @@ function run(...args: string[]) {
   return spawnSync(process.execPath, [cli, "train", ...args], { encoding: "utf8" });
 }
 
+/** A quick one-thread training run of `corpus` into `out` (4 dimensions, 1 epoch), plus `args`. */
+const quick = (corpus: string, out: string, ...args: string[]) =>
+  run(corpus, "-o", out, "--dim", "4", "--epochs", "1", "--threads", "1", ...args);
+
 test("trains with word2vec.c option names and writes word2vec text", () => {
   const out = join(dir, "v.txt");
   const r = run(
@@ -132,18 +136,7 @@ test("invalid UTF-8 is reported on stderr on the default (byte-level) path and w
     ]),
   );
   for (const extra of [[], ["--lowercase"]]) {
-    const r = run(
-      bad,
-      "-o",
-      join(dir, "latin1.vec"),
-      "--dim",
-      "4",
-      "--epochs",
-      "1",
-      "--threads",
-      "1",
-      ...extra,
-    );
+    const r = quick(bad, join(dir, "latin1.vec"), ...extra);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /warning: .*latin1\.txt: line 21: 1 invalid UTF-8 sequence/, extra.join(" "));
   }
@@ -187,20 +180,7 @@ test("--max-final-vocab drops words tied at the cut (gensim); --max-vocab cuts a
   writeFileSync(tied, "the the the the cat cat cat sat sat on on mat mat while while\n");
   const vocabOf = (...args: string[]) => {
     const out = join(dir, "tied.vec");
-    const r = run(
-      tied,
-      "-o",
-      out,
-      "--dim",
-      "4",
-      "--epochs",
-      "1",
-      "--threads",
-      "1",
-      "--min-count",
-      "1",
-      ...args,
-    );
+    const r = quick(tied, out, "--min-count", "1", ...args);
     assert.equal(r.status, 0, r.stderr);
     return readFileSync(out, "utf8")
       .trim()

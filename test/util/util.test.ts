@@ -37,10 +37,16 @@ test("Rng is reproducible from its seed and uniform enough", () => {
   assert.ok(Math.abs(sq / 100_000 - 1) < 0.03);
 });
 
-test("atomic writes leave the old file on failure and no temporary files", async () => {
+/** A fresh directory holding out.txt = "old". */
+async function oldFile(): Promise<{ dir: string; path: string }> {
   const dir = await mkdtemp(join(tmpdir(), "embedlm-"));
   const path = join(dir, "out.txt");
   await writeFile(path, "old");
+  return { dir, path };
+}
+
+test("atomic writes leave the old file on failure and no temporary files", async () => {
+  const { dir, path } = await oldFile();
   await assert.rejects(
     withAtomicStream(path, async (out) => {
       out.write("partial");
@@ -60,9 +66,7 @@ test("atomic writes leave the old file on failure and no temporary files", async
 });
 
 test("a write that fails under withAtomicStream keeps the old file, even when nobody awaited it", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-"));
-  const path = join(dir, "out.txt");
-  await writeFile(path, "old");
+  const { dir, path } = await oldFile();
   // fs streams destroy themselves with the error of a failed write (ENOSPC, EIO): the same state.
   await assert.rejects(
     withAtomicStream(path, async (out) => {
