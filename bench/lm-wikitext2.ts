@@ -70,7 +70,8 @@ function run(name: string, model: string[]): Json {
   // prefix that ends there would.
   const tokens = Math.round(minutes * 60 * speed * 1.5);
   const prefixFile = join(work, `${name}.train.txt`);
-  writeLines(prefixFile, trainingPrefix(trainLines, tokens));
+  const prefixLines = trainingPrefix(trainLines, tokens);
+  writeLines(prefixFile, prefixLines);
   const r = train(name, model, prefixFile, ["--epochs", "1", "--max-minutes", String(minutes)]);
   const j = r.json;
   const epochs = (j.epochs ?? []) as Json[];
@@ -78,7 +79,7 @@ function run(name: string, model: string[]): Json {
     args: model.join(" "),
     parameters: j.parameters,
     calibration_tokens_per_s: Math.round(speed),
-    prefix_tokens: tokenCount(readLines(prefixFile)),
+    prefix_tokens: tokenCount(prefixLines),
     train_tokens: epochs.reduce((s, e) => s + num(e, "tokens"), 0),
     // NaN when no epoch finished (an interrupted run), not 0 s "within the budget".
     train_s: round(epochs.length === 0 ? Number.NaN : epochs.reduce((s, e) => s + num(e, "seconds"), 0), 1),
