@@ -119,6 +119,10 @@ describe("round trips", () => {
     writeFileSync(file, "2 3\n中文 1 2\n日本語 4 5 6\n");
     assert.equal(detectFormat(file), "word2vec-text");
     assert.throws(() => readVectors(file), /line 2: expected 3 values after the word, found 2/);
+    // So is a short row with a field that is not a number, followed by more non-ASCII words.
+    writeFileSync(file, "2 3\n中文 1 x\n日本語 4 5 6\n");
+    assert.equal(detectFormat(file), "word2vec-text");
+    assert.throws(() => readVectors(file), /line 2: /);
     // Binary rows whose float bytes hold a newline early, after a space or a digit, stay binary.
     for (const bits of [0x3f80000a, 0x3f0a3120, 0x0a203120]) {
       const bin = join(dir, "nl.bin");

@@ -57,8 +57,9 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(nan|inf|infinity)
 
 /**
  * A text row: a UTF-8 word without control characters, then printable ASCII fields, `dim` of them
- * or at least two numbers (a row of the wrong length, which the text reader reports with its line).
- * A binary row's float bytes hold a newline now and then; they hardly ever read as two numbers.
+ * or at least two of which half or more are numbers (a malformed row, which the text reader then
+ * reports with its line and field). A binary row's float bytes hold a newline now and then; the
+ * bytes before it hardly ever read as two fields with a number among them.
  */
 function isTextRow(line: Uint8Array, dim: number): boolean {
   let w = 0;
@@ -76,5 +77,6 @@ function isTextRow(line: Uint8Array, dim: number): boolean {
     .trim()
     .split(/[ \t]+/)
     .filter((f) => f !== "");
-  return fields.length === dim || (fields.length >= 2 && fields.every((f) => NUMBER.test(f)));
+  const numbers = fields.filter((f) => NUMBER.test(f)).length;
+  return fields.length === dim || (fields.length >= 2 && 2 * numbers >= fields.length);
 }
