@@ -365,11 +365,11 @@ export async function trainNeural(
 
 /**
  * Opens a model of any kind; a neural one runs on the WebAssembly kernels with `threads` threads
- * (1: no worker threads). `close` releases them.
+ * (1: no worker threads; undefined: the runtime's default, CPU cores, at most 4). `close` releases them.
  */
 export async function openModel(
   path: string,
-  threads = 1,
+  threads?: number,
 ): Promise<{ model: LanguageModel; close: () => Promise<void> }> {
   const isDir = await stat(path).then(
     (s) => s.isDirectory(),
