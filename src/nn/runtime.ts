@@ -116,6 +116,7 @@ function wasmRecurrentSteps(
  * The LSTM and GRU recurrences on the kernels: W_hh is packed once per call (not once per step), and the
  * batch rows are split across the calling thread and the pool's workers, each running all T steps of
  * its rows in one kernel call (rows are independent, so the threads meet once per layer, not per step).
+ * A forward pass of one row (evaluation, generation) splits each step's product by columns instead.
  */
 function wasmRecurrentSequences(
   rt: KernelRuntime,
@@ -159,15 +160,75 @@ function wasmRecurrentSequences(
       work[w],
     ]);
   };
+  // One row's step, (1 x H) x (H x gates*H), streams all of W_hh from cache or memory for few
+  // multiply-adds (the 2x650 PTB model: ~13.5 GFLOP/s on one thread here, ~60% of its batch-1
+  // evaluation), so each thread takes a column range of it, W_hh^T packed as one panel per thread;
+  // the threads meet once per step. Every output is the same dot product in the same order as on
+  // one thread, so the results do not change.
+  const panels: Buf[] = [];
+  const cuts: number[] = [];
+  const oneRowThreads = (B: number, T: number, H: number, gates: number) =>
+    B === 1 && parts > 1 && T * H * gates * H >= 1 << 19;
+  /** Packs the panels of W_hh [gates * H, H] and returns the step's product c[0, n) += a W_hh^T. */
+  const columnSplit = (H: number, gates: number, whh: Buf): ((a: number, c: number) => void) => {
+    const n = gates * H;
+    for (let j = 0; j <= parts; j++) cuts[j] = Math.round((j * n) / parts / 4) * 4;
+    cuts[parts] = n;
+    for (let j = 0; j < parts; j++) {
+      const size = k.sgemmPackedSize(H, cuts[j + 1] - cuts[j]);
+      if ((panels[j]?.length ?? 0) < size) panels[j] = rt.arena.f32(size);
+      k.sgemmPackB(1, H, cuts[j + 1] - cuts[j], p(whh, cuts[j] * H), H, panels[j].byteOffset);
+    }
+    const args = (j: number, a: number, c: number) => [
+      0,
+      1,
+      cuts[j + 1] - cuts[j],
+      H,
+      1,
+      a,
+      H,
+      panels[j].byteOffset,
+      1,
+      c + cuts[j] * 4,
+      n,
+      work[j],
+    ];
+    return (a, c) => {
+      for (let j = 1; j < parts; j++) rt.pool!.start(j - 1, "sgemmPacked", args(j, a, c));
+      rt.pool!.joinAfter(parts - 1, () => k.sgemmPacked(...args(0, a, c)));
+    };
+  };
   return {
-    lstmSequenceForward: (B, T, H, g, hp, c0, c, y, whh) =>
+    lstmSequenceForward: (B, T, H, g, hp, c0, c, y, whh) => {
+      if (oneRowThreads(B, T, H, 4)) {
+        const product = columnSplit(H, 4, whh);
+        for (let t = 0; t < T; t++) {
+          if (t > 0) hp.set(y.subarray((t - 1) * H, t * H), t * H);
+          product(p(hp, t * H), p(g, 4 * t * H));
+          const [cp, cpStride] = t === 0 ? [p(c0), H] : [p(c, (t - 1) * H), T * H];
+          k.lstmStepForward(
+            1,
+            H,
+            p(g, 4 * t * H),
+            4 * T * H,
+            cp,
+            cpStride,
+            p(c, t * H),
+            T * H,
+            p(y, t * H),
+            T * H,
+          );
+        }
+        return;
+      }
       run("lstmSequenceForward", true, B, T, H, 4, whh, [
         [g, T * 4 * H],
         [hp, T * H],
         [c0, H],
         [c, T * H],
         [y, T * H],
-      ]),
+      ]);
+    },
     lstmSequenceBackward: (B, T, H, g, c, c0, dy, dh, dc, whh) =>
       run("lstmSequenceBackward", false, B, T, H, 4, whh, [
         [g, T * 4 * H],
@@ -177,13 +238,32 @@ function wasmRecurrentSequences(
         [dh, H],
         [dc, H],
       ]),
-    gruSequenceForward: (B, T, H, gx, gh, hp, y, whh) =>
+    gruSequenceForward: (B, T, H, gx, gh, hp, y, whh) => {
+      if (oneRowThreads(B, T, H, 3)) {
+        const product = columnSplit(H, 3, whh);
+        for (let t = 0; t < T; t++) {
+          if (t > 0) hp.set(y.subarray((t - 1) * H, t * H), t * H);
+          product(p(hp, t * H), p(gh, 3 * t * H));
+          k.gruStepForward(
+            1,
+            H,
+            p(gx, 3 * t * H),
+            p(gh, 3 * t * H),
+            3 * T * H,
+            p(hp, t * H),
+            p(y, t * H),
+            T * H,
+          );
+        }
+        return;
+      }
       run("gruSequenceForward", true, B, T, H, 3, whh, [
         [gx, T * 3 * H],
         [gh, T * 3 * H],
         [hp, T * H],
         [y, T * H],
-      ]),
+      ]);
+    },
     gruSequenceBackward: (B, T, H, gx, gh, hp, dy, dh, whh) =>
       run("gruSequenceBackward", false, B, T, H, 3, whh, [
         [gx, T * 3 * H],

@@ -130,6 +130,60 @@ for (const H of [132, 130])
     }
   });
 
+for (const H of [132, 130])
+  test(`one row's LSTM and GRU forward (each step's product split by columns across two threads) equals one thread exactly and the reference, H = ${H}`, async () => {
+    // T * H * gates * H >= 2^19 for both cells: the column split is taken (below it, one thread).
+    const T = 11;
+    const one = await createNnRuntime({ threads: 1 });
+    try {
+      const copy = (x: Float32Array) => {
+        const y = one.arena.alloc(x.length) as Float32Array;
+        y.set(x);
+        return y;
+      };
+      const lstmArgs = [
+        fill(T * 4 * H),
+        fill(T * H),
+        fill(H),
+        fill(T * H),
+        fill(T * H),
+        fill(4 * H * H, 0.1),
+      ];
+      const lstmOne = lstmArgs.map(copy);
+      const lstmRef = lstmArgs.map((x) => Float64Array.from(x));
+      const [g, hp, c0, c, y, whh] = lstmArgs;
+      rt.lstmSequenceForward(1, T, H, g, hp, c0, c, y, whh);
+      one.lstmSequenceForward(
+        1,
+        T,
+        H,
+        lstmOne[0],
+        lstmOne[1],
+        lstmOne[2],
+        lstmOne[3],
+        lstmOne[4],
+        lstmOne[5],
+      );
+      lstmSequenceForward(1, T, H, lstmRef[0], lstmRef[1], lstmRef[2], lstmRef[3], lstmRef[4], lstmRef[5]);
+      for (const k of [0, 1, 3, 4]) {
+        assert.deepEqual(lstmArgs[k], lstmOne[k], `LSTM buffer ${k}: two threads differ from one`);
+        for (let i = 0; i < lstmArgs[k].length; i++) near(lstmArgs[k][i], lstmRef[k][i], `LSTM ${k}[${i}]`);
+      }
+      const gruArgs = [fill(T * 3 * H), fill(T * 3 * H), fill(T * H), fill(T * H), fill(3 * H * H, 0.1)];
+      const gruOne = gruArgs.map(copy);
+      const gruRef = gruArgs.map((x) => Float64Array.from(x));
+      rt.gruSequenceForward(1, T, H, gruArgs[0], gruArgs[1], gruArgs[2], gruArgs[3], gruArgs[4]);
+      one.gruSequenceForward(1, T, H, gruOne[0], gruOne[1], gruOne[2], gruOne[3], gruOne[4]);
+      gruSequenceForward(1, T, H, gruRef[0], gruRef[1], gruRef[2], gruRef[3], gruRef[4]);
+      for (const k of [0, 1, 2, 3]) {
+        assert.deepEqual(gruArgs[k], gruOne[k], `GRU buffer ${k}: two threads differ from one`);
+        for (let i = 0; i < gruArgs[k].length; i++) near(gruArgs[k][i], gruRef[k][i], `GRU ${k}[${i}]`);
+      }
+    } finally {
+      await one.close();
+    }
+  });
+
 test("fused LayerNorm kernels equal the reference", () => {
   const rows = 5;
   const D = 12;

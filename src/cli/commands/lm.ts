@@ -245,7 +245,7 @@ export const register: Register = (program) => {
       "print each sentence's log10 probability, tokens, OOVs and perplexity (a neural model reads each sentence from a fresh state)",
     )
     // Scoring a file is long enough for the threaded products to pay (the first 10k tokens of PTB
-    // valid on the 2x650 model: 11.8 s on one thread, 9.1 s on two); predict and generate, a few
+    // valid on the 2x650 model: 10.9 s on one thread, 6.2 s on two); predict and generate, a few
     // batch-1 steps, gain nothing from worker threads and keep the default of 1.
     .option(
       "--threads <n>",
