@@ -3,7 +3,6 @@ import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { EmbedlmError } from "../util/errors.js";
 import { ACTIVATION_KINDS, activate, activateBackward } from "./activations.js";
-import { layerNormBackward, layerNormForward } from "./layers/layernorm.js";
 import type { NnOps } from "./ops.js";
 import { Arena, type Buf } from "./tensor.js";
 
@@ -359,13 +358,10 @@ function wasmLayerNorm(rt: KernelRuntime): Pick<NnOps, "layerNormForward" | "lay
   const p = kernelPointer;
   const k = rt.kernels;
   return {
-    // The kernels take whole vectors of 4 features; other sizes use the reference.
     layerNormForward: (rows, D, x, w, b, eps, y, stats) => {
-      if (D % 4 !== 0) return layerNormForward(rows, D, x, w, b, eps, y, stats);
       k.layerNormForward(rows, D, p(x), p(w), p(b), eps, p(y), p(stats));
     },
     layerNormBackward: (rows, D, x, dy, w, stats, dx, gw, gb) => {
-      if (D % 4 !== 0) return layerNormBackward(rows, D, x, dy, w, stats, dx, gw, gb);
       k.layerNormBackward(rows, D, p(x), p(dy), p(w), p(stats), p(dx), p(gw), p(gb));
     },
   };

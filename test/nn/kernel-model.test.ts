@@ -184,33 +184,33 @@ for (const H of [132, 130])
     }
   });
 
-test("fused LayerNorm kernels equal the reference", () => {
-  const rows = 5;
-  const D = 12;
-  const f = (n: number, scale = 1, shift = 0) => {
-    const x = rt.arena.alloc(n) as Float32Array;
-    for (let i = 0; i < n; i++) x[i] = shift + scale * rng.normal();
-    return x;
-  };
-  const [x, w, b, dy, gw, gb] = [f(rows * D, 3, 1), f(D, 0.2, 1), f(D), f(rows * D), f(D), f(D)];
-  const y = f(rows * D);
-  const st = f(rows * 2);
-  const dx = f(rows * D);
-  const r = [x, w, b, dy, gw, gb].map((a) => Float64Array.from(a));
-  const ry = new Float64Array(rows * D);
-  const rst = new Float64Array(rows * 2);
-  const rdx = new Float64Array(rows * D);
-  rt.layerNormForward(rows, D, x, w, b, 1e-5, y, st);
-  layerNormForward(rows, D, r[0], r[1], r[2], 1e-5, ry, rst);
-  for (let i = 0; i < y.length; i++) near(y[i], ry[i], `y[${i}]`);
-  rt.layerNormBackward(rows, D, x, dy, w, st, dx, gw, gb);
-  layerNormBackward(rows, D, r[0], r[3], r[1], rst, rdx, r[4], r[5]);
-  for (let i = 0; i < dx.length; i++) near(dx[i], rdx[i], `dx[${i}]`);
-  for (let i = 0; i < D; i++) {
-    near(gw[i], r[4][i], `gw[${i}]`);
-    near(gb[i], r[5][i], `gb[${i}]`);
-  }
-});
+for (const D of [12, 13, 14, 15, 3])
+  test(`fused LayerNorm kernels equal the reference, D = ${D}`, () => {
+    const rows = 5;
+    const f = (n: number, scale = 1, shift = 0) => {
+      const x = rt.arena.alloc(n) as Float32Array;
+      for (let i = 0; i < n; i++) x[i] = shift + scale * rng.normal();
+      return x;
+    };
+    const [x, w, b, dy, gw, gb] = [f(rows * D, 3, 1), f(D, 0.2, 1), f(D), f(rows * D), f(D), f(D)];
+    const y = f(rows * D);
+    const st = f(rows * 2);
+    const dx = f(rows * D);
+    const r = [x, w, b, dy, gw, gb].map((a) => Float64Array.from(a));
+    const ry = new Float64Array(rows * D);
+    const rst = new Float64Array(rows * 2);
+    const rdx = new Float64Array(rows * D);
+    rt.layerNormForward(rows, D, x, w, b, 1e-5, y, st);
+    layerNormForward(rows, D, r[0], r[1], r[2], 1e-5, ry, rst);
+    for (let i = 0; i < y.length; i++) near(y[i], ry[i], `y[${i}]`);
+    rt.layerNormBackward(rows, D, x, dy, w, st, dx, gw, gb);
+    layerNormBackward(rows, D, r[0], r[3], r[1], rst, rdx, r[4], r[5]);
+    for (let i = 0; i < dx.length; i++) near(dx[i], rdx[i], `dx[${i}]`);
+    for (let i = 0; i < D; i++) {
+      near(gw[i], r[4][i], `gw[${i}]`);
+      near(gb[i], r[5][i], `gb[${i}]`);
+    }
+  });
 
 for (const [name, rnn] of [
   ["LSTM", lstm],
