@@ -40,7 +40,7 @@ const isNode = typeof process !== "undefined" && process.versions?.node !== unde
 // up front: otherwise join() would fail or not depending on whether the worker happened to be done,
 // and leave that worker marked busy.
 let blockingAllowed: boolean | undefined;
-function canBlock(): boolean {
+export function canBlock(): boolean {
   if (blockingAllowed === undefined) {
     try {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);

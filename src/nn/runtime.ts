@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
+import { canBlock } from "../kernels/pool.js";
 import { EmbedlmError } from "../util/errors.js";
 import { ACTIVATION_KINDS, activate, activateBackward } from "./activations.js";
 import type { NnOps } from "./ops.js";
@@ -166,8 +167,9 @@ function wasmRecurrentSequences(
   // one thread, so the results do not change.
   const panels: Buf[] = [];
   const cuts: number[] = [];
+  // Not on a thread that may not block (a browser's main thread): there one thread runs it, as before.
   const oneRowThreads = (B: number, T: number, H: number, gates: number) =>
-    B === 1 && parts > 1 && T * H * gates * H >= 1 << 19;
+    B === 1 && parts > 1 && T * H * gates * H >= 1 << 19 && canBlock();
   /** Packs the panels of W_hh [gates * H, H] and returns the step's product c[0, n) += a W_hh^T. */
   const columnSplit = (H: number, gates: number, whh: Buf): ((a: number, c: number) => void) => {
     const n = gates * H;
