@@ -162,50 +162,60 @@ function wasmRecurrentSequences(
   };
   // One row's step, (1 x H) x (H x gates*H), streams all of W_hh from cache or memory for few
   // multiply-adds (the 2x650 PTB model: ~13.5 GFLOP/s on one thread here, ~60% of its batch-1
-  // evaluation), so each thread takes a column range of it, W_hh^T packed as one panel per thread;
+  // evaluation), so each thread takes a column share of it, W_hh^T packed as one panel per thread;
   // the threads meet once per step. Every output is the same dot product in the same order as on
-  // one thread, so the results do not change.
+  // one thread, so the results do not change. Not on a thread that may not block (a browser's main
+  // thread): there one thread runs it, as before.
   const panels: Buf[] = [];
-  const cuts: number[] = [];
-  // Not on a thread that may not block (a browser's main thread): there one thread runs it, as before.
+  const panel = (w: number, H: number, cols: number): number => {
+    const size = k.sgemmPackedSize(H, cols);
+    if ((panels[w]?.length ?? 0) < size) panels[w] = rt.arena.f32(size);
+    return panels[w].byteOffset;
+  };
   const oneRowThreads = (B: number, T: number, H: number, gates: number) =>
     B === 1 && parts > 1 && T * H * gates * H >= 1 << 19 && canBlock();
-  /** Packs the panels of W_hh [gates * H, H] and returns the step's product c[0, n) += a W_hh^T. */
-  const columnSplit = (H: number, gates: number, whh: Buf): ((a: number, c: number) => void) => {
+  /**
+   * One row's T steps: h_{t-1} carried from y into hp[t], into[t] += hp[t] W_hh^T split by columns
+   * (W_hh [gates * H, H]), then `step(t)`, the cell's fused update.
+   */
+  const oneRowForward = (
+    T: number,
+    H: number,
+    gates: number,
+    whh: Buf,
+    hp: Buf,
+    y: Buf,
+    into: Buf,
+    step: (t: number) => void,
+  ): void => {
     const n = gates * H;
-    for (let j = 0; j <= parts; j++) cuts[j] = Math.round((j * n) / parts / 4) * 4;
-    cuts[parts] = n;
-    for (let j = 0; j < parts; j++) {
-      const size = k.sgemmPackedSize(H, cuts[j + 1] - cuts[j]);
-      if ((panels[j]?.length ?? 0) < size) panels[j] = rt.arena.f32(size);
-      k.sgemmPackB(1, H, cuts[j + 1] - cuts[j], p(whh, cuts[j] * H), H, panels[j].byteOffset);
-    }
-    const args = (j: number, a: number, c: number) => [
-      0,
-      1,
-      cuts[j + 1] - cuts[j],
-      H,
-      1,
-      a,
-      H,
-      panels[j].byteOffset,
-      1,
-      c + cuts[j] * 4,
+    runShares(
+      rt,
+      "sgemmPackB",
       n,
-      work[j],
-    ];
-    return (a, c) => {
-      for (let j = 1; j < parts; j++) rt.pool!.start(j - 1, "sgemmPacked", args(j, a, c));
-      rt.pool!.joinAfter(parts - 1, () => k.sgemmPacked(...args(0, a, c)));
-    };
+      parts,
+      (j0, cols, w) => [1, H, cols, p(whh, j0 * H), H, panel(w, H, cols)],
+      4,
+    );
+    for (let t = 0; t < T; t++) {
+      if (t > 0) hp.set(y.subarray((t - 1) * H, t * H), t * H);
+      const a = p(hp, t * H);
+      const c = p(into, n * t);
+      runShares(
+        rt,
+        "sgemmPacked",
+        n,
+        parts,
+        (j0, cols, w) => [0, 1, cols, H, 1, a, H, panels[w].byteOffset, 1, c + j0 * 4, n, work[w]],
+        4,
+      );
+      step(t);
+    }
   };
   return {
     lstmSequenceForward: (B, T, H, g, hp, c0, c, y, whh) => {
       if (oneRowThreads(B, T, H, 4)) {
-        const product = columnSplit(H, 4, whh);
-        for (let t = 0; t < T; t++) {
-          if (t > 0) hp.set(y.subarray((t - 1) * H, t * H), t * H);
-          product(p(hp, t * H), p(g, 4 * t * H));
+        oneRowForward(T, H, 4, whh, hp, y, g, (t) => {
           const [cp, cpStride] = t === 0 ? [p(c0), H] : [p(c, (t - 1) * H), T * H];
           k.lstmStepForward(
             1,
@@ -219,7 +229,7 @@ function wasmRecurrentSequences(
             p(y, t * H),
             T * H,
           );
-        }
+        });
         return;
       }
       run("lstmSequenceForward", true, B, T, H, 4, whh, [
@@ -241,10 +251,7 @@ function wasmRecurrentSequences(
       ]),
     gruSequenceForward: (B, T, H, gx, gh, hp, y, whh) => {
       if (oneRowThreads(B, T, H, 3)) {
-        const product = columnSplit(H, 3, whh);
-        for (let t = 0; t < T; t++) {
-          if (t > 0) hp.set(y.subarray((t - 1) * H, t * H), t * H);
-          product(p(hp, t * H), p(gh, 3 * t * H));
+        oneRowForward(T, H, 3, whh, hp, y, gh, (t) => {
           k.gruStepForward(
             1,
             H,
@@ -255,7 +262,7 @@ function wasmRecurrentSequences(
             p(y, t * H),
             T * H,
           );
-        }
+        });
         return;
       }
       run("gruSequenceForward", true, B, T, H, 3, whh, [
