@@ -1,7 +1,7 @@
 // Word-pair similarity evaluation (gensim's evaluate_word_pairs): correlation between human
 // judgements and the vectors' cosine similarities.
 import { readFileSync } from "node:fs";
-import { EmbedlmError } from "../util/errors.js";
+import { checkInt, EmbedlmError } from "../util/errors.js";
 import type { KeyedVectors } from "../vectors/index.js";
 import { pearson, spearman } from "./stats.js";
 import { evaluationVocab } from "./vocab.js";
@@ -96,7 +96,7 @@ export function evaluateWordPairs(
   opts: WordPairsOptions = {},
 ): WordPairsResult {
   const caseInsensitive = opts.caseInsensitive ?? true;
-  const ok = evaluationVocab(kv, opts.restrictVocab ?? 300000, caseInsensitive);
+  const ok = evaluationVocab(kv, checkInt("restrictVocab", opts.restrictVocab ?? 300000, 1), caseInsensitive);
   const { pairs, skipped } = readWordPairs(file, opts);
   const gold: number[] = [];
   const model: number[] = [];

@@ -118,6 +118,12 @@ function wasmRecurrentSteps(
  * its rows in one kernel call (rows are independent, so the threads meet once per layer, not per step).
  * A forward pass of one row (evaluation, generation) splits each step's product by columns instead.
  */
+/**
+ * Multiply-adds (T * H * gates * H) below which a recurrence stays on one thread: smaller ones
+ * finish before the threads would have met.
+ */
+export const RECURRENCE_SPLIT_MIN = 1 << 19;
+
 function wasmRecurrentSequences(
   rt: KernelRuntime,
   threads: number,
@@ -150,7 +156,7 @@ function wasmRecurrentSequences(
     if (packed.length < size) packed = rt.arena.f32(size);
     k.sgemmPackB(forward ? 1 : 0, kk, n, p(whh), H, packed.byteOffset);
     const wp = packed.byteOffset;
-    const shares = Math.min(B, B * T * H * gates * H < 1 << 19 ? 1 : parts);
+    const shares = Math.min(B, B * T * H * gates * H < RECURRENCE_SPLIT_MIN ? 1 : parts);
     runShares(rt, kernel, B, shares, (b0, count, w) => [
       count,
       T,
@@ -173,7 +179,7 @@ function wasmRecurrentSequences(
     return panels[w].byteOffset;
   };
   const oneRowThreads = (B: number, T: number, H: number, gates: number) =>
-    B === 1 && parts > 1 && T * H * gates * H >= 1 << 19 && canBlock();
+    B === 1 && parts > 1 && T * H * gates * H >= RECURRENCE_SPLIT_MIN && canBlock();
   /**
    * One row's T steps: h_{t-1} carried from y into hp[t], into[t] += hp[t] W_hh^T split by columns
    * (W_hh [gates * H, H]), then `step(t)`, the cell's fused update.

@@ -41,10 +41,21 @@ async function commit(tmp: string, path: string): Promise<void> {
  * the data goes to a temporary name beside it, is flushed to the disk, and is renamed over it.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await writeAtomicWith(path, (tmp) => writeFile(tmp, data, { flush: true }));
+}
+
+/**
+ * As writeFileAtomic, for writers that only take a file name (a library's own `save(path)`):
+ * `write` writes the whole file at the temporary name it is given, which is then renamed to `path`.
+ */
+export async function writeAtomicWith(
+  path: string,
+  write: (tmp: string) => void | Promise<void>,
+): Promise<void> {
   await ensureDir(path);
   const tmp = tempName(path);
   try {
-    await writeFile(tmp, data, { flush: true });
+    await write(tmp);
     await commit(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -2,6 +2,7 @@
 // C++ library with SIMD distance kernels, shipped prebuilt in its npm package), over cosine
 // distance, keyed by row number. mostSimilar({indexer}) searches it instead of scanning every row.
 import { Index, type ScalarKind } from "usearch";
+import { writeAtomicWith } from "../util/atomic.js";
 import { EmbedlmError } from "../util/errors.js";
 
 /** The part of KeyedVectors the index reads. */
@@ -80,9 +81,12 @@ export class AnnIndex {
     return { indices, scores };
   }
 
-  /** Saves the graph (usearch's own format) to reuse it with the same vectors. */
-  save(path: string): void {
-    this.index.save(path);
+  /**
+   * Saves the graph (usearch's own format) to reuse it with the same vectors; through a temporary
+   * file, so a failed save leaves an earlier index at `path` as it was.
+   */
+  async save(path: string): Promise<void> {
+    await writeAtomicWith(path, (tmp) => this.index.save(tmp));
   }
 
   /** Loads a graph saved for `kv` (the same rows in the same order), built with the same `quantization`. */

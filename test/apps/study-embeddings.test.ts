@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { ptbStyle, STUDY_VARIANTS } from "../../src/apps/study-embeddings.js";
 import { Rng } from "../../src/util/rng.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const cli = join(process.cwd(), "dist", "src", "cli", "main.js");
-const dir = await mkdtemp(join(tmpdir(), "embedlm-study-"));
-after(() => rm(dir, { recursive: true, force: true }));
+const dir = tempDir("embedlm-study-");
 
 test("ptbStyle writes a general corpus the way PTB is written", () => {
   assert.equal(
@@ -124,9 +123,24 @@ test("embedlm study embeddings --quick writes a table and a plot whose numbers a
   assert.ok(svg.startsWith("<svg"));
   for (const label of Object.values(STUDY_VARIANTS).map((v) => v.label))
     assert.ok(svg.includes(`>${label}<`));
-  const points = svg.match(/aria-roledescription="point"/g)?.length;
-  assert.equal(
-    points,
-    json.runs.reduce((s, run) => s + run.validPerplexities.length, 0),
-  );
+  // Every drawn point is a run's validation perplexity at an epoch: Vega labels each point with its
+  // data (numbers to 12 significant digits), the panel aside.
+  const label =
+    /aria-label="epoch: ([\d.]+); validation perplexity: ([\d.e+]+); series: ([^;"]+);[^"]*" role="graphics-symbol" aria-roledescription="point"/g;
+  const byKey = (a: [string, number, number], b: [string, number, number]) =>
+    a[0].localeCompare(b[0]) || a[1] - b[1] || a[2] - b[2];
+  const drawn = [...svg.matchAll(label)]
+    .map((m): [string, number, number] => [m[3], Number(m[1]), Number(m[2])])
+    .sort(byKey);
+  const want = json.runs
+    .flatMap((run) => run.validPerplexities.map((v, i): [string, number, number] => [run.label, i + 1, v]))
+    .sort(byKey);
+  assert.equal(drawn.length, want.length);
+  drawn.forEach(([series, epoch, y], i) => {
+    assert.deepEqual([series, epoch], want[i].slice(0, 2));
+    assert.ok(
+      Math.abs(y - want[i][2]) <= 1e-10 * want[i][2],
+      `${series} epoch ${epoch}: ${y} vs ${want[i][2]}`,
+    );
+  });
 });

@@ -3,10 +3,9 @@
 // ends in a final line whose targets say why they are not met.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import {
   benchLock,
   failedRun,
@@ -18,11 +17,11 @@ import {
   runTimed,
   target,
 } from "../../bench/lib/common.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const dir = mkdtempSync(join(tmpdir(), "embedlm-bench-test-"));
+const dir = tempDir("embedlm-bench-test-");
 const lock = join(dir, "bench.lock");
 process.env.EMBEDLM_BENCH_LOCK = lock;
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 test("the bench lock comes from EMBEDLM_BENCH_LOCK", () => {
   assert.equal(benchLock(), lock);

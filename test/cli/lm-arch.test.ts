@@ -1,13 +1,12 @@
 // `embedlm lm train --type nplm|gpt` and the embedding options (init vectors, tying) end to end.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { runCli as run } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-arch-cli-"));
-after(() => rm(dir, { recursive: true, force: true }));
+const dir = tempDir("embedlm-lm-arch-cli-");
 const train = join(dir, "train.txt");
 const valid = join(dir, "valid.txt");
 const vectors = join(dir, "vectors.txt");

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { cliPath, runCli as run } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-neural-cli-"));
+const dir = tempDir("embedlm-lm-neural-cli-");
 const train = join(dir, "train.txt");
 const valid = join(dir, "valid.txt");
 const lines = ["the cat sat on the mat", "the dog sat on the log", "a cat saw the dog", "a bird sang"];

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { test } from "node:test";
 import {
   languageModelStepOf,
@@ -18,6 +17,7 @@ import { sentences } from "../../src/text/sentences.js";
 import { Tokenizer } from "../../src/text/tokenizer.js";
 import { trainWord2Vec } from "../../src/train/word2vec/index.js";
 import { Rng } from "../../src/util/rng.js";
+import { tempDir } from "../helpers/tmp.js";
 
 test("quickstart vocabulary step: statistics match an independent count", async () => {
   const words = ["the", "whale", "new", "york", "sea"];
@@ -139,7 +139,7 @@ test("quickstart lm step: an LSTM starting from the word vectors predicts and ge
     tokenizer,
     wv: w2v.wv,
   };
-  const modelDir = join(await mkdtemp(join(tmpdir(), "embedlm-qs-lm-")), "lm");
+  const modelDir = join(tempDir("embedlm-qs-lm-"), "lm");
   const step = languageModelStepOf({
     speeches: 3,
     validSpeeches: 1,
@@ -174,9 +174,10 @@ test("quickstart lm step: an LSTM starting from the word vectors predicts and ge
       assert.ok(Math.abs(p.prob - expected[i].prob) <= 1e-6, `${prompt}: ${p.word}`);
     });
   }
-  await rm(dirname(modelDir), { recursive: true, force: true });
   assert.ok(res.generated.startsWith("my fellow americans"));
-  // Seeded: the same step on the same state generates the same text.
+  // Seeded: the same step on the same state generates the same text (training again needs an empty
+  // output directory).
+  await rm(modelDir, { recursive: true, force: true });
   const again = (await step.run(state)) as { generated: string };
   assert.equal(again.generated, res.generated);
   assert.equal(steps[steps.length - 1].name, "lm");

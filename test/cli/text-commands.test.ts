@@ -1,22 +1,18 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Vocab } from "../../src/vocab/vocab.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
 function run(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", input });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-async function tmp(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "embedlm-cli-"));
 }
 
 test("tokenize: stdin to stdout, --json last line, --help with examples", () => {
@@ -32,7 +28,7 @@ test("tokenize: stdin to stdout, --json last line, --help with examples", () => 
 });
 
 test("vocab: counts match an independent count; file in word2vec format", async () => {
-  const dir = await tmp();
+  const dir = tempDir("embedlm-cli-");
   const text = "b a b c\nb a d\n\nc b\n";
   await writeFile(join(dir, "c.txt"), text);
   const out = join(dir, "v.txt");
@@ -74,7 +70,7 @@ test("vocab: counts match an independent count; file in word2vec format", async 
 });
 
 test("bad input: missing file, dir without text, binary file, empty corpus, unknown option, bad values", async () => {
-  const dir = await tmp();
+  const dir = tempDir("embedlm-cli-");
   const out = join(dir, "out.txt");
   let r = run(["vocab", join(dir, "missing.txt"), "-o", out]);
   assert.equal(r.code, 1);
@@ -134,7 +130,7 @@ test("--mode whitespace refuses the flags it does not apply, naming flag and mod
 });
 
 test("vocab --phrases reads stdin '-' (two passes over a temporary copy) as it reads the file", async () => {
-  const dir = await tmp();
+  const dir = tempDir("embedlm-cli-");
   const text = Array.from({ length: 30 }, (_, i) => `we went to new york in ${i % 4} days`).join("\n");
   await writeFile(join(dir, "c.txt"), text);
   const args = [
@@ -159,7 +155,7 @@ test("vocab --phrases reads stdin '-' (two passes over a temporary copy) as it r
 });
 
 test("invalid UTF-8 is a warning naming file and line; the run succeeds", async () => {
-  const dir = await tmp();
+  const dir = tempDir("embedlm-cli-");
   const p = join(dir, "latin1.txt");
   await writeFile(
     p,

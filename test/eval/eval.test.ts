@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   averageRanks,
   evaluateWordAnalogies,
@@ -13,11 +13,10 @@ import {
 import { EmbedlmError } from "../../src/util/errors.js";
 import { KeyedVectors, writeVectors } from "../../src/vectors/index.js";
 import { type GensimEval, gensim, skipWithoutGensim } from "../helpers/gensim.js";
-import { tempDir } from "../vectors/fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
 import { analogyWorld, writeAnalogyFile, writePairsFile } from "./fixtures.js";
 
-const { dir, cleanup } = tempDir();
-after(cleanup);
+const dir = tempDir("embedlm-eval-");
 const world = analogyWorld();
 const kv = new KeyedVectors(world.data);
 const analogies = writeAnalogyFile(dir, world);
@@ -64,6 +63,16 @@ describe("word pairs", () => {
       () => evaluateWordPairs(kv, f),
       /oov\.tsv: no usable pair: 1 pairs read, 1 with unknown words/,
     );
+  });
+
+  test("restrictVocab must be an integer >= 1, as for analogies", () => {
+    for (const restrictVocab of [Number.NaN, 2.5, 0])
+      assert.throws(
+        () => evaluateWordPairs(kv, pairs, { restrictVocab }),
+        (e: unknown) =>
+          e instanceof EmbedlmError && /restrictVocab: expected an integer >= 1/.test(e.message),
+        `restrictVocab ${restrictVocab}`,
+      );
   });
 });
 

@@ -3,19 +3,18 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { evaluateWordAnalogies, evaluateWordPairs, readWordPairs } from "../../src/eval/index.js";
 import { Rng } from "../../src/util/rng.js";
 import { KeyedVectors, writeVectors } from "../../src/vectors/index.js";
 import { type GensimEval, gensim, skipWithoutGensim } from "../helpers/gensim.js";
 import { sharedData, skipUnless } from "../helpers/shared.js";
-import { tempDir } from "../vectors/fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const analogies = sharedData("google-analogy/questions-words.txt");
 const simlex = sharedData("simlex-999/SimLex-999.txt");
 const skip = skipUnless(analogies && simlex, "google-analogy and simlex-999") || skipWithoutGensim();
-const { dir, cleanup } = tempDir();
-after(cleanup);
+const dir = tempDir("embedlm-eval-");
 
 /** Vectors for the files' words (lower-cased, every 17th left out as unknown), random but seeded. */
 function vectorsFor(files: string[]): KeyedVectors {

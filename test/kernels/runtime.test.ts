@@ -65,11 +65,18 @@ test("the pool runs a kernel split across workers on the shared memory", async (
     [half, x.byteOffset + half * 4, x.byteOffset + half * 4],
   ]);
   assert.ok(Math.abs(dots[0] + dots[1] - sdotRef(x, x)) <= 1e-2);
-  // many small calls queue behind each other on one worker
+  // Many small calls queue behind each other on one worker; each reads its own slice, so a result
+  // read before its call ran (or handed to another call) shows as a wrong value.
   const many = await Promise.all(
-    Array.from({ length: 50 }, () => pool.call(1, "sdot", [4, x.byteOffset, y.byteOffset])),
+    Array.from({ length: 50 }, (_, i) =>
+      pool.call(1, "sdot", [4, x.byteOffset + 16 * i, y.byteOffset + 16 * i]),
+    ),
   );
-  assert.ok(many.every((v) => v === many[0]));
+  many.forEach((v, i) => {
+    const want = sdotRef(x.subarray(4 * i, 4 * i + 4), y.subarray(4 * i, 4 * i + 4));
+    assert.ok(Math.abs(v - want) <= 1e-5, `call ${i}: ${v} vs ${want}`);
+  });
+  assert.ok(new Set(many).size > 40, "the slices give different results");
 });
 
 test("a kernel that traps rejects its call and the worker keeps serving", async () => {

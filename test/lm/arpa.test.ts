@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readArpa, writeArpa } from "../../src/lm/ngram/arpa.js";
 import type { NgramModel } from "../../src/lm/ngram/model.js";
 import { trainNgram } from "../../src/lm/ngram/train.js";
 import { Rng } from "../../src/util/rng.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const dir = await mkdtemp(join(tmpdir(), "embedlm-arpa-"));
+const dir = tempDir("embedlm-arpa-");
 
 function randomCorpus(seed: number, n: number): string[][] {
   const rng = new Rng(seed);

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { buildNeuralModel } from "../../src/lm/neural/build.js";
 import { describeCoverage, loadVectorInit, matchVectors } from "../../src/lm/neural/embedding-init.js";
 import { buildGpt } from "../../src/lm/neural/gpt.js";
@@ -12,9 +11,9 @@ import { Dense } from "../../src/nn/layers/dense.js";
 import { TiedDense } from "../../src/nn/layers/tied.js";
 import { sgd } from "../../src/nn/optim.js";
 import { KeyedVectors } from "../../src/vectors/keyed-vectors.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const dir = mkdtempSync(join(tmpdir(), "embedlm-lmarch-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("embedlm-lmarch-");
 
 // Vectors whose components are easy to recognise: word i has (i+1)/10, (i+1)/100, (i+1)/1000.
 const vecWords = ["the", "cat", "sat", "Mat", "on", "</s>"];

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { buildNplm, NgramContext, nplmLayers } from "../../src/lm/neural/nplm.js";
 import { softmaxCrossEntropy } from "../../src/nn/loss.js";
 import { adam } from "../../src/nn/optim.js";
@@ -10,6 +9,7 @@ import { loadSafetensors } from "../../src/nn/safetensors.js";
 import type { IdTensor, Tensor } from "../../src/nn/tensor.js";
 import { type TrainLmOptions, trainNeuralLm } from "../../src/train/lm/train.js";
 import { Rng } from "../../src/util/rng.js";
+import { tempDir } from "../helpers/tmp.js";
 import { gradCheck } from "../nn/gradcheck.js";
 
 const idTensor = (shape: number[], data: number[]): IdTensor => ({ shape, data: Int32Array.from(data) });
@@ -112,8 +112,7 @@ test("NPLM configuration errors are clear", () => {
 });
 
 test("NPLM training resumed mid-epoch equals an uninterrupted run (the carried words are checkpointed)", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "embedlm-nplm-"));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir("embedlm-nplm-");
   const trainFile = join(dir, "train.txt");
   const validFile = join(dir, "valid.txt");
   const lines = ["the cat sat on the mat", "a dog saw the cat", "the bird sang on the log"];

@@ -2,6 +2,7 @@
 // and whole models (GEMM, LSTM steps, softmax cross-entropy) against the float64 reference path.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { canBlock } from "../../src/kernels/pool.js";
 import { uniform } from "../../src/nn/init.js";
 import { dense } from "../../src/nn/layers/dense.js";
 import { embedding } from "../../src/nn/layers/embedding.js";
@@ -15,7 +16,7 @@ import {
   lstmStepForward,
 } from "../../src/nn/layers/lstm.js";
 import { referenceOps } from "../../src/nn/ops.js";
-import { createNnRuntime, type NnRuntime } from "../../src/nn/runtime.js";
+import { createNnRuntime, type NnRuntime, RECURRENCE_SPLIT_MIN } from "../../src/nn/runtime.js";
 import { sequential } from "../../src/nn/sequential.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -132,8 +133,11 @@ for (const H of [132, 130])
 
 for (const H of [132, 130])
   test(`one row's LSTM and GRU forward (each step's product split by columns across two threads) equals one thread exactly and the reference, H = ${H}`, async () => {
-    // T * H * gates * H >= 2^19 for both cells: the column split is taken (below it, one thread).
+    // The split's conditions hold (otherwise both runtimes would take the same one-thread path):
+    // enough work for both cells, a second thread, a thread that may block.
     const T = 11;
+    assert.ok(T * H * 3 * H >= RECURRENCE_SPLIT_MIN, "GRU work above the split threshold");
+    assert.ok((rt.kernels.pool?.size ?? 0) >= 1 && canBlock());
     const one = await createNnRuntime({ threads: 1 });
     try {
       const copy = (x: Float32Array) => {

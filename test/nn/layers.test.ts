@@ -7,7 +7,7 @@ import { dropout } from "../../src/nn/layers/dropout.js";
 import { embedding } from "../../src/nn/layers/embedding.js";
 import { gru } from "../../src/nn/layers/gru.js";
 import { lstm } from "../../src/nn/layers/lstm.js";
-import { sequential } from "../../src/nn/sequential.js";
+import { type ModelOptions, sequential } from "../../src/nn/sequential.js";
 import type { Tensor } from "../../src/nn/tensor.js";
 import { EmbedlmError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
@@ -104,6 +104,17 @@ for (const [name, make] of [
     // Without stateful, a second call starts from zero again.
     const y1 = Float64Array.from(whole.forward(half(0)).data);
     assert.deepEqual([...whole.forward(half(0)).data], [...y1]);
+    // Another batch size in between (batch-1 validation during training): back at batch 2 the
+    // state starts from zero, and alternating sizes allocates nothing more once each was seen.
+    split.resetStates();
+    split.forward(half(0));
+    const one: Tensor = { shape: [1, 3, 3], data: x.data.slice(0, 9) };
+    split.forward(one);
+    split.forward(half(1));
+    const used = split.arena.allocated;
+    split.forward(one);
+    assert.deepEqual([...split.forward(half(0)).data], [...first], "batch 2 again starts from zero");
+    assert.equal(split.arena.allocated, used);
   });
 }
 
@@ -133,6 +144,19 @@ test("layer outputs have the declared shapes (returnSequences false gives the la
   assert.deepEqual(m.outputShape, [3]);
   const y = m.forward({ shape: [2, 7], data: new Int32Array(14) });
   assert.deepEqual(y.shape, [2, 3]);
+  // The same weights (same seed) with returnSequences give every step; without, the last one.
+  for (const make of [lstm, gru]) {
+    const opts: ModelOptions = { inputShape: [null, 3], dtype: "float64", seed: 9 };
+    const every = sequential([make({ units: 4, numLayers: 2, returnSequences: true })], opts);
+    const last = sequential([make({ units: 4, numLayers: 2 })], opts);
+    const x = randomTensor([2, 5, 3], rng);
+    const a = every.forward(x).data;
+    const b = last.forward(x).data;
+    assert.deepEqual(last.outputShape, [4]);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 4; j++) assert.equal(b[i * 4 + j], a[(i * 5 + 4) * 4 + j], `${make.name} row ${i}`);
+    assert.notEqual(a[3 * 4], a[4 * 4], "steps differ, so the last one is told apart");
+  }
 });
 
 test("LSTM dropout between layers is active in training only and backpropagates", () => {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadWeights, saveWeights } from "../../src/nn/checkpoint.js";
@@ -21,6 +20,7 @@ import {
 import { sequential } from "../../src/nn/sequential.js";
 import { Arena } from "../../src/nn/tensor.js";
 import { EmbedlmError } from "../../src/util/errors.js";
+import { tempDir } from "../helpers/tmp.js";
 
 /** A store with one scalar parameter w = 1 (float64). */
 function scalar(): ParamStore {
@@ -216,7 +216,7 @@ test("safetensors: byte layout, round trip, F16/BF16/I64 reading, errors", () =>
 });
 
 test("checkpoint: weights and Adam state saved and resumed give the same next step", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-nn-"));
+  const dir = tempDir("embedlm-nn-");
   const build = (seed: number) =>
     sequential([embedding({ inputDim: 6, outputDim: 3 }), dense({ units: 6 })], { inputShape: [null], seed });
   const x = { shape: [2, 3], data: Int32Array.from([0, 1, 2, 3, 4, 5]) };

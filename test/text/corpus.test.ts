@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { test } from "node:test";
@@ -12,6 +11,7 @@ import { openCorpus, textCorpus } from "../../src/text/corpus.js";
 import { sentences } from "../../src/text/sentences.js";
 import { Tokenizer } from "../../src/text/tokenizer.js";
 import { Rng } from "../../src/util/rng.js";
+import { tempDir } from "../helpers/tmp.js";
 
 async function collect(it: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -20,7 +20,7 @@ async function collect(it: AsyncIterable<string>): Promise<string[]> {
 }
 
 test("files, directories (recursive, text only), gzip, CRLF, restartable passes", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-corpus-"));
+  const dir = tempDir("embedlm-corpus-");
   await mkdir(join(dir, "d", "sub"), { recursive: true });
   await writeFile(join(dir, "a.txt"), "one two\r\nthree\n");
   await writeFile(join(dir, "d", "b.txt"), "b line");
@@ -37,7 +37,7 @@ test("files, directories (recursive, text only), gzip, CRLF, restartable passes"
 });
 
 test("multi-byte characters across chunk boundaries and very long lines", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-corpus-"));
+  const dir = tempDir("embedlm-corpus-");
   const rng = new Rng(1);
   const words = ["été", "мир", "嵌入", "🙂", "word"];
   const lines: string[] = [];
@@ -75,7 +75,7 @@ test("multi-byte characters across chunk boundaries and very long lines", async 
 });
 
 test("invalid UTF-8 is replaced and counted with a warning naming file and line", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-corpus-"));
+  const dir = tempDir("embedlm-corpus-");
   const p = join(dir, "bad.txt");
   await writeFile(
     p,
@@ -100,7 +100,7 @@ test("invalid UTF-8 is replaced and counted with a warning naming file and line"
 });
 
 test("clear errors: missing file, directory without text, binary file, stdin read twice", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-corpus-"));
+  const dir = tempDir("embedlm-corpus-");
   await assert.rejects(openCorpus([join(dir, "nope.txt")]), /nope\.txt: no such file or directory/);
   await mkdir(join(dir, "empty"));
   await writeFile(join(dir, "empty", "x.bin"), Buffer.from([0, 1, 2]));
@@ -137,7 +137,7 @@ test("sentences: tokenized lines, empty ones skipped, long ones cut like gensim"
 test("reading a large corpus stays in bounded memory", async () => {
   // 48 MB: one 24 MB line (text8-style), then lines of 20 words. A child process with a 48 MB heap
   // counts its words; holding the file in memory would exceed that heap.
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-mem-"));
+  const dir = tempDir("embedlm-mem-");
   const path = join(dir, "big.txt");
   const words = Array.from({ length: 5000 }, (_, i) => `w${(i * 7919) % 3001}`);
   const longBlock = Buffer.from(`${words.join(" ")} `);
@@ -155,7 +155,6 @@ test("reading a large corpus stays in bounded memory", async () => {
   await new Promise<void>((r) => out.end(() => r()));
   const script = fileURLToPath(new URL("../helpers/count-words.js", import.meta.url));
   const r = spawnSync(process.execPath, ["--max-old-space-size=48", script, path], { encoding: "utf8" });
-  await rm(dir, { recursive: true, force: true });
   assert.equal(r.status, 0, r.stderr);
   const res = JSON.parse(r.stdout.trim().split("\n").pop()!) as { words: number; rssMb: number };
   assert.equal(res.words, expected);

@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "../helpers/tmp.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const cli = join(root, "dist", "src", "cli", "main.js");
-const dir = mkdtempSync(join(tmpdir(), "embedlm-cli-train-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("embedlm-cli-train-");
 
 const corpus = join(dir, "corpus.txt");
 const words = "the cat sat on the mat while the dog ate the bone near the cat".split(" ");

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { NeuralLmConfig } from "../../src/lm/neural/config.js";
@@ -11,8 +10,9 @@ import { NeuralVocab } from "../../src/lm/neural/model.js";
 import { loadSafetensors, saveSafetensors } from "../../src/nn/safetensors.js";
 import { buildVocabulary, encodeTokens, readTokens, StreamBatches } from "../../src/train/lm/data.js";
 import { epochLr, type TrainLmOptions, trainNeuralLm } from "../../src/train/lm/train.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const dir = await mkdtemp(join(tmpdir(), "embedlm-lm-train-"));
+const dir = tempDir("embedlm-lm-train-");
 const trainFile = join(dir, "train.txt");
 const validFile = join(dir, "valid.txt");
 const lines = [
@@ -189,6 +189,32 @@ test("a spent time budget ends the epoch there: validated, kept, tested, not res
   await assert.rejects(
     trainNeuralLm(trainFile, validFile, options({ maxMinutes: 0 })),
     /maxMinutes: expected a number of minutes > 0/,
+  );
+});
+
+test("early stopping keeps the best epoch's weights, and the test file is scored on them", async () => {
+  // Adam at a high rate on a repetitive text overfits: the validation perplexity turns up after a
+  // few epochs, so the best epoch is not the last and the kept weights are not the last ones.
+  const testFile = join(dir, "test.txt");
+  await writeFile(testFile, "the dog sat on the mat\na bird saw the cat\nthe cat sang\n");
+  const o = options({ epochs: 30, optimizer: "adam", lr: 0.05, decayAfter: 100, patience: 2 });
+  const r = await trainNeuralLm(trainFile, validFile, o, testFile);
+  assert.equal(r.stopped, "early");
+  assert.equal(r.epochs.length, r.bestEpoch + 2, "stopped after 2 epochs without a better validation");
+  const valid = r.epochs.map((e) => e.validPerplexity);
+  assert.equal(r.bestValidPerplexity, Math.min(...valid));
+  assert.equal(valid[r.bestEpoch - 1], r.bestValidPerplexity);
+  const score = async (weights?: string) => {
+    const lm = await loadNeuralLm(o.output, { weights });
+    const s = lm.scoreStream(encodeTokens(await readTokens(testFile), lm.vocab).ids);
+    return Math.exp(-s.logProb / s.tokens);
+  };
+  const kept = await score();
+  assert.ok(Math.abs(r.testPerplexity! - kept) < 1e-6 * kept, `${r.testPerplexity} vs ${kept}`);
+  const last = await score("checkpoint.safetensors");
+  assert.ok(
+    Math.abs(last - kept) > 1e-3 * kept,
+    `the last epoch's weights score otherwise: ${last} vs ${kept}`,
   );
 });
 

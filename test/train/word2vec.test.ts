@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { openCorpus, textCorpus } from "../../src/text/corpus.js";
 import { Tokenizer } from "../../src/text/tokenizer.js";
-import { trainWord2Vec, type Word2VecOptions } from "../../src/train/word2vec/index.js";
+import { type EpochStats, trainWord2Vec, type Word2VecOptions } from "../../src/train/word2vec/index.js";
 import { byteSource, corpusSource, type SentenceSource } from "../../src/train/word2vec/source.js";
 import { Rng } from "../../src/util/rng.js";
 import { Vocab } from "../../src/vocab/vocab.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const dir = await mkdtemp(join(tmpdir(), "embedlm-w2v-"));
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDir("embedlm-w2v-");
 
 /**
  * Sentences from 8 topics, each with its own 10 words; "cat" and "dog" are sprinkled into topics 0
@@ -126,24 +123,32 @@ test("resuming from an epoch-end checkpoint equals the uninterrupted run", async
   const o = { ...base, sample: 1e-2, epochs: 3, hs: true };
   const full = await trainWord2Vec(textCorpus([text]), o);
   const checkpoint = join(dir, "run.ckpt");
+  const before: EpochStats[] = [];
   await assert.rejects(
     trainWord2Vec(textCorpus([text]), {
       ...o,
       checkpoint,
       onEpochEnd: (s) => {
+        before.push(s);
         if (s.epoch === 2) throw new Error("interrupted");
       },
     }),
     /interrupted/,
   );
   // the resumed run takes its options from the checkpoint, whatever is passed now
+  const ran: number[] = [];
   const resumed = await trainWord2Vec(textCorpus([text]), {
     threads: 1,
     checkpoint,
     resume: true,
     epochs: 9,
+    onEpochEnd: (s) => ran.push(s.epoch),
   });
+  // Only epoch 3 ran; epochs 1-2 are the interrupted run's, timings included (a run that started
+  // over would give the same numbers but other timings).
+  assert.deepEqual(ran, [3]);
   assert.equal(resumed.epochs.length, 3);
+  assert.deepEqual(resumed.epochs.slice(0, 2), before);
   assert.equal(resumed.epochs[0].loss, full.epochs[0].loss);
   // One thread: bit-identical, as docs/word2vec.md promises.
   assert.deepEqual(resumed.wv.vectors, full.wv.vectors);
@@ -168,7 +173,14 @@ test("a resumed run splits words with the checkpoint's tokenizer; another tokeni
     /interrupted/,
   );
   const data = await readFile(checkpoint); // after epoch 2 (a resumed run writes it again)
-  const resumed = await trainWord2Vec(textCorpus([mixed]), { threads: 1, checkpoint, resume: true });
+  const ran: number[] = [];
+  const resumed = await trainWord2Vec(textCorpus([mixed]), {
+    threads: 1,
+    checkpoint,
+    resume: true,
+    onEpochEnd: (s) => ran.push(s.epoch),
+  });
+  assert.deepEqual(ran, [3]);
   assert.deepEqual(resumed.wv.vectors, full.wv.vectors);
   assert.deepEqual(
     resumed.epochs.map((e) => e.effectiveWords),

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { withAtomicStream, writeChunk, writeFileAtomic } from "../../src/util/atomic.js";
+import { withAtomicStream, writeAtomicWith, writeChunk, writeFileAtomic } from "../../src/util/atomic.js";
 import { checkInt, EmbedlmError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
+import { tempDir } from "../helpers/tmp.js";
 
 test("Rng is reproducible from its seed and uniform enough", () => {
   const a = new Rng(42);
@@ -39,7 +39,7 @@ test("Rng is reproducible from its seed and uniform enough", () => {
 
 /** A fresh directory holding out.txt = "old". */
 async function oldFile(): Promise<{ dir: string; path: string }> {
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-"));
+  const dir = tempDir("embedlm-");
   const path = join(dir, "out.txt");
   await writeFile(path, "old");
   return { dir, path };
@@ -61,6 +61,17 @@ test("atomic writes leave the old file on failure and no temporary files", async
     out.write("streamed");
   });
   assert.equal(await readFile(path, "utf8"), "streamed");
+  // A writer that takes only a file name (a library's save(path)) fails after writing a part.
+  await assert.rejects(
+    writeAtomicWith(path, async (tmp) => {
+      await writeFile(tmp, "partial");
+      throw new Error("disk full");
+    }),
+    (e: Error) => e instanceof EmbedlmError && /disk full/.test(e.message),
+  );
+  assert.equal(await readFile(path, "utf8"), "streamed");
+  await writeAtomicWith(path, (tmp) => writeFile(tmp, "named"));
+  assert.equal(await readFile(path, "utf8"), "named");
   assert.deepEqual(await readdir(dir), ["out.txt"]);
   await assert.rejects(writeFileAtomic(join(dir, "out.txt", "x"), "y"), EmbedlmError);
 });

@@ -1,13 +1,13 @@
 // The HNSW index (usearch) against exact search on clustered vectors.
 import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { Rng } from "../../src/util/rng.js";
 import { AnnIndex, KeyedVectors } from "../../src/vectors/index.js";
-import { tempDir } from "./fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const { dir, cleanup } = tempDir();
-after(cleanup);
+const dir = tempDir("embedlm-vectors-");
 
 function clustered(n: number, dim: number, clusters: number, noise: number): KeyedVectors {
   const rng = new Rng(4);
@@ -20,7 +20,7 @@ function clustered(n: number, dim: number, clusters: number, noise: number): Key
   return new KeyedVectors({ words: Array.from({ length: n }, (_, i) => `w${i}`), dim, vectors });
 }
 
-test("recall@10 against exact search, input words left out, save and load", () => {
+test("recall@10 against exact search, input words left out, save and load", async () => {
   const kv = clustered(3000, 24, 60, 0.5);
   // One build thread: a parallel HNSW build differs run to run, and so did the recall (0.981-0.99+).
   const index = AnnIndex.build(kv, { expansionSearch: 100, threads: 1 });
@@ -40,7 +40,8 @@ test("recall@10 against exact search, input words left out, save and load", () =
   const recall = hits / (10 * queries);
   assert.ok(recall >= 0.95, `recall@10 ${recall}`);
   const file = join(dir, "index.usearch");
-  index.save(file);
+  await index.save(file);
+  assert.deepEqual(await readdir(dir), ["index.usearch"], "saved through a temporary name, none left");
   const back = AnnIndex.load(file, kv, { expansionSearch: 100 });
   assert.deepEqual(back.search(kv.get("w5"), 5), index.search(kv.get("w5"), 5));
   // A tiny search beam finds fewer true neighbours than a wide one.

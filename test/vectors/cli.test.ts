@@ -3,15 +3,14 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { KeyedVectors, readVectors, writeVectors } from "../../src/vectors/index.js";
 import { analogyWorld, writeAnalogyFile, writePairsFile } from "../eval/fixtures.js";
-import { tempDir } from "./fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const main = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
-const { dir, cleanup } = tempDir();
-after(cleanup);
+const dir = tempDir("embedlm-vectors-");
 const world = analogyWorld();
 const kv = new KeyedVectors(world.data);
 const vec = join(dir, "world.bin");

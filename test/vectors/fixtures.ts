@@ -1,7 +1,4 @@
 // Small generated vector sets for the vectors and eval tests (seeded, so every run sees the same data).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Rng } from "../../src/util/rng.js";
 import type { VectorData } from "../../src/vectors/index.js";
 
@@ -16,10 +13,4 @@ export function randomVectors(n: number, dim: number, seed = 1): VectorData {
     for (let j = 0; j < dim; j++) vectors[r * dim + j] = rng.normal() * scale;
   }
   return { words, dim, vectors };
-}
-
-/** A fresh temporary directory, removed by the returned cleanup. */
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "embedlm-vectors-"));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

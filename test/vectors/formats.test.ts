@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { EmbedlmError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
 import { roundToFloat16 } from "../../src/vectors/formats/data.js";
@@ -15,10 +15,10 @@ import {
   VECTOR_FORMATS,
   writeVectors,
 } from "../../src/vectors/index.js";
-import { randomVectors, tempDir } from "./fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
+import { randomVectors } from "./fixtures.js";
 
-const { dir, cleanup } = tempDir();
-after(cleanup);
+const dir = tempDir("embedlm-vectors-");
 const data = randomVectors(60, 13, 7);
 
 function assertSameFloats(a: Float32Array, b: Float32Array): void {

@@ -1,14 +1,14 @@
 // Differential tests: the same vectors through gensim and embedlm give the same files and answers.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { KeyedVectors, readVectors, writeVectors } from "../../src/vectors/index.js";
 import { gensim, skipWithoutGensim } from "../helpers/gensim.js";
-import { randomVectors, tempDir } from "./fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
+import { randomVectors } from "./fixtures.js";
 
 const skip = skipWithoutGensim();
-const { dir, cleanup } = tempDir();
-after(cleanup);
+const dir = tempDir("embedlm-vectors-");
 const data = randomVectors(300, 24, 11);
 
 function b64(v: Float32Array): string {

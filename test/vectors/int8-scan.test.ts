@@ -53,7 +53,7 @@ function tiedVectors(n: number, dim: number): { words: string[]; dim: number; ve
   return data;
 }
 
-test("vecQuantizeRows and vecInt8DotRows equal their references (split across threads too)", async () => {
+test("vecQuantizeRows and vecInt8DotRows equal their references (the scan split across threads too)", async () => {
   kernels ??= await VectorKernels.create({ threads: 2 });
   await kernels.ready();
   for (const [rows, dim] of [
@@ -171,9 +171,27 @@ test("mostSimilar with the int8 scan returns exactly what the float32 scan retur
   ];
   for (const kv of [plain, simd]) {
     const want = queries.map((q) => kv.mostSimilar(q));
+    // Which queries the int8 pass answered (it returns undefined to hand one to the float32 scan):
+    // without this, a pass that always gave up would compare float32 with float32 and pass.
+    const private_ = kv as unknown as { int8Nearest: (...a: unknown[]) => unknown };
+    const int8Nearest = private_.int8Nearest;
+    let answered = false;
+    private_.int8Nearest = function (this: unknown, ...a: unknown[]) {
+      const top = int8Nearest.apply(this, a);
+      answered = top !== undefined;
+      return top;
+    };
     kv.useInt8Scan();
-    const got = queries.map((q) => kv.mostSimilar(q));
+    const byInt8: boolean[] = [];
+    const got = queries.map((q) => {
+      answered = false;
+      const r = kv.mostSimilar(q);
+      byInt8.push(answered);
+      return r;
+    });
     kv.useInt8Scan(false);
+    delete (private_ as { int8Nearest?: unknown }).int8Nearest;
+    assert.deepEqual(byInt8, [true, true, true, true, true, false]);
     assert.deepEqual(got, want);
   }
 });

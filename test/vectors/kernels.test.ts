@@ -5,12 +5,12 @@ import { after, test } from "node:test";
 import { firstNonFinite } from "../../src/vectors/formats/data.js";
 import { KeyedVectors, scaledDotRows, writeVectors } from "../../src/vectors/index.js";
 import { VectorKernels } from "../../src/vectors/kernels.js";
-import { randomVectors, tempDir } from "./fixtures.js";
+import { tempDir } from "../helpers/tmp.js";
+import { randomVectors } from "./fixtures.js";
 
-const { dir, cleanup } = tempDir();
+const dir = tempDir("embedlm-vectors-");
 let kernels: VectorKernels | undefined;
 after(async () => {
-  cleanup();
   await kernels?.close();
 });
 

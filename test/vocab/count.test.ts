@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { openCorpus, textCorpus } from "../../src/text/corpus.js";
@@ -8,6 +7,7 @@ import { Tokenizer } from "../../src/text/tokenizer.js";
 import { Rng } from "../../src/util/rng.js";
 import { ByteTokenCounter, countTokens } from "../../src/vocab/count.js";
 import { Vocab } from "../../src/vocab/vocab.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const SPACES = [" ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u2003", "\u3000", "\u2028", "\ufeff", "\u202f"];
 const WORDS = [
@@ -84,18 +84,17 @@ test("byte path over a multi-megabyte file (reused read buffer, tokens across ch
   let text = "";
   for (let i = 0; i < 300_000; i++) text += `word${i % 1000} `;
   text += generate(rng, 100_000);
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-count-"));
+  const dir = tempDir("embedlm-count-");
   const path = join(dir, "c.txt");
   await writeFile(path, text);
   const corpus = await openCorpus([path]);
   const fast = await countTokens(corpus, new Tokenizer({ mode: "whitespace" }));
-  await rm(dir, { recursive: true, force: true });
   assert.ok(Buffer.byteLength(text) > 2 << 20, "spans several 1 MB reads");
   assert.deepEqual([...fast.counts], [...reference(text)]);
 });
 
 test("lines counted: word2vec.c's </s> count, the same on the byte and string paths", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-lines-"));
+  const dir = tempDir("embedlm-lines-");
   // 3 line breaks (one a blank line), then a file whose last line lacks one: counted as a line.
   const texts = ["a b\n\nc\n", "d e"];
   await writeFile(join(dir, "1.txt"), texts[0]);
@@ -112,5 +111,4 @@ test("lines counted: word2vec.c's </s> count, the same on the byte and string pa
     const v = await Vocab.fromCorpus(corpus, new Tokenizer({ mode: "whitespace" }));
     assert.equal(v.sentenceBreaks, 4, what);
   }
-  await rm(dir, { recursive: true, force: true });
 });

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Rng } from "../../src/util/rng.js";
 import { padSequences, Vocab } from "../../src/vocab/vocab.js";
+import { tempDir } from "../helpers/tmp.js";
 
 test("vocabulary counts match independently computed counts; order is count desc, first-seen ties", async () => {
   const rng = new Rng(9);
@@ -87,7 +87,7 @@ test("encode / decode with drop and <unk>", () => {
 });
 
 test("save / load round trip in word2vec -save-vocab format; load errors name the line", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "embedlm-vocab-"));
+  const dir = tempDir("embedlm-vocab-");
   const v = Vocab.fromCounts(
     new Map([
       ["été", 4],

@@ -46,6 +46,11 @@ export class Recurrent implements Layer {
   private readonly cells: RecurrentCell[] = [];
   private readonly drops: Dropout[] = [];
   private states: Buf[][] = [];
+  /**
+   * The state buffers of each batch size met: training and batch-1 validation alternate every
+   * epoch, and the WebAssembly arena never frees, so each size's buffers are allocated once.
+   */
+  private readonly statesByBatch = new Map<number, Buf[][]>();
   private arena!: Arena;
   private last!: Scratch;
   private dseq!: Scratch;
@@ -89,11 +94,15 @@ export class Recurrent implements Layer {
     const [batch, steps] = x.shape;
     const h = this.opts.units;
     const carry = this.opts.stateful ?? false;
-    if (this.states.length === 0 || this.states[0][0].length !== batch * h)
-      this.states = this.cells.map((c) =>
-        Array.from({ length: c.stateCount }, () => this.arena.alloc(batch * h)),
-      );
-    else if (!carry) this.resetStates();
+    let states = this.statesByBatch.get(batch);
+    if (states === undefined) {
+      states = this.cells.map((c) => Array.from({ length: c.stateCount }, () => this.arena.alloc(batch * h)));
+      this.statesByBatch.set(batch, states);
+    } else if (states !== this.states || !carry) {
+      // Another batch size's state does not carry over: back to this one, it starts from zero.
+      for (const v of states) for (const b of v) b.fill(0);
+    }
+    this.states = states;
     this.cells.forEach((cell, l) => {
       x = cell.forward(x, this.states[l], carry);
       if (l < this.drops.length) x = this.drops[l].forward(x, training);
