@@ -1,3 +1,4 @@
+import { EmbedlmError } from "../util/errors.js";
 import type { LanguageModel } from "./model.js";
 
 /** The score of one sentence `<s> w1 .. wn </s>` (n+1 predictions). */
@@ -34,19 +35,28 @@ export interface PerplexityResult {
 
 /** Scores a tokenized sentence; words outside the vocabulary are scored as `<unk>`. */
 export function scoreSentence(model: LanguageModel, words: readonly string[]): SentenceScore {
-  const e = encodeSentence(model, words);
+  const e = encodeSentence(model, words, 1);
   return summarise(model.sentenceLogProbs(e.ids), e.oovAt);
 }
 
-/** A sentence's ids (OOV words as `<unk>`, `</s>` appended) and where its OOV words are. */
+/**
+ * A sentence's ids (OOV words as `<unk>`, `</s>` appended) and where its OOV words are. A `<s>` or
+ * `</s>` among the words is an error, as in training: the model never predicts `<s>` (log10 P = -99),
+ * and a `</s>` inside a sentence would end it while its context carries on. (Neural models have one
+ * `<eos>` for both, which PTB-style text holds as a word.)
+ */
 function encodeSentence(
   model: LanguageModel,
   words: readonly string[],
+  sentenceNo: number,
 ): { ids: Int32Array; oovAt: number[] } {
   const ids = new Int32Array(words.length + 1);
   const oovAt: number[] = [];
+  const boundaries = model.bos !== model.eos;
   for (let i = 0; i < words.length; i++) {
     const id = model.vocab.id(words[i]);
+    if (boundaries && (id === model.bos || id === model.eos))
+      throw new EmbedlmError(`sentence ${sentenceNo} contains ${words[i]}; boundaries are added by embedlm`);
     if (id < 0) oovAt.push(i);
     ids[i] = id < 0 ? model.unk : id;
   }
@@ -96,9 +106,11 @@ export async function perplexity(
     });
     pending = [];
   };
+  let sentenceNo = 0;
   for await (const words of sentences) {
+    sentenceNo++;
     if (words.length === 0) continue;
-    pending.push(encodeSentence(model, words));
+    pending.push(encodeSentence(model, words, sentenceNo));
     if (pending.length === BATCH) flush();
   }
   flush();

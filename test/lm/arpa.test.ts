@@ -29,12 +29,17 @@ function randomContexts(model: NgramModel, seed: number, n: number): number[][] 
   ]);
 }
 
-for (const smoothing of ["kn", "wb", "addk"]) {
+for (const smoothing of ["kn", "wb", "addk", "stupid"]) {
   test(`${smoothing}: ARPA write then read scores every word identically`, async () => {
     const model = await trainNgram(() => randomCorpus(1, 400), { order: 4, smoothing });
     const path = join(dir, `${smoothing}.arpa`);
     await writeArpa(model, path);
+    // Stupid backoff's scores are not probabilities: a line before \data\ says so, and the model
+    // read back normalises them per context as the trained one does.
+    const text = await readFile(path, "utf8");
+    assert.equal(text.startsWith("# embedlm: unnormalized scores"), smoothing === "stupid");
     const back = await readArpa(path);
+    assert.equal(back.info.unnormalized ?? false, smoothing === "stupid");
     assert.deepEqual(back.counts(), model.counts());
     for (const ctx of randomContexts(model, 2, 40)) {
       for (let w = 0; w < model.vocab.size; w++) {

@@ -140,8 +140,10 @@ test("bad input: order 0, empty corpus, malformed ARPA, missing files exit non-z
   assert.match(missing.stderr, /nope\.arpa: cannot read the model: ENOENT/);
 });
 
-test("lm train refuses options that do not apply to the --type, naming both, and writes nothing", () => {
+test("lm train refuses options that do not apply to the --type, naming both, and writes nothing", async () => {
   const out = join(dir, "wrong-type.arpa");
+  const vocabFile = join(dir, "moot-vocab.txt");
+  await writeFile(vocabFile, "the 7\ncat 3\n");
   const cases: [string[], RegExp][] = [
     [["--valid", heldOut], /--valid: does not apply to --type ngram \(only to --type nplm, lstm, gru, gpt\)/],
     [["--epochs", "3"], /--epochs: does not apply to --type ngram/],
@@ -158,6 +160,13 @@ test("lm train refuses options that do not apply to the --type, naming both, and
       /--init-range: does not apply to --type gpt \(only to --type lstm, gru\)/,
     ],
     [["--type", "gru", "--no-tie", "--heads", "4"], /--heads: does not apply to --type gru/],
+    // n-gram options that the other n-gram options make moot.
+    [["--smoothing", "wb", "--k", "0.5"], /k: applies to smoothing addk and stupid only, not wb/],
+    [["--k", "0.5"], /k: applies to smoothing addk and stupid only, not kn/],
+    [
+      ["--vocab", vocabFile, "--min-count", "2"],
+      /vocab: minCount and maxSize do not apply to a closed vocabulary/,
+    ],
   ];
   for (const [flags, message] of cases) {
     const r = run("lm", "train", corpus, "-o", out, ...flags);

@@ -126,4 +126,10 @@ test("sentence scores add up to the perplexity; OOVs are <unk>, reported both wa
     model.logProb(id("sat"), [id("the"), id("cat")]) +
     model.logProb(model.eos, [id("cat"), id("sat")]);
   assert.ok(Math.abs(s1.logProb - byHand) < 1e-12);
+  // Boundary tokens in the text are refused, as in training, naming the sentence (empty ones count).
+  await assert.rejects(
+    perplexity(model, [["the", "cat"], [], ["the", "</s>", "cat"]]),
+    /sentence 3 contains <\/s>; boundaries are added by embedlm/,
+  );
+  assert.throws(() => scoreSentence(model, ["<s>", "the", "cat"]), /sentence 1 contains <s>/);
 });

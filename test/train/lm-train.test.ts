@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { NeuralLmConfig } from "../../src/lm/neural/config.js";
@@ -132,6 +132,9 @@ test("resume after an interruption gives the same model as an uninterrupted run"
   assert.equal(first.steps, 11);
   const second = await trainNeuralLm(trainFile, validFile, { ...cut, resume: true, maxSteps: 23 });
   assert.equal(second.stopped, "max-steps");
+  // As if the process had been killed after steps it logged past its last checkpoint, in the
+  // middle of a line: the resumed run cuts them, and logs those steps once.
+  await appendFile(join(cut.output, "metrics.jsonl"), '{"type":"step","step":25,"epoch":3}\n{"type":"st');
   const b = await trainNeuralLm(trainFile, validFile, { ...cut, resume: true });
   assert.equal(b.stopped, "done");
   assert.deepEqual(b.resumedFrom, { epoch: 3, segment: 1, step: 23 });
@@ -158,6 +161,13 @@ test("resume after an interruption gives the same model as an uninterrupted run"
     [1, 2, 3],
   );
   assert.ok(metrics.some((m) => m.type === "step" && m.step === 5 && m.loss > 0 && m.lr === 1));
+  const uncut = (await readFile(join(full.output, "metrics.jsonl"), "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  const steps = (ms: { type: string; step: number; loss?: number }[]) =>
+    ms.filter((m) => m.type === "step").map((m) => [m.step, m.loss]);
+  assert.deepEqual(steps(metrics), steps(uncut));
 });
 
 test("an aborted signal stops training after the step with a resumable checkpoint", async () => {

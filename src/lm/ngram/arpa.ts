@@ -36,6 +36,12 @@ function decimal(m: number, places: number): string {
 }
 
 /**
+ * The line before `\data\` that marks stupid-backoff scores, which are not probabilities: embedlm
+ * normalises them per context when it reads the file back; other readers skip text before `\data\`.
+ */
+const UNNORMALIZED_MARK = "# embedlm: unnormalized scores (stupid backoff), normalised per context when read";
+
+/**
  * Writes `model` as an ARPA file (KenLM/SRILM conventions: `\data\` counts, one section per order,
  * `log10 P <tab> words [<tab> log10 backoff]`, backoffs on n-grams that are contexts, `\end\`).
  */
@@ -51,7 +57,7 @@ export async function writeArpa(model: NgramModel, path: string): Promise<void> 
     parents.push(p);
   }
   await withAtomicStream(path, async (out) => {
-    let buf = "\\data\\\n";
+    let buf = model.info.unnormalized ? `${UNNORMALIZED_MARK}\n\\data\\\n` : "\\data\\\n";
     for (let k = 1; k <= order; k++) buf += `ngram ${k}=${trie.size(k)}\n`;
     const words = vocab.words;
     const path = new Int32Array(order + 1);
@@ -176,6 +182,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
   let sectionLine = 0;
   let lineNo = 0;
   let trie: NgramTrie | undefined;
+  let unnormalized = false;
 
   const finishOrder = (): void => {
     if (entries.n !== declared[k]) {
@@ -272,6 +279,7 @@ export async function readArpa(path: string): Promise<NgramModel> {
     const line = end >= 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(end) <= 32) ? raw.trim() : raw;
     if (state === "preamble") {
       if (line === "\\data\\") state = "data";
+      else if (line === UNNORMALIZED_MARK) unnormalized = true;
       return;
     }
     if (state === "data") {
@@ -486,7 +494,13 @@ export async function readArpa(path: string): Promise<NgramModel> {
   const order = declared.length - 1;
   childStart[order] = new Int32Array(0);
   const full = new NgramTrie(order, vocab.size, words, childStart);
-  return new NgramModel(new Vocab(vocab.words), full, logp, backoff.slice(0, order));
+  return new NgramModel(
+    new Vocab(vocab.words),
+    full,
+    logp,
+    backoff.slice(0, order),
+    unnormalized ? { smoothing: "stupid", unnormalized } : {},
+  );
 }
 
 const decoder = new TextDecoder();

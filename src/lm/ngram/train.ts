@@ -47,8 +47,20 @@ async function setUp(
   pass: () => AsyncIterable<readonly string[]> | Iterable<readonly string[]>,
 ) {
   const order = checkInt("order", opts.order ?? 5, 1, 16);
-  const smoothing =
-    typeof opts.smoothing === "object" ? opts.smoothing : smoothingByName(opts.smoothing ?? "kn", opts.k);
+  const name = typeof opts.smoothing === "object" ? undefined : (opts.smoothing ?? "kn");
+  // Options that would change nothing are errors, not silently dropped.
+  if (opts.k !== undefined && name !== "addk" && name !== "stupid")
+    throw new EmbedlmError(`applies to smoothing addk and stupid only, not ${name ?? "a Smoothing object"}`, {
+      field: "k",
+    });
+  if (opts.vocab && (opts.minCount !== undefined || opts.maxSize !== undefined))
+    throw new EmbedlmError(
+      "minCount and maxSize do not apply to a closed vocabulary (vocab): cut the vocabulary file",
+      {
+        field: "vocab",
+      },
+    );
+  const smoothing = typeof opts.smoothing === "object" ? opts.smoothing : smoothingByName(name!, opts.k);
   const cutoffs: number[] = [];
   if (opts.prune && opts.prune.length > 0) {
     for (let i = 0; i < opts.prune.length; i++) checkInt(`prune[${i}]`, opts.prune[i], 0);

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readdir, stat } from "node:fs/promises";
+import { appendFile, mkdir, readdir, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { architecture, buildNeuralModel } from "../../lm/neural/build.js";
 import {
@@ -155,6 +155,16 @@ interface LoopState {
   trainTokens: number;
   /** The training loss; a resumed run keeps it (older checkpoints lack it: "sum-over-time", their loss). */
   lossReduction: LossReduction;
+  /**
+   * The loss, tokens and milliseconds since the last step record, so that a resumed run logs the
+   * same records (older checkpoints lack them: from 0).
+   */
+  sinceLog: { loss: number; tokens: number; ms: number };
+  /**
+   * The metrics file's length when the checkpoint was written: a resumed run cuts what a killed
+   * process appended after it (steps it will log again, a half-written line). Older checkpoints lack it.
+   */
+  metricsBytes?: number;
 }
 
 /** Zaremba's schedule: lr * decay^max(epoch - decayAfter, 0), epochs from 1. */
@@ -349,6 +359,7 @@ export async function trainNeuralLm(
     key,
     trainTokens: trainTokens.length,
     lossReduction: o.lossReduction ?? "sum-over-time",
+    sinceLog: { loss: 0, tokens: 0, ms: 0 },
   };
   let resumedFrom: TrainLmResult["resumedFrom"];
   if (o.resume) {
@@ -364,7 +375,7 @@ export async function trainNeuralLm(
     if (meta === undefined)
       throw new EmbedlmError("not a training checkpoint (no loop state)", { file: ckptPath });
     // Older checkpoints lack the fields added since (see LoopState).
-    type Added = "epochMs" | "epochTokens" | "trainTokens" | "lossReduction";
+    type Added = "epochMs" | "epochTokens" | "trainTokens" | "lossReduction" | "sinceLog";
     const saved = JSON.parse(meta) as Omit<LoopState, Added> & Partial<Pick<LoopState, Added>>;
     if (saved.key !== key)
       throw new EmbedlmError(
@@ -384,6 +395,7 @@ export async function trainNeuralLm(
       bestValid: saved.bestValid ?? Number.POSITIVE_INFINITY,
       epochMs: saved.epochMs ?? 0,
       epochTokens: saved.epochTokens ?? 0,
+      sinceLog: saved.sinceLog ?? { loss: 0, tokens: 0, ms: 0 },
     };
     net.rng.setState(st.rng);
     if (st.segment > 0 && st.segment < train.count) {
@@ -398,6 +410,9 @@ export async function trainNeuralLm(
   }
 
   const metricsPath = join(dir, METRICS_FILE);
+  const metricsSize = async () => (await stat(metricsPath).catch(() => undefined))?.size ?? 0;
+  if (st.metricsBytes !== undefined && (await metricsSize()) > st.metricsBytes)
+    await truncate(metricsPath, st.metricsBytes);
   const metric = (rec: Record<string, unknown>) =>
     appendFile(metricsPath, `${JSON.stringify({ ...rec, time: Date.now() / 1000 })}\n`);
   let checkpointed = o.resume === true;
@@ -407,6 +422,7 @@ export async function trainNeuralLm(
     for (let i = 0; i < values.length; i++)
       if (!Number.isFinite(values[i])) diverged(`weight ${i} is ${values[i]}`, st.epoch, opt.lr, st.step);
     st.rng = net.rng.getState();
+    st.metricsBytes = await metricsSize();
     await saveWeights(ckptPath, net.params, opt, {
       tensors: stateTensors(net),
       metadata: { [TRAIN_META]: JSON.stringify(st) },
@@ -441,12 +457,11 @@ export async function trainNeuralLm(
       st.lossTokens = 0;
       st.epochMs = 0;
       st.epochTokens = 0;
+      st.sinceLog = { loss: 0, tokens: 0, ms: 0 };
     }
     let epochMs = 0;
     let epochTokens = 0;
-    let logLoss = 0;
-    let logTokens = 0;
-    let logMs = 0;
+    const since = st.sinceLog;
     let budgetSpent = false;
     for (; st.segment < train.count && !budgetSpent; ) {
       const ts = performance.now();
@@ -475,9 +490,9 @@ export async function trainNeuralLm(
       st.epochTokens += n;
       runTrainMs += ms;
       runTokens += n;
-      logLoss += loss * n;
-      logTokens += n;
-      logMs += ms;
+      since.loss += loss * n;
+      since.tokens += n;
+      since.ms += ms;
       const tokensPerSecond = (epochTokens / epochMs) * 1000;
       o.onStep?.({
         epoch,
@@ -489,7 +504,7 @@ export async function trainNeuralLm(
         tokensPerSecond,
       });
       if (st.step % logEvery === 0) {
-        const mean = logLoss / logTokens;
+        const mean = since.loss / since.tokens;
         await metric({
           type: "step",
           step: st.step,
@@ -497,11 +512,11 @@ export async function trainNeuralLm(
           loss: mean,
           perplexity: Math.exp(mean),
           lr,
-          tokens_per_s: (logTokens / logMs) * 1000,
+          tokens_per_s: (since.tokens / since.ms) * 1000,
         });
-        logLoss = 0;
-        logTokens = 0;
-        logMs = 0;
+        since.loss = 0;
+        since.tokens = 0;
+        since.ms = 0;
       }
       // Stop before a step that would end past the budget. The slowest step of this run foretells
       // the next: the last one alone let a slower next step overrun (GPT-mini, 18.2 s of 18 beside
