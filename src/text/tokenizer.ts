@@ -60,6 +60,8 @@ const PATTERNS = {
   punct: /[\p{P}\p{S}]/u.source,
 };
 type Kind = keyof typeof PATTERNS;
+/** A segment that is a number as a whole ("2020" out of "2020年": digits beside Han are no word). */
+const WHOLE_NUMBER = new RegExp(`^(?:${PATTERNS.number})$`, "u");
 const URL_TRAILING = /[.,;:!?)\]]+$/u;
 const NEEDS_SEGMENTER =
   /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}]/u;
@@ -78,14 +80,18 @@ function segmenter(locale: string): Intl.Segmenter {
   return segmenters[locale];
 }
 
-/** The value of a decimal digit in any script (decimal digits come in contiguous runs of ten). */
+/**
+ * The value of a decimal digit in any script. Decimal digits come in whole runs of ten, some of them
+ * back to back (the five mathematical digit sets, U+1D7CE-1D7FF): the offset from the start of the
+ * whole stretch of digits, modulo ten.
+ */
 function digitValue(ch: string): number {
   const c = ch.codePointAt(0)!;
   if (c >= 48 && c <= 57) return c - 48;
-  let zero = c;
+  let start = c;
   const isDigit = (cp: number) => /\p{Nd}/u.test(String.fromCodePoint(cp));
-  while (c - zero < 9 && isDigit(zero - 1)) zero--;
-  return (c - zero) % 10;
+  while (isDigit(start - 1)) start--;
+  return (c - start) % 10;
 }
 
 function codePoints(s: string): number {
@@ -220,7 +226,9 @@ export class Tokenizer {
     }
     const locale = KANA.test(word) ? "ja" : THAI_LAO_KHMER_MYANMAR.test(word) ? "th" : "zh";
     for (const s of segmenter(locale).segment(word)) {
-      if (s.isWordLike) this.pushWord(s.segment, out);
+      if (!s.isWordLike) continue;
+      if (WHOLE_NUMBER.test(s.segment)) this.pushNumber(s.segment, out);
+      else this.pushWord(s.segment, out);
     }
   }
 

@@ -1,6 +1,6 @@
 // Reading and writing vectors in any supported format, by name or detected from the file.
 import { EmbedlmError } from "../util/errors.js";
-import type { ReadOptions, VectorData } from "./formats/data.js";
+import { firstUnstorable, type ReadOptions, type VectorData } from "./formats/data.js";
 import { detectFormat, VECTOR_FORMATS, type VectorFormat } from "./formats/detect.js";
 import { readGlove, writeGlove } from "./formats/glove.js";
 import { type NativeDtype, readNative, readNativeParallel, writeNative } from "./formats/native.js";
@@ -106,6 +106,20 @@ export async function writeVectors(file: string, data: VectorData, opts: SaveOpt
     });
   }
   checkWords(data.words, format);
+  // A value the file cannot hold would be written and then refused by the reader (or read back as
+  // another number): refuse it here, naming the word.
+  const float16 = format === "native" && opts.dtype === "float16";
+  const bad = firstUnstorable(
+    data.vectors.subarray(0, data.words.length * data.dim),
+    float16 ? "float16" : "float32",
+  );
+  if (bad !== undefined) {
+    const row = Math.floor(bad.index / data.dim);
+    throw new EmbedlmError(
+      `value ${data.vectors[bad.index]} of '${data.words[row]}' (row ${row + 1}) ${bad.problem}: nothing written`,
+      { file, field: `value ${(bad.index % data.dim) + 1}` },
+    );
+  }
   switch (format) {
     case "word2vec-text":
     case "fasttext":

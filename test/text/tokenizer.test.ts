@@ -77,6 +77,18 @@ test("numbers kept, mapped to a token, spelled out", () => {
   // NFKC folds full-width digits and ligatures before matching.
   assert.deepEqual(tok("１２ ﬁne"), ["12", "fine"]);
   assert.deepEqual(tok("１２ ﬁne", { normalize: "none" }), ["１２", "ﬁne"]);
+  // Digits written against Chinese characters are numbers too, once segmented.
+  assert.deepEqual(tok("2020年3月", { numbers: "token" }), ["<num>", "年", "<num>", "月"]);
+  assert.deepEqual(tok("2020年", { numbers: "spell" }), ["two", "zero", "two", "zero", "年"]);
+  assert.deepEqual(tok("2020年3月"), ["2020", "年", "3", "月"]);
+  // Unicode's mathematical digits are five sets of ten back to back (bold 0 at U+1D7CE, double-struck
+  // 0 at U+1D7D8, ..., monospace 9 at U+1D7FF): each is read within its own set.
+  const math = (set: number, d: number) => String.fromCodePoint(0x1d7ce + 10 * set + d);
+  assert.deepEqual(tok(`${math(0, 7)}${math(1, 0)}${math(4, 9)}`, { numbers: "spell", normalize: "none" }), [
+    "seven",
+    "zero",
+    "nine",
+  ]);
 });
 
 test("punctuation, lengths, stopwords, whitespace mode", () => {

@@ -216,6 +216,39 @@ describe("bad input", () => {
       assert.equal(readVectors(file).vectors[2 * data.dim + 4], -70000);
     }
   });
+  test("saving refuses values the file could not give back, naming the word; nothing is written", async () => {
+    const cases: [Float32Array, string, object, RegExp][] = [];
+    for (const [value, problem] of [
+      [Number.NaN, "is not finite"],
+      [Number.NEGATIVE_INFINITY, "is not finite"],
+    ] as const)
+      for (const format of VECTOR_FORMATS) {
+        const vectors = Float32Array.from(data.vectors);
+        vectors[3 * data.dim + 1] = value;
+        cases.push([
+          vectors,
+          format,
+          { format },
+          new RegExp(`value 2: value ${value} of '${data.words[3]}' \\(row 4\\) ${problem}`),
+        ]);
+      }
+    const big = Float32Array.from(data.vectors);
+    big[data.dim] = 70000; // a float32, but beyond float16's 65504
+    cases.push([
+      big,
+      "f16",
+      { format: "native", dtype: "float16" },
+      /value 1: value 70000 .* too large for float16/,
+    ]);
+    for (const [vectors, name, opts, message] of cases) {
+      const file = join(dir, `unstorable-${name}`);
+      await assert.rejects(writeVectors(file, { ...data, vectors }, opts), message, name);
+      assert.throws(() => readFileSync(file), /ENOENT/, `${name}: nothing written`);
+    }
+    // float32 and int8 files hold 70000.
+    for (const opts of [{ format: "native" }, { format: "native", dtype: "int8" }] as const)
+      await writeVectors(join(dir, "big-ok"), { ...data, vectors: big }, opts);
+  });
   test("text: duplicate word (and the gensim policy keeps the first)", () => {
     expectError("3 1\na 1\nb 2\na 3\n", /line 4: duplicate word 'a' in row 3 \(first seen as row 1\)/);
     const file = join(dir, "dup.txt");

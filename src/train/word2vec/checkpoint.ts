@@ -3,7 +3,8 @@
 // schedule state, per-thread random states, epoch history), then little-endian float32 matrices
 // without row padding: syn0 [V x dim], syn1neg [V x dim] when negative > 0, syn1 [(V-1) x dim] when hs.
 
-import { open, readFile } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
+import { open, stat } from "node:fs/promises";
 import { Tokenizer, type TokenizerOptions } from "../../text/tokenizer.js";
 import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
@@ -102,8 +103,8 @@ function parseHeader(path: string, data: Buffer, nl: number): CheckpointState {
   }
 }
 
-/** Reads only a checkpoint's header (options, vocabulary, schedule), not its matrices. */
-export async function readCheckpointHeader(path: string): Promise<CheckpointState> {
+/** A checkpoint's header and the offset of its first matrix, read without the matrices. */
+async function readHeader(path: string): Promise<{ state: CheckpointState; dataAt: number }> {
   let fh: Awaited<ReturnType<typeof open>>;
   try {
     fh = await open(path, "r");
@@ -122,46 +123,66 @@ export async function readCheckpointHeader(path: string): Promise<CheckpointStat
       length += bytesRead;
       const data = Buffer.concat(chunks);
       const nl = data.indexOf(10, MAGIC.length);
-      if (nl >= 0 || bytesRead === 0) return parseHeader(path, data, nl < 0 ? data.length : nl);
+      if (nl >= 0 || bytesRead === 0) {
+        const end = nl < 0 ? data.length : nl;
+        return { state: parseHeader(path, data, end), dataAt: end + 1 };
+      }
     }
   } finally {
     await fh.close();
   }
 }
 
-/** Reads a checkpoint; the matrices are copied into `alloc`ated rows of `stride` floats. */
+/** Reads only a checkpoint's header (options, vocabulary, schedule), not its matrices. */
+export async function readCheckpointHeader(path: string): Promise<CheckpointState> {
+  return (await readHeader(path)).state;
+}
+
+/**
+ * Reads a checkpoint; `read` copies the matrices into rows of `stride` floats. The matrices are read
+ * in blocks of rows, never the whole file at once: a large model's checkpoint can pass 2 GiB, more
+ * than Node reads into one buffer, and the rows go straight to their place in the training memory.
+ */
 export async function loadCheckpoint(
   path: string,
 ): Promise<{ state: CheckpointState; read: (into: Matrices) => void }> {
-  let data: Buffer;
-  try {
-    data = await readFile(path);
-  } catch (e) {
-    throw new EmbedlmError(`cannot read the checkpoint: ${(e as NodeJS.ErrnoException).code ?? e}`, {
-      file: path,
-    });
-  }
-  const nl = data.indexOf(10, MAGIC.length);
-  const state = parseHeader(path, data, nl);
+  const { state, dataAt } = await readHeader(path);
   const o = state.options;
   const v = state.words.length;
   const sizes = [v, o.negative > 0 ? v : 0, o.hs ? Math.max(0, v - 1) : 0];
-  const expected = nl + 1 + sizes.reduce((s, rows) => s + rows * o.vectorSize * 4, 0);
-  if (data.length !== expected)
-    throw new EmbedlmError(`the checkpoint has ${data.length} bytes, expected ${expected} (truncated?)`, {
+  const expected = dataAt + sizes.reduce((s, rows) => s + rows * o.vectorSize * 4, 0);
+  const size = (await stat(path)).size;
+  if (size !== expected)
+    throw new EmbedlmError(`the checkpoint has ${size} bytes, expected ${expected} (truncated?)`, {
       file: path,
     });
   return {
     state,
     read(into) {
-      let off = nl + 1;
-      [into.syn0, into.syn1neg, into.syn1].forEach((mat, i) => {
-        const bytes = sizes[i] * into.dim * 4;
-        const src = new Float32Array(data.buffer.slice(data.byteOffset + off, data.byteOffset + off + bytes));
-        for (let r = 0; r < sizes[i]; r++)
-          mat.set(src.subarray(r * into.dim, (r + 1) * into.dim), r * into.stride);
-        off += bytes;
-      });
+      const fd = openSync(path, "r");
+      try {
+        let off = dataAt;
+        const blockRows = 4096;
+        const block = new Float32Array(blockRows * into.dim);
+        const bytes = new Uint8Array(block.buffer);
+        [into.syn0, into.syn1neg, into.syn1].forEach((mat, i) => {
+          for (let r0 = 0; r0 < sizes[i]; r0 += blockRows) {
+            const n = Math.min(blockRows, sizes[i] - r0);
+            const want = n * into.dim * 4;
+            for (let got = 0; got < want; ) {
+              const k = readSync(fd, bytes, got, want - got, off + got);
+              if (k === 0)
+                throw new EmbedlmError("the checkpoint ended early", { file: path, offset: off + got });
+              got += k;
+            }
+            for (let r = 0; r < n; r++)
+              mat.set(block.subarray(r * into.dim, (r + 1) * into.dim), (r0 + r) * into.stride);
+            off += want;
+          }
+        });
+      } finally {
+        closeSync(fd);
+      }
     },
   };
 }

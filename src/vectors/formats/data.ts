@@ -121,6 +121,26 @@ export function float16ToNumber(h: number): number {
 }
 
 /**
+ * The first value that is not finite, or that `dtype` cannot hold, with what is wrong with it; else
+ * undefined. `nonFinite` finds the first NaN or infinity (a SIMD scan where there is one).
+ */
+export function firstUnstorable(
+  values: Float32Array,
+  dtype: "float32" | "float16" = "float32",
+  nonFinite = firstNonFinite,
+): { index: number; problem: string } | undefined {
+  const bad = nonFinite(values);
+  if (bad !== -1) return { index: bad, problem: "is not finite" };
+  if (dtype === "float16") {
+    for (let i = 0; i < values.length; i++) {
+      const h = roundToFloat16(values[i]);
+      if (h - h !== 0) return { index: i, problem: "is too large for float16 (largest 65504)" };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Checks a loaded matrix and rounds it to the load dtype in place: the first value that is not
  * finite, or that the dtype cannot hold (left as read), with what is wrong with it; else undefined.
  */
@@ -128,16 +148,10 @@ export function checkAndRound(
   values: Float32Array,
   opts: ReadOptions,
 ): { index: number; problem: string } | undefined {
-  const bad = (opts.firstNonFinite ?? firstNonFinite)(values);
-  if (bad !== -1) return { index: bad, problem: "is not finite" };
-  if ((opts.dtype ?? "float32") === "float16") {
-    for (let i = 0; i < values.length; i++) {
-      const h = roundToFloat16(values[i]);
-      if (h - h !== 0) return { index: i, problem: "is too large for float16 (largest 65504)" };
-      values[i] = h;
-    }
-  }
-  return undefined;
+  const bad = firstUnstorable(values, opts.dtype, opts.firstNonFinite);
+  if (bad === undefined && opts.dtype === "float16")
+    for (let i = 0; i < values.length; i++) values[i] = roundToFloat16(values[i]);
+  return bad;
 }
 
 /** Index of the first NaN or infinite value, or -1 (one tight pass; callers then locate it). */
