@@ -107,7 +107,7 @@ const gptBudget = budget("GPT-mini", gpt);
 report(
   "lm-wikitext2",
   {
-    data: `WikiText-2 v1: train ${tokenCount(trainLines)} / valid 217,646 / test 245,569 tokens with <eos>, vocabulary 33,278`,
+    data: `WikiText-2 v1: train ${tokenCount(trainLines)} / valid ${tokenCount(readLines(files.valid))} / test ${tokenCount(readLines(files.test))} tokens with <eos>, vocabulary ${new Set(trainLines.flatMap((l) => l.split(/\s+/).filter((w) => w !== ""))).size + 1}`,
     budget_minutes_per_model: minutes,
     threads: Number(threads),
     lstm_small: lstm,

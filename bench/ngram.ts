@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { readArpa } from "../src/lm/ngram/arpa.js";
 import { topK } from "../src/lm/predict.js";
 import { measure, repoRoot, report, round, runPeer, runTimed, sharedData, target } from "./lib/common.js";
+import { readLines, tokenCount } from "./lib/lm.js";
 
 const PUBLISHED_KN5 = 141.2;
 const cli = join(repoRoot, "dist", "src", "cli", "main.js");
@@ -95,7 +96,7 @@ const ngrams = kn5.json.ngrams as number[];
 report(
   "ngram",
   {
-    data: "PTB (Mikolov): train 929k tokens with </s>, test 82,430",
+    data: `PTB (Mikolov): train ${tokenCount(readLines(train))} tokens with </s>, test ${tokenCount(readLines(test))}`,
     kn5: {
       test_ppl: round(kn5Ppl, 2),
       published: PUBLISHED_KN5,

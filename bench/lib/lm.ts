@@ -2,6 +2,7 @@
 // process, and the short PTB slice the speed runs train on.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { withFullVocabulary } from "../../src/train/lm/data.js";
 import { repoRoot, runTimed, sharedData, type TimedRun } from "./common.js";
 
 const cli = join(repoRoot, "dist", "src", "cli", "main.js");
@@ -63,22 +64,9 @@ export function prefix(lines: readonly string[], tokens: number): string[] {
   return out;
 }
 
-/**
- * A training prefix that keeps the full training vocabulary: the first `tokens` tokens, after one
- * line holding every word of `lines` the prefix lacks, so a model trained on it has the full run's
- * softmax (and held-out words map to `<unk>` the same way). That line (~3,000 unrelated words) comes
- * first: at the end it was the last segments of the last stream, and one epoch (seed 1) ended with
- * an SGD step on it that took the perplexity of the first 1,000 training tokens from 684 to 17
- * million (validation: 13.5 million). The step was exact (PyTorch computes the same update from the
- * same weights and state): ending an epoch on unrelated words is what made the model useless.
- */
+/** The first `tokens` tokens of `lines`, keeping the full training vocabulary (withFullVocabulary). */
 export function trainingPrefix(lines: readonly string[], tokens: number): string[] {
-  const out = prefix(lines, tokens);
-  const seen = new Set(out.flatMap(words));
-  const missing = new Set<string>();
-  for (const l of lines) for (const w of words(l)) if (!seen.has(w)) missing.add(w);
-  if (missing.size > 0) out.unshift([...missing].join(" "));
-  return out;
+  return withFullVocabulary(prefix(lines, tokens), lines);
 }
 
 export function writeLines(path: string, lines: readonly string[]): void {

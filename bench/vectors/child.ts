@@ -45,9 +45,10 @@ if (mode === "ann") {
     quantization: "f32",
   });
   out.annBuildSeconds = (performance.now() - t1) / 1000;
-  // usearch fixes ef when an index is made: try each through a save and load.
+  // usearch fixes ef when an index is made: try each through a save and load (of this run's index:
+  // the save is awaited, so a file left by an earlier run is never what is measured).
   const saved = `${file}.usearch`;
-  built.save(saved);
+  await built.save(saved);
   for (const ef of [64, 128, 256, 512]) {
     const index = AnnIndex.load(saved, kv, { expansionSearch: ef, quantization: "f32" });
     kv.mostSimilar({ positive: [words[0]], indexer: index });

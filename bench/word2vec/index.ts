@@ -36,6 +36,8 @@ const epochs = args.includes("--epochs") ? args[args.indexOf("--epochs") + 1] : 
 const corpus = sharedData("bench-corpus/sotu_kjv.txt");
 const analogy = sharedData("google-analogy/questions-words.txt");
 const simlex = sharedData("simlex-999/SimLex-999.txt");
+// The peers' scripts pick a corpus of their own (text8 where there is one) unless told: the same files.
+const sameData = { CORPUS: corpus, ANALOGY: analogy, SIMLEX: simlex };
 const work = "/tmp/embedlm-bench";
 mkdirSync(work, { recursive: true });
 
@@ -87,7 +89,9 @@ function embedlm(name: string, model: "skipgram" | "cbow", hs: boolean): Json {
 }
 
 function gensim(mode: "sg" | "cbow"): Json {
-  const j = measure(`gensim ${mode} (run_w2v.sh)`, () => runPeer("run_w2v.sh", [epochs, mode]), [])[0] ?? {};
+  const j =
+    measure(`gensim ${mode} (run_w2v.sh)`, () => runPeer("run_w2v.sh", [epochs, mode], sameData), [])[0] ??
+    {};
   const out = {
     train_s: num(j.train_time_s),
     wall_s: num(j.process_wall_s),
@@ -103,7 +107,11 @@ function gensim(mode: "sg" | "cbow"): Json {
 
 function fasttext(corpusWords: number): Json {
   const j =
-    measure("fastText (run_fasttext.sh)", () => runPeer("run_fasttext.sh", [epochs, "nosub"]), [])[0] ?? {};
+    measure(
+      "fastText (run_fasttext.sh)",
+      () => runPeer("run_fasttext.sh", [epochs, "nosub"], sameData),
+      [],
+    )[0] ?? {};
   // training time = wall minus the same command with 0 epochs (vocabulary, init, saving)
   const trainS = num(j.train_only_wall_s_est);
   const out = {

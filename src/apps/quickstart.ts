@@ -302,9 +302,9 @@ export function languageModelStepOf(o: LanguageModelStepOptions): QuickstartStep
       const counts = new Map<string, number>();
       for (const l of trainLines) countInto(counts, l);
       const keep = Vocab.fromCounts(counts, { minCount: 2, maxSize: o.vocab });
+      const runtime = await createNnRuntime({ threads: o.threads });
       const dir = await mkdtemp(join(tmpdir(), "embedlm-quickstart-"));
       const model = o.modelDir ?? join(dir, "lm");
-      const runtime = await createNnRuntime({ threads: o.threads });
       try {
         const trainTokens = await writeTokenFile(join(dir, "train.txt"), trainLines, keep);
         await writeTokenFile(join(dir, "valid.txt"), validLines, keep);

@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { matchVectors } from "../lm/neural/embedding-init.js";
 import { createNnRuntime } from "../nn/runtime.js";
 import { textCorpus } from "../text/corpus.js";
-import { type EpochRecord, readLines, trainNeuralLm } from "../train/lm/index.js";
+import { type EpochRecord, readLines, trainNeuralLm, withFullVocabulary } from "../train/lm/index.js";
 import { trainWord2Vec } from "../train/word2vec/index.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { checkInt, checkNumber, EmbedlmError } from "../util/errors.js";
@@ -142,20 +142,12 @@ async function findFile(dir: string, names: string[]): Promise<string> {
 }
 
 /**
- * The first `fraction` of the training lines, plus one line with every other word of the full
+ * The first `fraction` of the training lines, after one line with every other word of the full
  * training vocabulary, so every run has the same vocabulary (and OOV mapping) and perplexities of
  * different fractions compare.
  */
 function slice(lines: readonly string[], fraction: number): string[] {
-  const n = Math.max(1, Math.round(lines.length * fraction));
-  if (n >= lines.length) return [...lines];
-  const out = lines.slice(0, n);
-  const seen = new Set(out.flatMap((l) => l.split(/\s+/)));
-  const rest = new Set<string>();
-  for (let i = n; i < lines.length; i++)
-    for (const w of lines[i].split(/\s+/)) if (w !== "" && !seen.has(w)) rest.add(w);
-  if (rest.size > 0) out.push([...rest].join(" "));
-  return out;
+  return withFullVocabulary(lines.slice(0, Math.max(1, Math.round(lines.length * fraction))), lines);
 }
 
 const pct = (f: number) => `${+(100 * f).toFixed(1)}%`;
@@ -254,13 +246,14 @@ export async function runEmbeddingStudy(o: EmbeddingStudyOptions): Promise<Embed
   const r = resolve(o);
   const log = o.log ?? (() => {});
   const t0 = performance.now();
-  const work = o.workDir ?? (await mkdtemp(join(tmpdir(), "embedlm-study-")));
-  await mkdir(work, { recursive: true });
   const trainFile = await findFile(o.data, ["ptb.train.txt", "train.txt"]);
   const validFile = await findFile(o.data, ["ptb.valid.txt", "valid.txt"]);
   const testFile = await findFile(o.data, ["ptb.test.txt", "test.txt"]);
   const ptbTrain = await readLines(trainFile);
   const { wv, info: vectors } = await trainVectors(o, r, ptbTrain, log);
+  // Made once the inputs are known good (the finally below removes it).
+  const work = o.workDir ?? (await mkdtemp(join(tmpdir(), "embedlm-study-")));
+  await mkdir(work, { recursive: true });
 
   const files = { markdown: o.output, svg: o.output.replace(/(\.md)?$/, ".svg") };
   const runs: StudyRun[] = [];
@@ -393,7 +386,7 @@ function studyMarkdown(
     "## Setup",
     "",
     `- Model: ${r.layers}-layer LSTM, embedding = hidden = ${r.dim}, dropout ${r.dropout}, Adam lr ${r.lr}, clip 5, BPTT ${r.bptt}, batch ${r.batchSize}, seed ${r.seed}; the test perplexity is that of the epoch with the best validation perplexity.`,
-    `- Data: PTB (${o.data}); the smaller shares are the first lines of the training set plus one line listing the rest of its vocabulary once, so every run has PTB's vocabulary and the perplexities compare.`,
+    `- Data: PTB (${o.data}); the smaller shares are the first lines of the training set after one line listing the rest of its vocabulary once (first, so no epoch ends on it), so every run has PTB's vocabulary and the perplexities compare.`,
     `- Vectors: word2vec skip-gram (dim ${v.dim}, window 5, negative 5, min_count 5, epochs ${r.vectorEpochs}) on ${v.corpusFiles.join(", ")} (${v.corpusTokens.toLocaleString("en-US")} tokens, lowercased, numbers as N like PTB): ${v.words.toLocaleString("en-US")} words in ${v.seconds.toFixed(0)} s.`,
     `- Coverage: the vectors cover ${pct(v.typeCoverage)} of PTB's training vocabulary and ${pct(v.tokenCoverage)} of its training tokens (uncovered rows start random; e.g. without a vector: ${v.uncoveredExamples.slice(0, 8).join(", ")}).`,
     "",

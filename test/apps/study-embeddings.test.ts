@@ -143,4 +143,36 @@ test("embedlm study embeddings --quick writes a table and a plot whose numbers a
       `${series} epoch ${epoch}: ${y} vs ${want[i][2]}`,
     );
   });
+  // --quick with one fraction of the data: one epoch count for it (2, for a share).
+  const one = spawnSync(
+    process.execPath,
+    [
+      cli,
+      "--json",
+      "study",
+      "embeddings",
+      "--ptb",
+      dir,
+      "--corpus",
+      join(dir, "general.txt"),
+      "-o",
+      join(dir, "docs", "one.md"),
+      "--work-dir",
+      join(dir, "work-one"),
+      "--fractions",
+      "0.5",
+      "--threads",
+      "1",
+      "--quick",
+      "--variants",
+      "random",
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(one.status, 0, one.stderr);
+  const oneRuns = (JSON.parse(one.stdout.trim().split("\n").pop()!) as typeof json).runs;
+  assert.deepEqual(
+    oneRuns.map((x) => [x.fraction, x.validPerplexities.length]),
+    [[0.5, 2]],
+  );
 });

@@ -8,7 +8,13 @@ import { neuralPresets, zarembaPresets } from "../../src/lm/neural/config.js";
 import { loadNeuralLm } from "../../src/lm/neural/io.js";
 import { NeuralVocab } from "../../src/lm/neural/model.js";
 import { loadSafetensors, saveSafetensors } from "../../src/nn/safetensors.js";
-import { buildVocabulary, encodeTokens, readTokens, StreamBatches } from "../../src/train/lm/data.js";
+import {
+  buildVocabulary,
+  encodeTokens,
+  readTokens,
+  StreamBatches,
+  withFullVocabulary,
+} from "../../src/train/lm/data.js";
 import { epochLr, type TrainLmOptions, trainNeuralLm } from "../../src/train/lm/train.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -82,6 +88,13 @@ test("data: PTB reading, first-appearance vocabulary, and lm_torch's batchify la
     () => new StreamBatches(stream, 6, 3, "tiny.txt"),
     /tiny\.txt: the corpus has 23 tokens, fewer than one batch/,
   );
+});
+
+test("withFullVocabulary puts the words a share lacks on one line before it", () => {
+  const all = ["a b a", "c b", "d  e c", "", "a"];
+  assert.deepEqual(withFullVocabulary(all.slice(0, 2), all), ["d e", "a b a", "c b"]);
+  assert.deepEqual(withFullVocabulary(all.slice(0, 3), all), all.slice(0, 3));
+  assert.deepEqual(withFullVocabulary(all, all), all);
 });
 
 test("Zaremba's schedule and presets", () => {

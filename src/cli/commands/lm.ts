@@ -237,7 +237,7 @@ export const register: Register = (program) => {
     .action(action(async (ctx, corpus: string[], o: TrainOptions) => train(ctx, corpus, o, trainCmd)));
 
   lm.command("eval")
-    .description("Perplexity of a model on a text (per sentence and total)")
+    .description("Perplexity of a model on a text (the total; --per-sentence lists each sentence)")
     .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("<text...>", "text files, whitespace-tokenized, one sentence per line")
     .option(

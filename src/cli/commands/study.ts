@@ -35,10 +35,12 @@ function listOf<T>(name: string, one: (v: string) => T): (value: string) => T[] 
 /** The command's flags: the study's options under their flag names (--ptb is `data`), and --quick. */
 type StudyFlags = Omit<EmbeddingStudyOptions, "data" | "command" | "log"> & { ptb: string; quick?: boolean };
 
-/** --quick: a tiny budget (seconds on small data) to check the whole pipeline; given options win. */
+/**
+ * --quick: a tiny budget (seconds on small data) to check the whole pipeline; given options win.
+ * Epochs: 2 for a share of the data, 1 for all of it, one count per fraction.
+ */
 const QUICK: Partial<EmbeddingStudyOptions> = {
   dim: 16,
-  epochs: [2, 1],
   vectorEpochs: 1,
   bptt: 10,
   batchSize: 4,
@@ -107,7 +109,7 @@ Examples:
         const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
         const command = `embedlm study embeddings ${process.argv.slice(process.argv.indexOf("embeddings") + 1).join(" ")}`;
         const r = await runEmbeddingStudy({
-          ...(quick ? QUICK : {}),
+          ...(quick ? { ...QUICK, epochs: (rest.fractions ?? [0.1, 1]).map((f) => (f < 1 ? 2 : 1)) } : {}),
           ...given,
           data: ptb,
           corpus: flags.corpus,

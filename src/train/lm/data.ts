@@ -18,6 +18,23 @@ export async function readLines(path: string): Promise<string[]> {
 }
 
 /**
+ * `part` of the training lines (a prefix, a share) that keeps the full training vocabulary: after one
+ * line holding every word of `all` that `part` lacks, so a model trained on it has the full run's
+ * softmax (and held-out words map to `<unk>` the same way). That line (thousands of unrelated words)
+ * comes first: at the end it was the last segments of the last stream, and one epoch (PTB, SGD,
+ * seed 1) ended with a step on it that took the perplexity of the first 1,000 training tokens from
+ * 684 to 17 million. The step was exact (PyTorch computes the same update from the same weights and
+ * state): ending an epoch on unrelated words is what made the model useless.
+ */
+export function withFullVocabulary(part: readonly string[], all: readonly string[]): string[] {
+  const words = (line: string) => line.split(/\s+/).filter((w) => w !== "");
+  const seen = new Set(part.flatMap(words));
+  const missing = new Set<string>();
+  for (const l of all) for (const w of words(l)) if (!seen.has(w)) missing.add(w);
+  return missing.size > 0 ? [[...missing].join(" "), ...part] : [...part];
+}
+
+/**
  * The tokens of a text file, `<eos>` after every line (empty lines included), as Zaremba's and
  * PyTorch's word_language_model loaders read PTB. Lines are split on whitespace (PTB files are
  * tokenized already) unless a tokenizer is given for raw text.
