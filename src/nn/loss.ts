@@ -2,6 +2,34 @@ import { EmbedlmError } from "../util/errors.js";
 import type { Buf } from "./tensor.js";
 
 /**
+ * The targets that count (not `ignore`), after checking every one is a word and the logits hold a
+ * row per target: the loss reads rows by the targets' count, so fewer logits would be read past.
+ */
+export function countTargets(
+  logits: Buf,
+  targets: Int32Array,
+  vocab: number,
+  dlogits: Buf,
+  ignore: number,
+): number {
+  const n = targets.length;
+  if (logits.length < n * vocab || dlogits.length < n * vocab)
+    throw new EmbedlmError(
+      `${n} targets need ${n} rows of ${vocab} logits, got ${Math.min(logits.length, dlogits.length) / vocab}`,
+      { field: "logits" },
+    );
+  let counted = 0;
+  for (let i = 0; i < n; i++) {
+    const t = targets[i];
+    if (t === ignore) continue;
+    if (t < 0 || t >= vocab)
+      throw new EmbedlmError(`target ${t} out of range [0, ${vocab})`, { field: "targets" });
+    counted++;
+  }
+  return counted;
+}
+
+/**
  * Softmax cross-entropy with integer targets, forward and backward in one pass (no one-hot matrix):
  * logits [N, V], targets [N] -> mean loss over the counted rows; writes
  * dlogits [N, V] = scale * (softmax(logits) - onehot(target)) / counted, zero for ignored rows.
@@ -17,8 +45,7 @@ export function softmaxCrossEntropy(
 ): number {
   const n = targets.length;
   const ignore = opts.ignoreIndex ?? -100;
-  let counted = 0;
-  for (let i = 0; i < n; i++) if (targets[i] !== ignore) counted++;
+  const counted = countTargets(logits, targets, vocab, dlogits, ignore);
   const g = (opts.scale ?? 1) / Math.max(counted, 1);
   let loss = 0;
   for (let i = 0; i < n; i++) {
@@ -28,8 +55,6 @@ export function softmaxCrossEntropy(
       dlogits.fill(0, o, o + vocab);
       continue;
     }
-    if (t < 0 || t >= vocab)
-      throw new EmbedlmError(`target ${t} out of range [0, ${vocab})`, { field: "targets" });
     let max = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < vocab; j++) if (logits[o + j] > max) max = logits[o + j];
     let sum = 0;

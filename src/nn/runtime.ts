@@ -2,8 +2,8 @@ import { availableParallelism } from "node:os";
 import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { canBlock } from "../kernels/pool.js";
-import { EmbedlmError } from "../util/errors.js";
 import { ACTIVATION_KINDS, activate, activateBackward } from "./activations.js";
+import { countTargets } from "./loss.js";
 import type { NnOps } from "./ops.js";
 import { Arena, type Buf } from "./tensor.js";
 
@@ -54,14 +54,7 @@ function wasmSoftmaxCrossEntropy(rt: KernelRuntime, threads: number): NnOps["sof
     if (targetsBuf.length < n) targetsBuf = rt.arena.i32(n);
     targetsBuf.set(targets);
     const ignore = opts.ignoreIndex ?? -100;
-    let counted = 0;
-    for (let i = 0; i < n; i++) {
-      const t = targets[i];
-      if (t === ignore) continue;
-      if (t < 0 || t >= vocab)
-        throw new EmbedlmError(`target ${t} out of range [0, ${vocab})`, { field: "targets" });
-      counted++;
-    }
+    const counted = countTargets(logits, targets, vocab, dlogits, ignore);
     const g = (opts.scale ?? 1) / Math.max(counted, 1);
     const args = (r0: number, rows: number) => [
       r0,

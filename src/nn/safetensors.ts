@@ -103,8 +103,9 @@ export function decodeSafetensors(bytes: Uint8Array, file?: string): StFile {
     if (!(Number.isInteger(b) && Number.isInteger(e) && b >= 0 && b <= e && e <= dataLen))
       fail(`tensor ${name}: bad data_offsets`, 8);
     const n = info.shape.reduce((x, y) => x * y, 1);
-    // Copy into a fresh, aligned buffer: the file's offsets need not be aligned.
-    const raw = bytes.slice(base + b, base + e);
+    // Copy into a fresh, aligned buffer: the file's offsets need not be aligned. (Not `slice`: on a
+    // Node Buffer it is a view on the whole file, whose .buffer starts elsewhere.)
+    const raw = new Uint8Array(bytes.subarray(base + b, base + e));
     const view = new DataView(raw.buffer);
     const size = { F32: 4, F64: 8, I32: 4, F16: 2, BF16: 2, I64: 8 }[info.dtype];
     if (size === undefined) fail(`tensor ${name}: unsupported dtype ${info.dtype}`, 8);

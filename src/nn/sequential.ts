@@ -1,3 +1,4 @@
+import { EmbedlmError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import type { BuildContext, Layer } from "./layer.js";
 import { type NnOps, referenceOps } from "./ops.js";
@@ -63,8 +64,11 @@ export class Model {
   /** The generator of dropout masks (its state is saved with training checkpoints). */
   readonly rng: Rng;
 
+  private readonly inputShape: readonly (number | null)[];
+
   constructor(net: Sequential, opts: ModelOptions) {
     this.net = net;
+    this.inputShape = [...opts.inputShape];
     this.arena = opts.arena ?? new Arena(opts.dtype ?? "float32");
     const ops = opts.ops ?? referenceOps;
     this.params = new ParamStore(this.arena, ops);
@@ -82,6 +86,18 @@ export class Model {
 
   /** x [B, ...input] -> [B, ...output]; `training` enables dropout. */
   forward(x: Tensor | IdTensor, training = false): Tensor {
+    // The layers size their loops from the data's length: a wrong shape would run, and wrongly.
+    const want = this.inputShape;
+    const n = x.shape.reduce((a, b) => a * b, 1);
+    if (
+      x.shape.length !== want.length + 1 ||
+      want.some((d, i) => d !== null && d !== x.shape[i + 1]) ||
+      x.data.length !== n
+    )
+      throw new EmbedlmError(
+        `input of shape [${x.shape}] with ${x.data.length} values; the model takes [batch, ${want.map((d) => d ?? "any")}]`,
+        { field: "input" },
+      );
     return this.net.forward(x, training);
   }
 

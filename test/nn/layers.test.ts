@@ -7,6 +7,7 @@ import { dropout } from "../../src/nn/layers/dropout.js";
 import { embedding } from "../../src/nn/layers/embedding.js";
 import { gru } from "../../src/nn/layers/gru.js";
 import { lstm } from "../../src/nn/layers/lstm.js";
+import { softmaxCrossEntropy } from "../../src/nn/loss.js";
 import { type ModelOptions, sequential } from "../../src/nn/sequential.js";
 import type { Tensor } from "../../src/nn/tensor.js";
 import { EmbedlmError } from "../../src/util/errors.js";
@@ -50,6 +51,28 @@ test("Embedding: initial matrix, frozen table, id range errors", () => {
   assert.ok(m.params.grads.every((v) => v === 0));
   assert.equal(m.params.trainableSize, 0);
   assert.throws(() => m.forward({ shape: [1, 1], data: Int32Array.from([4]) }), EmbedlmError);
+});
+
+test("inputs of another shape than the model was built for, and empty sequences, are errors", () => {
+  const m = sequential([dense({ units: 2 })], { inputShape: [null, 3] });
+  assert.deepEqual([...m.forward({ shape: [1, 1, 3], data: new Float32Array(3) }).shape], [1, 1, 2]);
+  for (const [shape, n] of [
+    [[1, 4], 4], // a rank short
+    [[1, 1, 4], 4], // last dimension 4, not 3
+    [[2, 1, 3], 3], // fewer values than the shape says
+  ] as const)
+    assert.throws(
+      () => m.forward({ shape: [...shape], data: new Float32Array(n) }),
+      /the model takes \[batch, any,3\]/,
+      `${shape}`,
+    );
+  const r = sequential([lstm({ units: 2 })], { inputShape: [null, 3] });
+  assert.throws(() => r.forward({ shape: [1, 0, 3], data: new Float32Array(0) }), /an empty sequence/);
+  // The loss reads a row of logits per target: too few rows are an error, not a read past them.
+  assert.throws(
+    () => softmaxCrossEntropy(new Float32Array(8), Int32Array.from([0, 1, 2]), 4, new Float32Array(8)),
+    /3 targets need 3 rows of 4 logits, got 2/,
+  );
 });
 
 test("Dropout: inverted scaling in training, identity at inference, locked masks shared over time", () => {

@@ -181,6 +181,16 @@ test("safetensors: byte layout, round trip, F16/BF16/I64 reading, errors", () =>
   assert.deepEqual([...t.x.data], [1, -2.5, 65504]);
   assert.deepEqual([...t.y.data], [1.5]);
   assert.deepEqual([...t.z.data], [-3]);
+  // The same file as a view into a larger Node Buffer (as readFileSync of a small file gives: a
+  // slice of Node's pool), at an offset: the tensors are read from their own bytes.
+  const pool = Buffer.alloc(f.length + 24, 0xee);
+  pool.set(f, 13);
+  const inPool = decodeSafetensors(pool.subarray(13, 13 + f.length)).tensors;
+  assert.deepEqual([...inPool.x.data], [1, -2.5, 65504]);
+  assert.deepEqual([...inPool.z.data], [-3]);
+  const fb = Buffer.alloc(bytes.length + 5);
+  fb.set(bytes, 5);
+  assert.deepEqual([...decodeSafetensors(fb.subarray(5)).tensors.b.data], [1.5, -2]);
   assert.throws(() => decodeSafetensors(f.subarray(0, f.length - 1)), EmbedlmError);
   assert.throws(() => decodeSafetensors(new Uint8Array(4)), EmbedlmError);
   // Malformed headers: a clear error naming the file and the tensor, never a TypeError.

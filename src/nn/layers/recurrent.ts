@@ -1,3 +1,4 @@
+import { EmbedlmError } from "../../util/errors.js";
 import { type Initializer, uniform } from "../init.js";
 import { type BuildContext, type Layer, lastDim } from "../layer.js";
 import type { NnOps } from "../ops.js";
@@ -92,6 +93,8 @@ export class Recurrent implements Layer {
   forward(xIn: Tensor | IdTensor, training: boolean): Tensor {
     let x = xIn as Tensor;
     const [batch, steps] = x.shape;
+    // No step would leave the output (a reused buffer) holding the previous call's last states.
+    if (steps === 0) throw new EmbedlmError(`${this.name}: an empty sequence (0 steps)`, { field: "input" });
     const h = this.opts.units;
     const carry = this.opts.stateful ?? false;
     let states = this.statesByBatch.get(batch);
