@@ -148,6 +148,32 @@ test("gpt: stream scoring reads overlapping windows side by side, each position 
   assert.ok(Math.abs(s.logProb - expected) < 1e-9 * Math.abs(expected), `${s.logProb} vs ${expected}`);
 });
 
+test("gpt: a context is padded at its end to a power of two, with the unpadded answer and few buffers", () => {
+  const c: NeuralLmConfig = { ...config("lstm", 16), kind: "gpt", embeddingDim: 4, hiddenSize: 4, heads: 2 };
+  const build = () => buildNeuralModel(c, { vocabSize: words.length, seed: 4, arena: new Arena("float64") });
+  const ids = Int32Array.from({ length: 16 }, (_, i) => (i * 5 + 2) % words.length);
+  // Contexts of 9..15 tokens run at 16: once a 16-token context was scored, they allocate nothing.
+  const fresh = build();
+  const one = new NeuralLanguageModel(c, vocab, fresh);
+  one.logProb(3, ids);
+  const allocated = fresh.arena.allocated;
+  for (let n = 9; n <= 15; n++) one.logProb(3, ids.subarray(0, n));
+  assert.equal(fresh.arena.allocated, allocated);
+  const net = build();
+  const lm = new NeuralLanguageModel(c, vocab, net);
+  const V = words.length;
+  for (let n = 1; n <= 16; n++) {
+    // Independently: the unpadded window through the network, log-softmax by hand.
+    const logits = net.forward({ shape: [1, n], data: ids.slice(0, n) }).data;
+    const off = (n - 1) * V;
+    let z = 0;
+    for (let j = 0; j < V; j++) z += Math.exp(logits[off + j]);
+    const want = logits[off + 3] - Math.log(z);
+    const got = lm.logProb(3, ids.subarray(0, n));
+    assert.ok(Math.abs(got - want) < 1e-12, `context of ${n}: ${got} vs ${want}`);
+  }
+});
+
 test("generation is reproducible with a seed and works incrementally", () => {
   const lm = model("lstm");
   const a = generate(lm, [lm.bos, 2], { seed: 5, maxTokens: 15 });

@@ -42,6 +42,14 @@ export interface NeuralArchitecture {
   contextSize(config: NeuralLmConfig): number;
   /** The longest input a forward call takes (Infinity: any). */
   maxLength(config: NeuralLmConfig): number;
+  /**
+   * The length to pad a scoring call of `n` tokens to, at its end, for a model whose positions see
+   * only earlier ones and that carries nothing between calls. Each input length allocates its own
+   * activations in the never-freeing WebAssembly arena: generation, whose context grows a token at a
+   * time, and per-sentence scoring would otherwise allocate for every length up to the block size
+   * (the output logits alone: V x 4 bytes x the sum of the lengths).
+   */
+  paddedLength?(n: number, config: NeuralLmConfig): number;
 }
 
 /** Zaremba's uniform initialisation of every weight, or undefined for each layer's default. */

@@ -119,6 +119,9 @@ export const gptArchitecture: NeuralArchitecture = {
   recurrent: false,
   contextSize: (c) => c.context,
   maxLength: (c) => c.context,
+  // Causal: padding after the last token changes no earlier position. Powers of two: a few lengths,
+  // at most twice the work of one forward call.
+  paddedLength: (n, c) => Math.min(2 ** Math.ceil(Math.log2(Math.max(n, 1))), c.context),
   build: (c, o) => {
     if (c.heads === undefined)
       throw new EmbedlmError("a GPT needs its number of attention heads (--heads)", { field: "heads" });

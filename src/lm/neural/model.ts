@@ -256,10 +256,10 @@ export class NeuralLanguageModel implements LanguageModel {
       return;
     }
     for (const w of this.windows(N)) {
-      const logits = this.net.forward({
-        shape: [1, w.end - w.start],
-        data: input.slice(w.start, w.end),
-      }).data;
+      const n = w.end - w.start;
+      const data = new Int32Array(this.arch.paddedLength?.(n, this.config) ?? n).fill(this.eos);
+      data.set(input.subarray(w.start, w.end));
+      const logits = this.net.forward({ shape: [1, data.length], data }).data;
       for (let p = w.first; p < w.end; p++) visit(logits, (p - w.start) * V, p);
     }
   }
