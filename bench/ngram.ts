@@ -7,7 +7,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readArpa } from "../src/lm/ngram/arpa.js";
 import { topK } from "../src/lm/predict.js";
-import { measure, repoRoot, report, round, runPeer, runTimed, sharedData, target } from "./lib/common.js";
+import {
+  failedRun,
+  measure,
+  repoRoot,
+  report,
+  round,
+  runPeer,
+  runTimed,
+  sharedData,
+  target,
+} from "./lib/common.js";
 import { readLines, tokenCount } from "./lib/lm.js";
 
 const PUBLISHED_KN5 = 141.2;
@@ -15,12 +25,17 @@ const cli = join(repoRoot, "dist", "src", "cli", "main.js");
 const train = sharedData("ptb/ptb.train.txt");
 const test = sharedData("ptb/ptb.test.txt");
 
+/** An embedlm command, timed; a failure is reported in the final line (nothing measured), not a crash. */
 function embedlm(args: string[]) {
-  return runTimed(process.execPath, [cli, "--json", "--quiet", ...args]);
+  return measure(
+    `embedlm ${args.slice(0, 2).join(" ")}`,
+    () => runTimed(process.execPath, [cli, "--json", "--quiet", ...args]),
+    failedRun,
+  );
 }
 
 function testPpl(json: Record<string, unknown>): number {
-  return (json.eval as { perplexity: number }).perplexity;
+  return (json.eval as { perplexity?: number } | undefined)?.perplexity ?? Number.NaN;
 }
 
 // 1. The peer, and embedlm's build + score of the same 5-gram, each one process, under the same lock.
@@ -73,22 +88,27 @@ const written = embedlm(["lm", "train", "--order", "5", train, "-o", arpa]);
 const evaluated = embedlm(["lm", "eval", arpa, test]);
 const scoring = evaluated.json as { perplexity: number; seconds: number; tokensPerSecond: number };
 
-// 4. Next-word prediction latency: top-5 after each of 1000 test-set contexts, in this process.
-const model = await readArpa(arpa);
-rmSync(arpa, { force: true });
-const contexts: Int32Array[] = [];
-for (const line of readFileSync(test, "utf8").split("\n")) {
-  const ws = line.split(/\s+/).filter((w) => w !== "");
-  for (let i = 0; i < ws.length && contexts.length < 1000; i += 3) {
-    const ids = [model.bos, ...ws.slice(0, i).map((w) => Math.max(model.vocab.id(w), model.unk))];
-    contexts.push(Int32Array.from(ids));
+// 4. Next-word prediction latency: top-5 after each of 1000 test-set contexts, in this process (of
+// the file written above; none when writing it failed).
+async function predictLatency(): Promise<number> {
+  if (written.status !== 0) return Number.NaN;
+  const model = await readArpa(arpa);
+  rmSync(arpa, { force: true });
+  const contexts: Int32Array[] = [];
+  for (const line of readFileSync(test, "utf8").split("\n")) {
+    const ws = line.split(/\s+/).filter((w) => w !== "");
+    for (let i = 0; i < ws.length && contexts.length < 1000; i += 3) {
+      const ids = [model.bos, ...ws.slice(0, i).map((w) => Math.max(model.vocab.id(w), model.unk))];
+      contexts.push(Int32Array.from(ids));
+    }
+    if (contexts.length >= 1000) break;
   }
-  if (contexts.length >= 1000) break;
+  for (let i = 0; i < 50; i++) topK(model, contexts[i], 5);
+  const t0 = performance.now();
+  for (const c of contexts) topK(model, c, 5);
+  return (performance.now() - t0) / contexts.length;
 }
-for (let i = 0; i < 50; i++) topK(model, contexts[i], 5);
-const t0 = performance.now();
-for (const c of contexts) topK(model, c, 5);
-const predictMs = (performance.now() - t0) / contexts.length;
+const predictMs = await predictLatency();
 
 const timeRatio = irstlm ? kn5.wallSeconds / irstlm.test.wall_s_train_plus_eval : Number.NaN;
 const memRatio = irstlm ? kn5.peakRssMb / irstlm.test.peak_rss_mb : Number.NaN;

@@ -3,23 +3,30 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withFullVocabulary } from "../../src/train/lm/data.js";
-import { repoRoot, runTimed, sharedData, type TimedRun } from "./common.js";
+import { failedRun, measure, repoRoot, runTimed, sharedData, type TimedRun } from "./common.js";
 
 const cli = join(repoRoot, "dist", "src", "cli", "main.js");
 
 /**
  * `embedlm lm train ARGS --json --quiet` under the bench lock and /usr/bin/time. A run stopped by
  * SIGINT / SIGTERM (exit 130 / 143) has checkpointed and still printed its JSON: a long run's
- * partial result, which the caller reports as such (`status` tells).
+ * partial result, which the caller reports as such (`status` tells). A failed run is reported as a
+ * failure in the final line (nothing measured), not a crash without one.
  */
 export function embedlmLmTrain(args: string[]): TimedRun {
   process.stderr.write(`embedlm lm train ${args.join(" ")}\n`);
-  return runTimed(process.execPath, [cli, "lm", "train", ...args, "--json", "--quiet"], {}, [0, 130, 143]);
+  return measure(
+    "embedlm lm train",
+    () => runTimed(process.execPath, [cli, "lm", "train", ...args, "--json", "--quiet"], {}, [0, 130, 143]),
+    failedRun,
+  );
 }
 
 /** For a run's result: why it is partial, when a signal stopped it. */
 export function interruption(run: TimedRun): { interrupted?: string } {
-  return run.status === 0 ? {} : { interrupted: `exit ${run.status}: checkpointed, continue with --resume` };
+  return run.status === 130 || run.status === 143
+    ? { interrupted: `exit ${run.status}: checkpointed, continue with --resume` }
+    : {};
 }
 
 /** A number field of a JSON result, NaN when absent. */

@@ -30,19 +30,24 @@ for (let i = 0; i < repeats; i++) {
   runs.gensim.push(Number(g.json.words_per_sec));
   runs.gensimWall.push(Number(g.json.words) / g.wallSeconds);
   gensimVocab = Number(g.json.vocab_size);
-  const e = runTimed(process.execPath, [
-    main,
-    "vocab",
-    corpus,
-    "--mode",
-    "whitespace",
-    "--min-count",
-    "5",
-    "-o",
-    out,
-    "--json",
-    "--quiet",
-  ]);
+  const e = measure(
+    "embedlm vocab",
+    () =>
+      runTimed(process.execPath, [
+        main,
+        "vocab",
+        corpus,
+        "--mode",
+        "whitespace",
+        "--min-count",
+        "5",
+        "-o",
+        out,
+        "--json",
+        "--quiet",
+      ]),
+    failedRun,
+  );
   runs.embedlm.push(Number(e.json.wordsPerSec));
   runs.embedlmWall.push(Number(e.json.tokens) / e.wallSeconds);
   words = Number(e.json.tokens);
@@ -53,17 +58,12 @@ for (let i = 0; i < repeats; i++) {
   );
 }
 // The Unicode tokenizer (the default for raw text) on the same file, for information.
-const u = runTimed(process.execPath, [
-  main,
-  "vocab",
-  corpus,
-  "--min-count",
-  "5",
-  "-o",
-  out,
-  "--json",
-  "--quiet",
-]);
+const u = measure(
+  "embedlm vocab (unicode)",
+  () =>
+    runTimed(process.execPath, [main, "vocab", corpus, "--min-count", "5", "-o", out, "--json", "--quiet"]),
+  failedRun,
+);
 rmSync(out, { force: true });
 
 const ratio = median(runs.embedlm) / median(runs.gensim);
