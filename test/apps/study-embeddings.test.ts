@@ -45,33 +45,37 @@ test("embedlm study embeddings --quick writes a table and a plot whose numbers a
     .map((s, i) => `${s.toUpperCase()} ${i}`);
   await writeFile(join(dir, "general.txt"), `${general.join("\n")}\n`);
   const output = join(dir, "docs", "study.md");
-  const r = spawnSync(
-    process.execPath,
-    [
-      cli,
-      "--json",
-      "study",
-      "embeddings",
-      "--ptb",
-      dir,
-      "--corpus",
-      join(dir, "general.txt"),
-      "-o",
-      output,
-      "--work-dir",
-      join(dir, "work"),
-      "--fractions",
-      "0.5,1",
-      "--threads",
-      "1",
-      "--quick",
-      "--variants",
-      Object.keys(STUDY_VARIANTS).join(","),
-    ],
-    { encoding: "utf8" },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  const json = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
+  /** `embedlm --json study embeddings --quick` on the test data: its exit status and JSON result. */
+  const study = (out: string, work: string, fractions: string, variants: string) => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        cli,
+        "--json",
+        "study",
+        "embeddings",
+        "--ptb",
+        dir,
+        "--corpus",
+        join(dir, "general.txt"),
+        "-o",
+        out,
+        "--work-dir",
+        join(dir, work),
+        "--fractions",
+        fractions,
+        "--threads",
+        "1",
+        "--quick",
+        "--variants",
+        variants,
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split("\n").pop()!;
+  };
+  const json = JSON.parse(study(output, "work", "0.5,1", Object.keys(STUDY_VARIANTS).join(","))) as {
     vectors: { typeCoverage: number; tokenCoverage: number };
     runs: {
       fraction: number;
@@ -144,33 +148,8 @@ test("embedlm study embeddings --quick writes a table and a plot whose numbers a
     );
   });
   // --quick with one fraction of the data: one epoch count for it (2, for a share).
-  const one = spawnSync(
-    process.execPath,
-    [
-      cli,
-      "--json",
-      "study",
-      "embeddings",
-      "--ptb",
-      dir,
-      "--corpus",
-      join(dir, "general.txt"),
-      "-o",
-      join(dir, "docs", "one.md"),
-      "--work-dir",
-      join(dir, "work-one"),
-      "--fractions",
-      "0.5",
-      "--threads",
-      "1",
-      "--quick",
-      "--variants",
-      "random",
-    ],
-    { encoding: "utf8" },
-  );
-  assert.equal(one.status, 0, one.stderr);
-  const oneRuns = (JSON.parse(one.stdout.trim().split("\n").pop()!) as typeof json).runs;
+  const one = study(join(dir, "docs", "one.md"), "work-one", "0.5", "random");
+  const oneRuns = (JSON.parse(one) as typeof json).runs;
   assert.deepEqual(
     oneRuns.map((x) => [x.fraction, x.validPerplexities.length]),
     [[0.5, 2]],
