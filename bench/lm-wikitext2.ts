@@ -14,6 +14,7 @@
 // training time is still a target (<= M minutes).
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { buildVocabulary } from "../src/train/lm/data.js";
 import { report, reported, round, sharedData, target } from "./lib/common.js";
 import {
   embedlmLmTrain,
@@ -22,6 +23,7 @@ import {
   readLines,
   tokenCount,
   trainingPrefix,
+  words,
   writeLines,
 } from "./lib/lm.js";
 
@@ -107,7 +109,7 @@ const gptBudget = budget("GPT-mini", gpt);
 report(
   "lm-wikitext2",
   {
-    data: `WikiText-2 v1: train ${tokenCount(trainLines)} / valid ${tokenCount(readLines(files.valid))} / test ${tokenCount(readLines(files.test))} tokens with <eos>, vocabulary ${new Set(trainLines.flatMap((l) => l.split(/\s+/).filter((w) => w !== ""))).size + 1}`,
+    data: `WikiText-2 v1: train ${tokenCount(trainLines)} / valid ${tokenCount(readLines(files.valid))} / test ${tokenCount(readLines(files.test))} tokens with <eos>, vocabulary ${buildVocabulary(trainLines.flatMap((l) => [...words(l), "<eos>"])).length}`,
     budget_minutes_per_model: minutes,
     threads: Number(threads),
     lstm_small: lstm,

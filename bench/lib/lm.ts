@@ -50,7 +50,8 @@ export function readLines(path: string): string[] {
   return lines;
 }
 
-const words = (line: string) => line.split(/\s+/).filter((w) => w !== "");
+/** A line's whitespace-separated words. */
+export const words = (line: string) => line.split(/\s+/).filter((w) => w !== "");
 
 /** Tokens of lines with one `<eos>` per line, as the loaders count them. */
 export function tokenCount(lines: readonly string[]): number {

@@ -106,17 +106,17 @@ function wasmRecurrentSteps(
 }
 
 /**
- * The LSTM and GRU recurrences on the kernels: W_hh is packed once per call (not once per step), and the
- * batch rows are split across the calling thread and the pool's workers, each running all T steps of
- * its rows in one kernel call (rows are independent, so the threads meet once per layer, not per step).
- * A forward pass of one row (evaluation, generation) splits each step's product by columns instead.
- */
-/**
  * Multiply-adds (T * H * gates * H) below which a recurrence stays on one thread: smaller ones
  * finish before the threads would have met.
  */
 export const RECURRENCE_SPLIT_MIN = 1 << 19;
 
+/**
+ * The LSTM and GRU recurrences on the kernels: W_hh is packed once per call (not once per step), and the
+ * batch rows are split across the calling thread and the pool's workers, each running all T steps of
+ * its rows in one kernel call (rows are independent, so the threads meet once per layer, not per step).
+ * A forward pass of one row (evaluation, generation) splits each step's product by columns instead.
+ */
 function wasmRecurrentSequences(
   rt: KernelRuntime,
   threads: number,

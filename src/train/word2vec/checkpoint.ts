@@ -4,7 +4,7 @@
 // without row padding: syn0 [V x dim], syn1neg [V x dim] when negative > 0, syn1 [(V-1) x dim] when hs.
 
 import { closeSync, openSync, readSync } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { Tokenizer, type TokenizerOptions } from "../../text/tokenizer.js";
 import { withAtomicStream, writeChunk } from "../../util/atomic.js";
 import { EmbedlmError } from "../../util/errors.js";
@@ -103,8 +103,12 @@ function parseHeader(path: string, data: Buffer, nl: number): CheckpointState {
   }
 }
 
-/** A checkpoint's header and the offset of its first matrix, read without the matrices. */
-async function readHeader(path: string): Promise<{ state: CheckpointState; dataAt: number }> {
+/**
+ * A checkpoint's header, the offset of its first matrix and the file's size, read without the
+ * matrices. Each block read is searched for the header's end once (a million-word vocabulary makes a
+ * header of tens of MB).
+ */
+async function readHeader(path: string): Promise<{ state: CheckpointState; dataAt: number; size: number }> {
   let fh: Awaited<ReturnType<typeof open>>;
   try {
     fh = await open(path, "r");
@@ -114,18 +118,20 @@ async function readHeader(path: string): Promise<{ state: CheckpointState; dataA
     });
   }
   try {
+    const { size } = await fh.stat();
     const chunks: Buffer[] = [];
     let length = 0;
     for (;;) {
       const buf = Buffer.alloc(1 << 16);
       const { bytesRead } = await fh.read(buf, 0, buf.length, length);
-      chunks.push(buf.subarray(0, bytesRead));
+      const chunk = buf.subarray(0, bytesRead);
+      chunks.push(chunk);
+      const at = chunk.indexOf(10, Math.max(0, MAGIC.length - length));
       length += bytesRead;
-      const data = Buffer.concat(chunks);
-      const nl = data.indexOf(10, MAGIC.length);
-      if (nl >= 0 || bytesRead === 0) {
-        const end = nl < 0 ? data.length : nl;
-        return { state: parseHeader(path, data, end), dataAt: end + 1 };
+      if (at >= 0 || bytesRead === 0) {
+        const data = Buffer.concat(chunks);
+        const end = at < 0 ? data.length : length - bytesRead + at;
+        return { state: parseHeader(path, data, end), dataAt: end + 1, size };
       }
     }
   } finally {
@@ -146,12 +152,11 @@ export async function readCheckpointHeader(path: string): Promise<CheckpointStat
 export async function loadCheckpoint(
   path: string,
 ): Promise<{ state: CheckpointState; read: (into: Matrices) => void }> {
-  const { state, dataAt } = await readHeader(path);
+  const { state, dataAt, size } = await readHeader(path);
   const o = state.options;
   const v = state.words.length;
   const sizes = [v, o.negative > 0 ? v : 0, o.hs ? Math.max(0, v - 1) : 0];
   const expected = dataAt + sizes.reduce((s, rows) => s + rows * o.vectorSize * 4, 0);
-  const size = (await stat(path)).size;
   if (size !== expected)
     throw new EmbedlmError(`the checkpoint has ${size} bytes, expected ${expected} (truncated?)`, {
       file: path,
