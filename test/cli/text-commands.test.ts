@@ -5,6 +5,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { Command } from "commander";
+import { commandModules } from "../../src/cli/commands/index.js";
 import { Vocab } from "../../src/vocab/vocab.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -25,6 +27,30 @@ test("tokenize: stdin to stdout, --json last line, --help with examples", () => 
   const h = run(["tokenize", "--help"]);
   assert.equal(h.code, 0);
   assert.match(h.out, /Examples:\n {2}echo/);
+});
+
+test("every command's --help shows examples, the command groups' too", async () => {
+  const modules = await Promise.all(Object.values(commandModules).map((load) => load()));
+  const paths: string[][] = [];
+  const walk = (cmd: Command, path: string[]) => {
+    for (const sub of cmd.commands) {
+      paths.push([...path, sub.name()]);
+      walk(sub, [...path, sub.name()]);
+    }
+  };
+  // main.js runs the CLI when imported, so the command tree is built here from the same modules.
+  const program = new Command();
+  for (const m of modules) m.register(program);
+  walk(program, []);
+  assert.ok(
+    paths.some((p) => p.join(" ") === "lm generate"),
+    JSON.stringify(paths),
+  );
+  for (const path of paths) {
+    const h = run([...path, "--help"]);
+    assert.equal(h.code, 0, `${path.join(" ")}: ${h.err}`);
+    assert.match(h.out, /\nExamples:\n {2}embedlm|\nExamples:\n {2}echo/, `embedlm ${path.join(" ")} --help`);
+  }
 });
 
 test("vocab: counts match an independent count; file in word2vec format", async () => {

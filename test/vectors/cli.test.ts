@@ -98,6 +98,12 @@ describe("vectors CLI", () => {
     assert.equal(lines[3], "not in the vocabulary: nosuchword");
   });
 
+  test("explore --quiet --json prints the result line only", () => {
+    const r = run(["explore", vec, "--quiet", "--json"], "filler1\n:help\nnosuchword\n");
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.split("\n"), ['{"queries":3}', ""]);
+  });
+
   test("bad input: clear errors, non-zero exit, no partial output", () => {
     const truncated = join(dir, "trunc.txt");
     writeFileSync(truncated, "3 2\nalpha 1.5 2.5\nbeta 3.5 4.5\n");

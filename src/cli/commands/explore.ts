@@ -86,13 +86,14 @@ Examples:
   echo "paris - france + italy" | embedlm explore vectors.bin --topn 3`,
     )
     .action(
-      action(async (_ctx, file: string, flags: ExploreFlags) => {
+      action(async (ctx, file: string, flags: ExploreFlags) => {
         if (flags.topn < 1)
           throw new EmbedlmError(`expected an integer >= 1, got ${flags.topn}`, { field: "--topn" });
         const kv = await loadForCli(file, flags);
         const tty = process.stdin.isTTY === true;
         const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty });
-        const print = (s: string) => process.stdout.write(`${s}\n`);
+        // The answers are human-readable output too: --quiet (with --json) leaves only the result line.
+        const print = ctx.log;
         if (tty) {
           print(HELP);
           rl.setPrompt("> ");

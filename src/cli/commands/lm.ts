@@ -192,7 +192,11 @@ async function evalSentences(
 export const register: Register = (program) => {
   const lm = program
     .command("lm")
-    .description("Language models: train, evaluate (perplexity), predict the next word, generate text");
+    .description("Language models: train, evaluate (perplexity), predict the next word, generate text")
+    .addHelpText(
+      "after",
+      '\nExamples:\n  embedlm lm train --order 5 ptb.train.txt -o ptb5.arpa\n  embedlm lm train --type lstm --preset small ptb.train.txt --valid ptb.valid.txt -o ptb-lstm\n  embedlm lm eval ptb-lstm ptb.test.txt\n  embedlm lm predict ptb5.arpa "the stock market"\n  embedlm lm generate ptb-lstm "the market" --top-p 0.9 --seed 3\n\n\'embedlm lm COMMAND --help\' shows each command\'s options and more examples.',
+    );
 
   const trainCmd = lm
     .command("train")

@@ -48,7 +48,13 @@ const QUICK: Partial<EmbeddingStudyOptions> = {
 };
 
 export const register: Register = (program) => {
-  const study = program.command("study").description("Studies that reproduce the docs' figures");
+  const study = program
+    .command("study")
+    .description("Studies that reproduce the docs' figures")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  embedlm study embeddings                # docs/study-embeddings.md\n  embedlm study embeddings --quick -o /tmp/quick.md\n\n'embedlm study embeddings --help' shows its options.",
+    );
   study
     .command("embeddings")
     .description(

@@ -167,7 +167,7 @@ async function checkResumeFlags(
     const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw new EmbedlmError(
       `${String(given)} was given, but the checkpoint's run used ${String(saved)}: ` +
-        `resume without ${flag} or with the same value (only the corpus, output and threads may differ)`,
+        `resume without ${flag} or with the same value (only the corpus, -o, --format, --checkpoint and --threads may differ)`,
       { file: checkpoint, field: flag },
     );
   }
