@@ -59,11 +59,14 @@ export function action<A extends unknown[]>(
 }
 
 /** Commander option parsers that reject what is not a number, naming the option. */
-export function intOption(name: string): (value: string) => number {
+/** A commander parser for an integer flag, at least `min` when given (a usage error, exit 2). */
+export function intOption(name: string, min?: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === "" || !Number.isInteger(n))
-      throw new EmbedlmError(`expected an integer, got '${value}'`, { field: name });
+    if (value.trim() === "" || !Number.isInteger(n) || (min !== undefined && n < min))
+      throw new EmbedlmError(`expected an integer${min !== undefined ? ` >= ${min}` : ""}, got '${value}'`, {
+        field: name,
+      });
     return n;
   };
 }

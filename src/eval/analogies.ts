@@ -41,6 +41,8 @@ export interface AnalogyResult {
   oov: number;
   /** oov / questions * 100. */
   oovRatio: number;
+  /** Lines (1-based) that are neither a ": section" header nor four words: skipped, as gensim does. */
+  malformedLines: number[];
 }
 
 interface Question {
@@ -75,7 +77,8 @@ export function evaluateWordAnalogies(
   let section: AnalogySection | undefined;
   let questions = 0;
   let oov = 0;
-  const lines = text.split("\n");
+  const malformedLines: number[] = [];
+  const lines = text.replace(/^\uFEFF/, "").split("\n");
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n];
     if (line.startsWith(": ")) {
@@ -90,7 +93,10 @@ export function evaluateWordAnalogies(
     if (parts.length === 0) continue;
     if (!section)
       throw new EmbedlmError("missing ': section' header before the first question", { file, line: n + 1 });
-    if (parts.length !== 4) continue;
+    if (parts.length !== 4) {
+      malformedLines.push(n + 1);
+      continue;
+    }
     const words = (caseInsensitive ? parts.map((w) => w.toUpperCase()) : parts) as Quadruplet;
     questions++;
     const rows = words.map((w) => ok.get(w));
@@ -101,6 +107,11 @@ export function evaluateWordAnalogies(
     }
     pending.push({ section, words, rows: [rows[0]!, rows[1]!, rows[2]!] });
   }
+  if (questions === 0)
+    throw new EmbedlmError(
+      `no question: expected ': section' headers and lines of four words (${malformedLines.length} other lines)`,
+      { file },
+    );
   answer(kv, pending, restrictVocab, caseInsensitive, batchSize, opts.method);
   const total: AnalogySection = {
     section: "Total accuracy",
@@ -113,7 +124,8 @@ export function evaluateWordAnalogies(
     sections,
     questions,
     oov,
-    oovRatio: questions === 0 ? 0 : (oov / questions) * 100,
+    oovRatio: (oov / questions) * 100,
+    malformedLines,
   };
 }
 

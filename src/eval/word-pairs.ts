@@ -38,8 +38,10 @@ export interface WordPairsResult {
   pairs: number;
   /** Pairs with an unknown word. */
   oov: number;
-  /** Lines neither pairs nor comments (headers, malformed lines). */
+  /** Lines neither pairs nor comments (a header, malformed lines). */
   skipped: number;
+  /** The skipped lines (1-based) that are not a header: a missing column or a score that is no number. */
+  malformedLines: number[];
 }
 
 interface Pair {
@@ -48,19 +50,23 @@ interface Pair {
   score: number;
 }
 
-/** Reads a word-pair file: comments (#) and lines without a numeric score (headers) are skipped. */
+/**
+ * Reads a word-pair file: comments (#) and lines without a numeric score are skipped, as gensim does;
+ * those after the first line that is not a comment (which may be a header) are `malformedLines`.
+ */
 export function readWordPairs(
   file: string,
   opts: Pick<WordPairsOptions, "delimiter" | "columns" | "stripPos"> = {},
-): { pairs: Pair[]; skipped: number } {
+): { pairs: Pair[]; skipped: number; malformedLines: number[] } {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     throw new EmbedlmError(`cannot read: ${(e as Error).message}`, { file });
   }
-  const lines = text.split(/\r?\n/);
-  const first = lines.find((l) => l.trim() !== "" && !l.startsWith("#")) ?? "";
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const firstLine = lines.findIndex((l) => l.trim() !== "" && !l.startsWith("#"));
+  const first = lines[firstLine] ?? "";
   const delimiter = opts.delimiter ?? (first.includes("\t") ? "\t" : first.includes(",") ? "," : " ");
   const split = (l: string) => (delimiter === " " ? l.trim().split(/\s+/) : l.split(delimiter));
   let columns = opts.columns;
@@ -71,22 +77,24 @@ export function readWordPairs(
   }
   const pairs: Pair[] = [];
   let skipped = 0;
+  const malformedLines: number[] = [];
   const [c1, c2, c3] = columns;
-  for (const line of lines) {
-    if (line.trim() === "" || line.startsWith("#")) continue;
+  lines.forEach((line, n) => {
+    if (line.trim() === "" || line.startsWith("#")) return;
     const f = split(line);
     const raw = f[c3]?.trim() ?? "";
     const score = raw === "" ? Number.NaN : Number(raw);
     if (f.length <= Math.max(c1, c2, c3) || !Number.isFinite(score)) {
       skipped++;
-      continue;
+      if (n !== firstLine) malformedLines.push(n + 1);
+      return;
     }
     pairs.push({ a: f[c1].trim(), b: f[c2].trim(), score });
-  }
+  });
   const pos = /-[nvaj]$/;
   const strip = opts.stripPos ?? (pairs.length > 0 && pairs.every((p) => pos.test(p.a) && pos.test(p.b)));
   if (strip) for (const p of pairs) [p.a, p.b] = [p.a.replace(pos, ""), p.b.replace(pos, "")];
-  return { pairs, skipped };
+  return { pairs, skipped, malformedLines };
 }
 
 /** Correlates the model's cosine similarities with the human scores of a word-pair file. */
@@ -97,7 +105,7 @@ export function evaluateWordPairs(
 ): WordPairsResult {
   const caseInsensitive = opts.caseInsensitive ?? true;
   const ok = evaluationVocab(kv, checkInt("restrictVocab", opts.restrictVocab ?? 300000, 1), caseInsensitive);
-  const { pairs, skipped } = readWordPairs(file, opts);
+  const { pairs, skipped, malformedLines } = readWordPairs(file, opts);
   const gold: number[] = [];
   const model: number[] = [];
   let oov = 0;
@@ -115,9 +123,9 @@ export function evaluateWordPairs(
     gold.push(p.score);
     model.push(kv.similarity(kv.words[a], kv.words[b]));
   }
-  if (gold.length === 0) {
+  if (gold.length < 2) {
     throw new EmbedlmError(
-      `no usable pair: ${pairs.length} pairs read, ${oov} with unknown words, ${skipped} lines skipped`,
+      `${gold.length} usable pairs, a correlation needs 2 or more: ${pairs.length} pairs read, ${oov} with unknown words, ${skipped} lines skipped`,
       { file },
     );
   }
@@ -129,5 +137,6 @@ export function evaluateWordPairs(
     pairs: gold.length,
     oov,
     skipped,
+    malformedLines,
   };
 }

@@ -34,17 +34,25 @@ export async function saveWeights(
 }
 
 /**
- * Loads parameters (every parameter must be present, with its shape) and, when given, the optimizer
- * state; returns the whole file, for the caller's extra tensors and metadata.
+ * Loads parameters (every parameter must be present, with its shape and finite values) and, when
+ * given, the optimizer state; returns the whole file, for the caller's extra tensors and metadata.
+ * Any other tensor is an error unless it is optimizer state or its name starts with one of
+ * `extraPrefixes` (the caller's own):
+ * a tensor the model has no place for means the file and the model's configuration disagree (say a
+ * 2-layer file read as 1 layer), and ignoring it would give a different model without a word.
  */
-export async function loadWeights(path: string, store: ParamStore, optimizer?: Optimizer): Promise<StFile> {
+export async function loadWeights(
+  path: string,
+  store: ParamStore,
+  optimizer?: Optimizer,
+  extraPrefixes: readonly string[] = [],
+): Promise<StFile> {
   const { tensors, metadata } = await loadSafetensors(path);
   // Every tensor is checked before any is copied: a file that fails leaves the model (and the
   // optimizer) as they were.
-  const expected: [string, readonly number[]][] = store.params.map((p) => [p.name, p.shape]);
+  const expected = new Map<string, readonly number[]>(store.params.map((p) => [p.name, p.shape]));
   if (optimizer)
-    for (const [name, t] of Object.entries(optimizer.stateDict().tensors))
-      expected.push([OPT + name, t.shape]);
+    for (const [name, t] of Object.entries(optimizer.stateDict().tensors)) expected.set(OPT + name, t.shape);
   for (const [name, shape] of expected) {
     const t = tensors[name];
     if (t === undefined) throw new EmbedlmError(`no tensor ${name}`, { file: path });
@@ -52,7 +60,17 @@ export async function loadWeights(path: string, store: ParamStore, optimizer?: O
       throw new EmbedlmError(`tensor ${name} has shape [${t.shape}], the model expects [${shape}]`, {
         file: path,
       });
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad !== -1)
+      throw new EmbedlmError(`tensor ${name} holds ${t.data[bad]} at index ${bad}`, { file: path });
   }
+  // Without an optimizer its state is not wanted, not wrong (the weights of a training checkpoint).
+  for (const name of Object.keys(tensors))
+    if (!expected.has(name) && !name.startsWith(OPT) && !extraPrefixes.some((p) => name.startsWith(p)))
+      throw new EmbedlmError(
+        `tensor ${name} is not a parameter of this model (does the configuration match the file?)`,
+        { file: path },
+      );
   for (const p of store.params) p.value.data.set(tensors[p.name].data);
   if (optimizer) {
     const st: Record<string, StTensor> = {};

@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { kernelPointer, wasmGemm } from "../kernels/gemm.js";
 import { createRuntime, type KernelRuntime } from "../kernels/index.js";
 import { canBlock } from "../kernels/pool.js";
+import { checkInt } from "../util/errors.js";
 import { ACTIVATION_KINDS, activate, activateBackward } from "./activations.js";
 import { countTargets } from "./loss.js";
 import type { NnOps } from "./ops.js";
@@ -27,7 +28,7 @@ export interface NnRuntime extends NnOps {
 }
 
 export async function createNnRuntime(options: NnRuntimeOptions = {}): Promise<NnRuntime> {
-  const threads = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
+  const threads = checkInt("threads", options.threads ?? Math.min(4, availableParallelism()), 1, 256);
   const kernels = await createRuntime({ threads: threads - 1, relaxed: options.relaxed });
   return {
     arena: new Arena("float32", (n) => kernels.arena.f32(n)),

@@ -166,5 +166,11 @@ export async function saveSafetensors(
 }
 
 export async function loadSafetensors(path: string): Promise<StFile> {
-  return decodeSafetensors(new Uint8Array(await readFile(path)), path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
+  }
+  return decodeSafetensors(new Uint8Array(bytes), path);
 }

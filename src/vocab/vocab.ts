@@ -234,8 +234,9 @@ export class Vocab {
         );
       }
       const c = Number(fields[1]);
-      if (!/^\d+(\.\d*)?(e\+?\d+)?$/i.test(fields[1]) || !Number.isFinite(c)) {
-        throw new EmbedlmError(`expected a non-negative count, got '${fields[1]}'`, {
+      // Integer values written as floats ("5.0", "1e+06") are counts too; "2.5" is not.
+      if (!/^\d+(\.\d*)?(e\+?\d+)?$/i.test(fields[1]) || !Number.isSafeInteger(c)) {
+        throw new EmbedlmError(`expected a non-negative integer count, got '${fields[1]}'`, {
           file: path,
           line: i + 1,
         });

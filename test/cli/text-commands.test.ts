@@ -24,6 +24,9 @@ test("tokenize: stdin to stdout, --json last line, --help with examples", () => 
   assert.deepEqual(lines[0].split(" ").slice(0, 2), ["嵌入", "技术"]);
   assert.equal(lines[1], "hello world");
   assert.deepEqual(JSON.parse(lines[2]), { lines: 2, tokens: lines[0].split(" ").length + 2, output: null });
+  const bad = run(["tokenize", "--sentences", "--locale", "zz-invalid-@@"], "a b\n");
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /--locale: expected a BCP 47 language tag .* got 'zz-invalid-@@'/);
   const h = run(["tokenize", "--help"]);
   assert.equal(h.code, 0);
   assert.match(h.out, /Examples:\n {2}echo/);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import {
@@ -53,7 +53,11 @@ describe("word pairs", () => {
     );
     const csv = join(dir, "ws.csv");
     writeFileSync(csv, "Word 1,Word 2,Human (mean)\nlove,sex,6.77\n");
-    assert.deepEqual(readWordPairs(csv), { pairs: [{ a: "love", b: "sex", score: 6.77 }], skipped: 1 });
+    assert.deepEqual(readWordPairs(csv), {
+      pairs: [{ a: "love", b: "sex", score: 6.77 }],
+      skipped: 1,
+      malformedLines: [],
+    });
   });
 
   test("an all-OOV file is an error naming the file", () => {
@@ -61,8 +65,20 @@ describe("word pairs", () => {
     writeFileSync(f, "zz\tyy\t1\n");
     assert.throws(
       () => evaluateWordPairs(kv, f),
-      /oov\.tsv: no usable pair: 1 pairs read, 1 with unknown words/,
+      /oov\.tsv: 0 usable pairs, a correlation needs 2 or more: 1 pairs read, 1 with unknown words/,
     );
+  });
+
+  test("malformed lines are skipped and named, a byte order mark is no part of the header", () => {
+    const f = join(dir, "malformed.tsv");
+    writeFileSync(
+      f,
+      "\uFEFFWord 1\tWord 2\tScore\nfiller1\tfiller2\t3\nfiller1\tabc\nfiller3\tfiller4\t7x\nfiller2\tfiller3\t5\n",
+    );
+    const r = evaluateWordPairs(kv, f);
+    assert.deepEqual([r.pairs, r.skipped, r.malformedLines], [2, 3, [3, 4]]);
+    writeFileSync(f, "filler1\tfiller2\t3\n");
+    assert.throws(() => evaluateWordPairs(kv, f), /1 usable pairs, a correlation needs 2 or more/);
   });
 
   test("restrictVocab must be an integer >= 1, as for analogies", () => {
@@ -88,6 +104,26 @@ describe("analogies", () => {
     assert.ok(r.score > 0.8, `accuracy ${r.score}`);
     const total = r.sections.at(-1)!;
     assert.equal(total.correct.length + total.incorrect.length, 3 * 12 * 11);
+    const threeWords = readFileSync(analogies, "utf8")
+      .split("\n")
+      .flatMap((l, i) => (l.split(" ").length === 3 ? [i + 1] : []));
+    assert.equal(threeWords.length, 3);
+    assert.deepEqual(r.malformedLines, threeWords);
+  });
+
+  test("a byte order mark is no part of the first header; a file without questions is an error", () => {
+    const f = join(dir, "bom.txt");
+    const [a, b, c, d] = readFileSync(analogies, "utf8").split("\n")[1].split(" ");
+    writeFileSync(f, `\uFEFF: family\n${a} ${b} ${c} ${d}\n`);
+    assert.deepEqual(
+      evaluateWordAnalogies(kv, f).sections.map((s) => [s.section, s.correct.length + s.incorrect.length]),
+      [
+        ["family", 1],
+        ["Total accuracy", 1],
+      ],
+    );
+    writeFileSync(f, ": family\nonly three words\n");
+    assert.throws(() => evaluateWordAnalogies(kv, f), /bom\.txt: no question: .* \(1 other lines\)/);
   });
 
   test("3CosMul picks, per question, the word maximising ((1+cos b)/2)((1+cos c)/2) / ((1+cos a)/2 + 1e-6)", () => {

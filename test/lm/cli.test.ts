@@ -138,6 +138,12 @@ test("bad input: order 0, empty corpus, malformed ARPA, missing files exit non-z
   const missing = run("lm", "eval", join(dir, "nope.arpa"), heldOut);
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /nope\.arpa: cannot read the model: ENOENT/);
+
+  for (const threads of ["0", "-1"]) {
+    const t = run("lm", "eval", bad, heldOut, "--threads", threads);
+    assert.equal(t.status, 2);
+    assert.match(t.stderr, new RegExp(`--threads: expected an integer >= 1, got '${threads}'`));
+  }
 });
 
 test("lm train refuses options that do not apply to the --type, naming both, and writes nothing", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { perplexity, scoreSentence } from "../../src/lm/evaluate.js";
@@ -217,6 +217,23 @@ test("a model directory round-trips; loadLanguageModel recognises it; bad direct
   await writeFile(join(path, "config.json"), JSON.stringify({ ...cfg, kind: "rnn" }));
   await assert.rejects(loadLanguageModel(path), /unknown model kind 'rnn'/);
   await assert.rejects(loadLanguageModel(dir), /not a language model embedlm knows|cannot read the model/);
+  // A configuration that reads only part of the weights (one of two layers), another version.
+  // (the LSTM's own directory from here on)
+  await writeFile(join(other, "config.json"), JSON.stringify({ ...cfg, numLayers: 1 }));
+  await assert.rejects(loadNeuralLm(other), /tensor 1\.weight_ih_l1 is not a parameter of this model/);
+  await writeFile(join(other, "config.json"), JSON.stringify({ ...cfg, version: 99 }));
+  await assert.rejects(
+    loadNeuralLm(other),
+    /config\.json: version: version 99: this embedlm reads version 1/,
+  );
+  await writeFile(join(other, "config.json"), JSON.stringify(cfg));
+  await loadNeuralLm(other);
+  // Weights that are missing, or not finite.
+  await rm(join(other, "weights.safetensors"));
+  await assert.rejects(loadNeuralLm(other), /weights\.safetensors: cannot read: ENOENT/);
+  lstm.net.params.params[2].value.data[1] = Number.NaN;
+  await saveNeuralLm(other, lstm);
+  await assert.rejects(loadNeuralLm(other), /weights\.safetensors: tensor \S+ holds NaN at index 1/);
 });
 
 test("a windowed (non-recurrent) architecture scores every position with its full context", () => {

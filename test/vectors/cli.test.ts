@@ -64,6 +64,10 @@ describe("vectors CLI", () => {
       Math.abs(j.pairs[0].spearman - evaluateWordPairs(kv, pairs, { restrictVocab: 150 }).spearman) < 1e-12,
     );
     assert.equal(run(["eval", vec]).code, 1);
+    // Malformed lines (the analogy file has one three-word line per section) are named on stderr.
+    const w = run(["--json", "eval", vec, "--analogies", qa]);
+    assert.match(w.stderr, /lines skipped \(neither ': section' nor four words\): line \d+, \d+, \d+\n/);
+    assert.equal(w.json().analogies[0].malformedLines.length, 3);
   });
 
   test("convert goes through every format and back bit for bit", () => {
@@ -126,8 +130,11 @@ describe("vectors CLI", () => {
     assert.match(run(["convert", vec, join(dir, "y.unknown")]).stderr, /cannot tell the output format/);
     assert.match(
       run(["similar", vec, "filler1", "--topn", "x"]).stderr,
-      /--topn: expected an integer, got 'x'/,
+      /--topn: expected an integer >= 1, got 'x'/,
     );
+    const d = run(["similar", dir, "filler1"]);
+    assert.equal(d.code, 1);
+    assert.match(d.stderr, /cannot read: EISDIR/);
     assert.notEqual(readFileSync(vec).length, 0);
   });
 });

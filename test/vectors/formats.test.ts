@@ -108,6 +108,27 @@ describe("round trips", () => {
     assert.deepEqual(g.words, ["the", "of"]);
   });
 
+  test("a UTF-8 byte order mark before the first line is skipped (word2vec text and GloVe)", () => {
+    const file = join(dir, "bom.txt");
+    for (const [body, format] of [
+      ["2 2\nalpha 1 2\nbeta 3 4\n", "word2vec-text"],
+      ["alpha 1 2\nbeta 3 4\n", "glove"],
+    ]) {
+      writeFileSync(file, `\uFEFF${body}`);
+      const back = readVectors(file);
+      assert.equal(back.format, format);
+      assert.deepEqual(back.words, ["alpha", "beta"]);
+      assert.deepEqual(Array.from(back.vectors), [1, 2, 3, 4]);
+    }
+  });
+
+  test("a directory given as a vector file is an error naming it", () => {
+    assert.throws(
+      () => readVectors(dir),
+      (e: unknown) => e instanceof EmbedlmError && e.message.startsWith(`${dir}: cannot read: EISDIR`),
+    );
+  });
+
   test("a text file whose first words are not ASCII is detected as text, a binary one as binary", async () => {
     const file = join(dir, "zh.txt");
     writeFileSync(file, "3 3\n中文 1 2 3\n日本語 4 5 6\n词 7 8 9\n");

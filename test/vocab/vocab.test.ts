@@ -124,7 +124,11 @@ test("save / load round trip in word2vec -save-vocab format; load errors name th
   const old = await Vocab.load(p);
   assert.deepEqual([old.words, old.sentenceBreaks], [["the", "été"], undefined]);
   await writeFile(p, "a 1\nb two\n");
-  await assert.rejects(Vocab.load(p), /v\.txt: line 2: expected a non-negative count, got 'two'/);
+  await assert.rejects(Vocab.load(p), /v\.txt: line 2: expected a non-negative integer count, got 'two'/);
+  await writeFile(p, "a 5.0\nb 1e+06\nc 2.5\n");
+  await assert.rejects(Vocab.load(p), /v\.txt: line 3: expected a non-negative integer count, got '2\.5'/);
+  await writeFile(p, "a 5.0\nb 1e+06\n");
+  assert.deepEqual(Array.from((await Vocab.load(p)).counts), [5, 1e6]);
   await writeFile(p, "a 1\n\na 2\n");
   await assert.rejects(Vocab.load(p), /line 3: duplicate word 'a'/);
   await writeFile(p, "a 1 2\n");

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { evaluateWordAnalogies, evaluateWordPairs, sectionAccuracy } from "../../eval/index.js";
 import { EmbedlmError } from "../../util/errors.js";
-import { action, intOption } from "../common.js";
+import { action, type CommandContext, intOption } from "../common.js";
 import type { Register } from "./index.js";
 import { addLoadOptions, type LoadFlags, loadForCli } from "./similar.js";
 
@@ -15,6 +15,13 @@ interface EvalFlags extends LoadFlags {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** gensim skips malformed lines in its log; here they are named on stderr (and listed with --json). */
+function warnMalformed(ctx: CommandContext, file: string, lines: number[], what: string): void {
+  if (lines.length === 0) return;
+  const shown = lines.slice(0, 10).join(", ") + (lines.length > 10 ? ", ..." : "");
+  ctx.warn(`${file}: ${lines.length} lines skipped (${what}): line ${shown}`);
+}
 
 export const register: Register = (program) => {
   const cmd = program
@@ -63,6 +70,7 @@ Examples:
         for (const f of flags.analogies ?? []) {
           const start = performance.now();
           const r = evaluateWordAnalogies(kv, f, { ...common, method: flags.cosmul ? "3CosMul" : "3CosAdd" });
+          warnMalformed(ctx, f, r.malformedLines, "neither ': section' nor four words");
           const sections = r.sections.map((s) => ({
             section: s.section,
             accuracy: sectionAccuracy(s),
@@ -80,6 +88,7 @@ Examples:
             questions: r.questions,
             oov: r.oov,
             oovRatio: r.oovRatio,
+            malformedLines: r.malformedLines,
             sections,
             seconds: (performance.now() - start) / 1000,
           });
@@ -87,6 +96,7 @@ Examples:
         const pairs = [];
         for (const f of flags.pairs ?? []) {
           const r = evaluateWordPairs(kv, f, common);
+          warnMalformed(ctx, f, r.malformedLines, "no pair with a numeric score");
           ctx.log(
             `${basename(f)}: Spearman ${r.spearman.toFixed(4)}, Pearson ${r.pearson.toFixed(4)}, ${r.pairs} pairs, ${r.oovRatio.toFixed(1)}% out of vocabulary`,
           );

@@ -76,7 +76,7 @@ export const register: Register = (program) => {
     .command("explore")
     .description("Interactive prompt: type a word (or 'king - man + woman') and see its nearest neighbours")
     .argument("<vectors>", "vector file (any supported format)")
-    .option("--topn <n>", "neighbours per answer", intOption("--topn"), 10);
+    .option("--topn <n>", "neighbours per answer", intOption("--topn", 1), 10);
   addLoadOptions(cmd)
     .addHelpText(
       "after",
@@ -87,8 +87,6 @@ Examples:
     )
     .action(
       action(async (ctx, file: string, flags: ExploreFlags) => {
-        if (flags.topn < 1)
-          throw new EmbedlmError(`expected an integer >= 1, got ${flags.topn}`, { field: "--topn" });
         const kv = await loadForCli(file, flags);
         const tty = process.stdin.isTTY === true;
         const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty });

@@ -153,7 +153,7 @@ export function neuralTrainOptions(cmd: Command): Command {
     .option(
       "--threads <n>",
       "neural: compute threads (default: CPU cores, at most 4)",
-      intOption("--threads"),
+      intOption("--threads", 1),
     )
     .option("--seed <n>", "neural: random seed (initialisation, dropout)", intOption("--seed"), 1)
     .option("--resume", "neural: continue the training checkpointed in the -o directory")

@@ -254,7 +254,7 @@ export const register: Register = (program) => {
     .option(
       "--threads <n>",
       "neural: compute threads (default: CPU cores, at most 4)",
-      intOption("--threads"),
+      intOption("--threads", 1),
     )
     .addHelpText(
       "after",
@@ -285,13 +285,11 @@ export const register: Register = (program) => {
     .description("The most probable next words after a context")
     .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("[context]", "the words so far (the sentence start <s> is added)", "")
-    .option("--topk <k>", "how many words", intOption("--topk"), 5)
-    .option("--threads <n>", "neural: compute threads", intOption("--threads"), 1)
+    .option("--topk <k>", "how many words", intOption("--topk", 1), 5)
+    .option("--threads <n>", "neural: compute threads", intOption("--threads", 1), 1)
     .addHelpText("after", '\nExamples:\n  embedlm lm predict ptb5.arpa "the stock market" --topk 10')
     .action(
       action(async (ctx, modelPath: string, context: string, o: { topk: number; threads: number }) => {
-        if (o.topk < 1)
-          throw new EmbedlmError(`expected an integer >= 1, got ${o.topk}`, { field: "--topk" });
         const { model, close } = await openModel(modelPath, o.threads);
         try {
           const ids = encodePrompt(model, words(context, model));
@@ -310,7 +308,7 @@ export const register: Register = (program) => {
     .description("Sample text from a model, optionally continuing a prompt")
     .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("[prompt]", "words to continue (the sentence start <s> is added)", "")
-    .option("--threads <n>", "neural: compute threads", intOption("--threads"), 1)
+    .option("--threads <n>", "neural: compute threads", intOption("--threads", 1), 1)
     .option("--max-tokens <n>", "words to generate at most (stops at </s>)", intOption("--max-tokens"), 20)
     .option("--temperature <t>", "< 1 sharper, > 1 flatter, 0 greedy", floatOption("--temperature"), 1)
     .option("--greedy", "always the most probable word (the same as --temperature 0)")

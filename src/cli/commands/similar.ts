@@ -59,7 +59,7 @@ export const register: Register = (program) => {
     .argument("<vectors>", "vector file (word2vec text/binary, GloVe, fastText .vec, embedlm native)")
     .argument("<words...>", "words pulling towards the result")
     .option("--negative <word...>", "words pushing away from the result", [])
-    .option("--topn <n>", "number of neighbours", intOption("--topn"), 10)
+    .option("--topn <n>", "number of neighbours", intOption("--topn", 1), 10)
     .option(
       "--restrict <n>",
       "search only the first n words (gensim restrict_vocab)",

@@ -93,7 +93,7 @@ export const register: Register = (program) => {
     .option("--bptt <n>", "truncated-BPTT length (default 35)", intOption("--bptt"))
     .option("--batch-size <n>", "batch size (default 20)", intOption("--batch-size"))
     .option("--vector-epochs <n>", "word2vec epochs (default 5)", intOption("--vector-epochs"))
-    .option("--threads <n>", "worker threads (default 2)", intOption("--threads"))
+    .option("--threads <n>", "worker threads (default 2)", intOption("--threads", 1))
     .option("--seed <n>", "seed of every run (default 1)", intOption("--seed"))
     .option(
       "--quick",

@@ -143,6 +143,16 @@ Examples:
           files: string[],
           flags: TokenizerFlags & { output?: string; sentences?: boolean; locale: string },
         ) => {
+          try {
+            Intl.getCanonicalLocales(flags.locale);
+          } catch {
+            throw new EmbedlmError(
+              `expected a BCP 47 language tag such as en or zh-Hans, got '${flags.locale}'`,
+              {
+                field: "--locale",
+              },
+            );
+          }
           const tokenizer = await tokenizerFrom(flags, cmd);
           const corpus = await openCorpusFor(ctx, files);
           let lines = 0;

@@ -21,6 +21,8 @@ export const NEURAL_FORMAT = "embedlm-neural-lm";
 export const CONFIG_FILE = "config.json";
 export const VOCAB_FILE = "vocab.txt";
 export const WEIGHTS_FILE = "weights.safetensors";
+/** Prefix of the recurrent states a training checkpoint stores beside the weights. */
+export const STATE_TENSORS = "state.";
 
 /** Whether a config.json's first bytes are a neural model's. */
 export function isNeuralConfig(head: string): boolean {
@@ -96,6 +98,11 @@ export async function readModelHeader(dir: string): Promise<{ config: NeuralLmCo
       file: cfgPath,
       field: "format",
     });
+  if (raw.version !== 1)
+    throw new EmbedlmError(`version ${String(raw.version)}: this embedlm reads version 1`, {
+      file: cfgPath,
+      field: "version",
+    });
   const { format: _f, version: _v, vocabSize, ...rest } = raw;
   const config = checkConfig(rest as unknown as NeuralLmConfig, cfgPath);
   const vocabPath = join(dir, VOCAB_FILE);
@@ -113,7 +120,7 @@ export async function readModelHeader(dir: string): Promise<{ config: NeuralLmCo
 export interface LoadNeuralOptions {
   /** Run on this runtime's WebAssembly kernels (default: the TypeScript references). */
   runtime?: NnRuntime;
-  /** Weights file inside the directory (default weights.safetensors). */
+  /** Weights file inside the directory (default weights.safetensors; checkpoint.safetensors gives the latest training state). */
   weights?: string;
 }
 
@@ -127,6 +134,6 @@ export async function loadNeuralLm(path: string, opts: LoadNeuralOptions = {}): 
     arena: opts.runtime?.arena,
     ops: opts.runtime,
   });
-  await loadWeights(join(dir, opts.weights ?? WEIGHTS_FILE), net.params);
+  await loadWeights(join(dir, opts.weights ?? WEIGHTS_FILE), net.params, undefined, [STATE_TENSORS]);
   return new NeuralLanguageModel(config, vocab, net);
 }

@@ -9,7 +9,13 @@ import {
   type NeuralTrainConfig,
 } from "../../lm/neural/config.js";
 import type { VectorInit } from "../../lm/neural/embedding-init.js";
-import { readModelHeader, saveModelFiles, WEIGHTS_FILE, writeModelHeader } from "../../lm/neural/io.js";
+import {
+  readModelHeader,
+  STATE_TENSORS,
+  saveModelFiles,
+  WEIGHTS_FILE,
+  writeModelHeader,
+} from "../../lm/neural/io.js";
 import { configTokenizer, NeuralLanguageModel, NeuralVocab } from "../../lm/neural/model.js";
 import { NgramContext } from "../../lm/neural/nplm.js";
 import { loadWeights, saveWeights } from "../../nn/checkpoint.js";
@@ -230,7 +236,7 @@ function forEachState(
       const s = layer.state(l);
       if (s === undefined) break;
       s.forEach((v, k) => {
-        fn(`state.${i}.${l}.${k}`, v);
+        fn(`${STATE_TENSORS}${i}.${l}.${k}`, v);
       });
     }
   });
@@ -365,7 +371,7 @@ export async function trainNeuralLm(
   if (o.resume) {
     let file: Awaited<ReturnType<typeof loadWeights>>;
     try {
-      file = await loadWeights(ckptPath, net.params, opt);
+      file = await loadWeights(ckptPath, net.params, opt, [STATE_TENSORS]);
     } catch (e) {
       throw new EmbedlmError(`cannot resume from the checkpoint: ${(e as Error).message}`, {
         file: ckptPath,

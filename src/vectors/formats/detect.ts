@@ -3,6 +3,7 @@ import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import { EmbedlmError } from "../../util/errors.js";
 import { NATIVE_MAGIC } from "./native.js";
+import { hasBom } from "./text-rows.js";
 
 /** Every format embedlm reads and writes. "fasttext" (.vec) is word2vec text by another name. */
 export type VectorFormat = "word2vec-text" | "word2vec-binary" | "glove" | "fasttext" | "native";
@@ -28,14 +29,17 @@ export function detectFormat(file: string): VectorFormat {
   let n: number;
   try {
     n = readSync(fd, buf, 0, PROBE, 0);
+  } catch (e) {
+    throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
   } finally {
     closeSync(fd);
   }
   if (n === 0) throw new EmbedlmError("the file is empty", { file });
   if (n >= 8 && buf.toString("latin1", 0, 8) === NATIVE_MAGIC) return "native";
-  let nl = buf.indexOf(10);
+  const start = hasBom(buf, n) ? 3 : 0;
+  let nl = buf.indexOf(10, start);
   if (nl === -1 || nl >= n) nl = n;
-  const first = buf.toString("latin1", 0, nl);
+  const first = buf.toString("latin1", start, nl);
   const header = /^\s*(\d+)\s+(\d+)\s*$/.exec(first);
   if (!header) return "glove";
   const dim = Number(header[2]);

@@ -161,6 +161,8 @@ class LineSource {
     const n = readSync(this.fd, this.buf, rest, this.buf.length - rest, null);
     if (n === 0) this.eof = true;
     this.filled += n;
+    // A UTF-8 byte order mark (Windows editors write one) is not part of the first word.
+    if (this.base === 0 && rest === 0 && hasBom(this.buf, this.filled)) this.pos = BOM.length;
     // Zero the byte after the data so lookahead past a line's end never reads stale bytes.
     if (this.filled < this.buf.length) this.buf[this.filled] = 0;
   }
@@ -168,6 +170,13 @@ class LineSource {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+const BOM = [0xef, 0xbb, 0xbf];
+
+/** Whether the first `n` bytes of `buf` start with a UTF-8 byte order mark. */
+export function hasBom(buf: Uint8Array, n: number): boolean {
+  return n >= BOM.length && BOM.every((b, i) => buf[i] === b);
 }
 
 /** ASCII bytes only: valid UTF-8 without allocating a view to ask isUtf8 (most words of most files). */
