@@ -144,6 +144,11 @@ test("bad input: order 0, empty corpus, malformed ARPA, missing files exit non-z
     assert.equal(t.status, 2);
     assert.match(t.stderr, new RegExp(`--threads: expected an integer >= 1, got '${threads}'`));
   }
+  for (const flag of ["--top-k", "--max-tokens"]) {
+    const g = run("lm", "generate", bad, flag, "-1");
+    assert.equal(g.status, 2);
+    assert.match(g.stderr, new RegExp(`${flag}: expected an integer >= 0, got '-1'`));
+  }
 });
 
 test("lm train refuses options that do not apply to the --type, naming both, and writes nothing", async () => {

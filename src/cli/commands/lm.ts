@@ -309,10 +309,10 @@ export const register: Register = (program) => {
     .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("[prompt]", "words to continue (the sentence start <s> is added)", "")
     .option("--threads <n>", "neural: compute threads", intOption("--threads", 1), 1)
-    .option("--max-tokens <n>", "words to generate at most (stops at </s>)", intOption("--max-tokens"), 20)
+    .option("--max-tokens <n>", "words to generate at most (stops at </s>)", intOption("--max-tokens", 0), 20)
     .option("--temperature <t>", "< 1 sharper, > 1 flatter, 0 greedy", floatOption("--temperature"), 1)
     .option("--greedy", "always the most probable word (the same as --temperature 0)")
-    .option("--top-k <k>", "sample among the k most probable words (0: all)", intOption("--top-k"), 0)
+    .option("--top-k <k>", "sample among the k most probable words (0: all)", intOption("--top-k", 0), 0)
     .option(
       "--top-p <p>",
       "nucleus sampling: among the most probable words reaching mass p",
