@@ -58,8 +58,10 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** Commander option parsers that reject what is not a number, naming the option. */
-/** A commander parser for an integer flag, at least `min` when given (a usage error, exit 2). */
+/**
+ * Commander option parsers that reject what is not a number, naming the option; `min` bounds an
+ * integer flag, so a value below it is a usage error (exit 2) like a value that is not a number.
+ */
 export function intOption(name: string, min?: number): (value: string) => number {
   return (value) => {
     const n = Number(value);

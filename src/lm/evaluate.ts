@@ -1,5 +1,4 @@
-import { EmbedlmError } from "../util/errors.js";
-import type { LanguageModel } from "./model.js";
+import { BoundaryError, type LanguageModel } from "./model.js";
 
 /** The score of one sentence `<s> w1 .. wn </s>` (n+1 predictions). */
 export interface SentenceScore {
@@ -55,8 +54,7 @@ function encodeSentence(
   const boundaries = model.bos !== model.eos;
   for (let i = 0; i < words.length; i++) {
     const id = model.vocab.id(words[i]);
-    if (boundaries && (id === model.bos || id === model.eos))
-      throw new EmbedlmError(`sentence ${sentenceNo} contains ${words[i]}; boundaries are added by embedlm`);
+    if (boundaries && (id === model.bos || id === model.eos)) throw new BoundaryError(sentenceNo, words[i]);
     if (id < 0) oovAt.push(i);
     ids[i] = id < 0 ? model.unk : id;
   }

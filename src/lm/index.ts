@@ -2,7 +2,7 @@
 export { type PerplexityResult, perplexity, type SentenceScore, scoreSentence } from "./evaluate.js";
 export { type GenerateOptions, generate, type Truncation, truncateDistribution } from "./generate.js";
 export { type LoadOptions, loadLanguageModel } from "./load.js";
-export { encodePrompt, type LanguageModel, type LmVocab } from "./model.js";
+export { BoundaryError, encodePrompt, type LanguageModel, type LmVocab } from "./model.js";
 export * from "./neural/index.js";
 export { readArpa, writeArpa } from "./ngram/arpa.js";
 export { NgramModel } from "./ngram/model.js";

@@ -1,3 +1,5 @@
+import { EmbedlmError } from "../util/errors.js";
+
 /**
  * The interface every embedlm language model implements: n-gram models now, neural ones later. Word ids
  * index `vocab`; probabilities are natural-log (PyTorch-style) unless a name says log10 (ARPA's base).
@@ -56,4 +58,18 @@ export function encodePrompt(model: LanguageModel, words: readonly string[]): In
     out[i + 1] = id < 0 ? model.unk : id;
   }
   return out;
+}
+
+/**
+ * A `<s>` or `</s>` among a sentence's words, in training or evaluation: the model adds the boundaries
+ * itself. `sentence` counts the sentences read (1-based), so a caller that knows where they came from
+ * can name the file and line.
+ */
+export class BoundaryError extends EmbedlmError {
+  constructor(
+    readonly sentence: number,
+    readonly word: string,
+  ) {
+    super(`sentence ${sentence} contains ${word}; boundaries are added by embedlm`);
+  }
 }

@@ -37,9 +37,9 @@ export async function saveWeights(
  * Loads parameters (every parameter must be present, with its shape and finite values) and, when
  * given, the optimizer state; returns the whole file, for the caller's extra tensors and metadata.
  * Any other tensor is an error unless it is optimizer state or its name starts with one of
- * `extraPrefixes` (the caller's own):
- * a tensor the model has no place for means the file and the model's configuration disagree (say a
- * 2-layer file read as 1 layer), and ignoring it would give a different model without a word.
+ * `extraPrefixes` (the caller's own): a tensor the model has no place for means the file and the
+ * model's configuration disagree (say a 2-layer file read as 1 layer), and ignoring it would give a
+ * different model without a word.
  */
 export async function loadWeights(
   path: string,

@@ -139,6 +139,14 @@ test("bad input: order 0, empty corpus, malformed ARPA, missing files exit non-z
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /nope\.arpa: cannot read the model: ENOENT/);
 
+  // A sentence boundary written in the text: named at its file and line (empty lines counted), not
+  // as the nth sentence of all the files.
+  const boundary = join(dir, "boundary.txt");
+  await writeFile(boundary, "the cat\n\n<s> the cat </s>\n");
+  const s = run("lm", "eval", model, heldOut, boundary);
+  assert.equal(s.status, 1);
+  assert.match(s.stderr, /boundary\.txt: line 3: contains <s>; boundaries are added by embedlm/);
+
   for (const threads of ["0", "-1"]) {
     const t = run("lm", "eval", bad, heldOut, "--threads", threads);
     assert.equal(t.status, 2);

@@ -1,9 +1,10 @@
+import { statSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { type Command, Option } from "commander";
-import { perplexity } from "../../lm/evaluate.js";
+import { type PerplexityResult, perplexity } from "../../lm/evaluate.js";
 import { generate } from "../../lm/generate.js";
-import { encodePrompt, type LanguageModel } from "../../lm/model.js";
+import { BoundaryError, encodePrompt, type LanguageModel } from "../../lm/model.js";
 import { configTokenizer, NeuralLanguageModel } from "../../lm/neural/model.js";
 import { writeArpa } from "../../lm/ngram/arpa.js";
 import { trainNgramOnCorpus, WHOLE_LINES } from "../../lm/ngram/train.js";
@@ -24,16 +25,36 @@ import {
   trainNeural,
 } from "./lm-neural.js";
 
+const WHITESPACE = new Tokenizer({ mode: "whitespace" });
+
 /**
- * The sentences of text files, one per line however long (as n-gram training reads them), split on
- * whitespace (PTB style); a fresh pass per call.
+ * Perplexity on text files, one sentence per line however long (as n-gram training reads them),
+ * split by `tokenizer` (PTB style by default). A `<s>` or `</s>` in them (BoundaryError, which counts
+ * the sentences, not the lines) is reported at its file and line, found by reading the files again
+ * (regular files only; otherwise the count is all there is).
  */
-async function lineSentences(
+async function filePerplexity(
+  model: LanguageModel,
   paths: readonly string[],
-  tokenizer = new Tokenizer({ mode: "whitespace" }),
-): Promise<() => AsyncIterable<string[]>> {
-  const corpus = await openCorpus(paths);
-  return () => sentences(corpus, tokenizer, WHOLE_LINES);
+  tokenizer = WHITESPACE,
+  opts: { perSentence?: boolean } = {},
+): Promise<PerplexityResult> {
+  try {
+    return await perplexity(model, sentences(await openCorpus(paths), tokenizer, WHOLE_LINES), opts);
+  } catch (e) {
+    if (!(e instanceof BoundaryError)) throw e;
+    let seen = 0;
+    for (const path of paths) {
+      if (path === "-" || !statSync(path).isFile()) break;
+      let line = 0;
+      for await (const text of (await openCorpus([path])).lines()) {
+        line++;
+        if (tokenizer.tokenize(text).length > 0 && ++seen === e.sentence)
+          throw new EmbedlmError(`contains ${e.word}; boundaries are added by embedlm`, { file: path, line });
+      }
+    }
+    throw e;
+  }
 }
 
 /**
@@ -126,7 +147,7 @@ async function train(
   let evaluation: Record<string, unknown> | undefined;
   if (o.eval) {
     const t1 = performance.now();
-    const r = await perplexity(model, (await lineSentences(o.eval))());
+    const r = await filePerplexity(model, o.eval);
     const seconds = (performance.now() - t1) / 1000;
     ctx.log(
       `${o.eval.join(", ")}: perplexity ${r.perplexity.toFixed(2)} on ${r.tokens} tokens (${r.oov} OOV as <unk>)`,
@@ -161,9 +182,7 @@ async function evalSentences(
 ): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const tokenizer = model instanceof NeuralLanguageModel ? configTokenizer(model.config) : undefined;
-  const r = await perplexity(model, (await lineSentences(text, tokenizer))(), {
-    perSentence: perSentenceWanted,
-  });
+  const r = await filePerplexity(model, text, tokenizer, { perSentence: perSentenceWanted });
   const seconds = (performance.now() - t0) / 1000;
   if (r.sentences === 0) throw new EmbedlmError("no sentence to score", { file: text.join(", ") });
   r.perSentence?.forEach((s, i) => {

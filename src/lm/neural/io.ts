@@ -120,7 +120,10 @@ export async function readModelHeader(dir: string): Promise<{ config: NeuralLmCo
 export interface LoadNeuralOptions {
   /** Run on this runtime's WebAssembly kernels (default: the TypeScript references). */
   runtime?: NnRuntime;
-  /** Weights file inside the directory (default weights.safetensors; checkpoint.safetensors gives the latest training state). */
+  /**
+   * Weights file inside the directory (default weights.safetensors, the best epoch's;
+   * checkpoint.safetensors holds the latest training state).
+   */
   weights?: string;
 }
 

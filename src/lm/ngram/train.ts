@@ -5,6 +5,7 @@ import { WordScanner, type WordSink } from "../../text/word-scanner.js";
 import { checkInt, EmbedlmError } from "../../util/errors.js";
 import { ByteTable } from "../../vocab/byte-table.js";
 import { Vocab } from "../../vocab/vocab.js";
+import { BoundaryError } from "../model.js";
 import { NgramCounter } from "./counter.js";
 import { estimateModel } from "./estimate.js";
 import type { NgramModel } from "./model.js";
@@ -87,10 +88,6 @@ async function setUp(
   return { smoothing, cutoffs, words, closed, counter };
 }
 
-function boundaryError(sentenceNo: number, word: string): EmbedlmError {
-  return new EmbedlmError(`sentence ${sentenceNo} contains ${word}; boundaries are added by embedlm`);
-}
-
 function estimate(
   counter: NgramCounter,
   words: readonly string[],
@@ -121,7 +118,7 @@ export async function trainNgram(source: SentenceSource, opts: NgramOptions = {}
     if (n > ids.length) ids = new Int32Array(n * 2);
     for (let i = 0; i < n; i++) {
       let id = closed ? words.id(sentence[i]) : words.add(sentence[i]);
-      if (id === bos || id === eos) throw boundaryError(sentenceNo, sentence[i]);
+      if (id === bos || id === eos) throw new BoundaryError(sentenceNo, sentence[i]);
       if (id < 0) id = unk;
       ids[i] = id;
     }
@@ -158,7 +155,7 @@ export async function trainNgramOnCorpus(corpus: Corpus, opts: NgramOptions = {}
       sentenceNo++;
       for (let i = 0; i < ids.length; i++) {
         if (ids[i] === counter.bos || ids[i] === counter.eos)
-          throw boundaryError(sentenceNo, table.words[ids[i]]);
+          throw new BoundaryError(sentenceNo, table.words[ids[i]]);
       }
       counter.addSentence(ids);
     },

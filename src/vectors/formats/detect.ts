@@ -3,7 +3,7 @@ import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import { EmbedlmError } from "../../util/errors.js";
 import { NATIVE_MAGIC } from "./native.js";
-import { hasBom } from "./text-rows.js";
+import { BOM, hasBom } from "./text-rows.js";
 
 /** Every format embedlm reads and writes. "fasttext" (.vec) is word2vec text by another name. */
 export type VectorFormat = "word2vec-text" | "word2vec-binary" | "glove" | "fasttext" | "native";
@@ -36,7 +36,7 @@ export function detectFormat(file: string): VectorFormat {
   }
   if (n === 0) throw new EmbedlmError("the file is empty", { file });
   if (n >= 8 && buf.toString("latin1", 0, 8) === NATIVE_MAGIC) return "native";
-  const start = hasBom(buf, n) ? 3 : 0;
+  const start = hasBom(buf, n) ? BOM.length : 0;
   let nl = buf.indexOf(10, start);
   if (nl === -1 || nl >= n) nl = n;
   const first = buf.toString("latin1", start, nl);

@@ -172,7 +172,8 @@ class LineSource {
   }
 }
 
-const BOM = [0xef, 0xbb, 0xbf];
+/** The UTF-8 byte order mark. */
+export const BOM = [0xef, 0xbb, 0xbf];
 
 /** Whether the first `n` bytes of `buf` start with a UTF-8 byte order mark. */
 export function hasBom(buf: Uint8Array, n: number): boolean {
