@@ -1,8 +1,8 @@
 // Word-analogy evaluation on questions-words.txt files (gensim's evaluate_word_analogies, word2vec's
 // compute-accuracy): "a b c d" asks a is to b as c is to ?, answered by the nearest word to b - a + c.
-import { readFileSync } from "node:fs";
 import { checkInt, EmbedlmError } from "../util/errors.js";
 import type { KeyedVectors } from "../vectors/index.js";
+import { readEvalFile } from "./read.js";
 import { evaluationVocab } from "./vocab.js";
 
 export interface AnalogyOptions {
@@ -66,19 +66,13 @@ export function evaluateWordAnalogies(
   const batchSize = checkInt("batchSize", opts.batchSize ?? 256, 1);
   const caseInsensitive = opts.caseInsensitive ?? true;
   const ok = evaluationVocab(kv, restrictVocab, caseInsensitive);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new EmbedlmError(`cannot read: ${(e as Error).message}`, { file });
-  }
   const sections: AnalogySection[] = [];
   const pending: Question[] = [];
   let section: AnalogySection | undefined;
   let questions = 0;
   let oov = 0;
   const malformedLines: number[] = [];
-  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  const lines = readEvalFile(file).split("\n");
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n];
     if (line.startsWith(": ")) {

@@ -1,8 +1,8 @@
 // Word-pair similarity evaluation (gensim's evaluate_word_pairs): correlation between human
 // judgements and the vectors' cosine similarities.
-import { readFileSync } from "node:fs";
 import { checkInt, EmbedlmError } from "../util/errors.js";
 import type { KeyedVectors } from "../vectors/index.js";
+import { readEvalFile } from "./read.js";
 import { pearson, spearman } from "./stats.js";
 import { evaluationVocab } from "./vocab.js";
 
@@ -58,13 +58,7 @@ export function readWordPairs(
   file: string,
   opts: Pick<WordPairsOptions, "delimiter" | "columns" | "stripPos"> = {},
 ): { pairs: Pair[]; skipped: number; malformedLines: number[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new EmbedlmError(`cannot read: ${(e as Error).message}`, { file });
-  }
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const lines = readEvalFile(file).split(/\r?\n/);
   const firstLine = lines.findIndex((l) => l.trim() !== "" && !l.startsWith("#"));
   const first = lines[firstLine] ?? "";
   const delimiter = opts.delimiter ?? (first.includes("\t") ? "\t" : first.includes(",") ? "," : " ");

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../util/atomic.js";
-import { EmbedlmError } from "../util/errors.js";
+import { cannotRead, EmbedlmError } from "../util/errors.js";
 
 /**
  * The safetensors format (Hugging Face; readable by `safetensors.torch.load_file`): an 8-byte
@@ -170,7 +170,7 @@ export async function loadSafetensors(path: string): Promise<StFile> {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
+    throw cannotRead(e, path);
   }
   return decodeSafetensors(new Uint8Array(bytes), path);
 }

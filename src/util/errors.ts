@@ -57,3 +57,8 @@ export function checkNumber(
   }
   return value;
 }
+
+/** The error for a file that could not be opened or read: its system code (ENOENT, EISDIR, ...). */
+export function cannotRead(e: unknown, file: string): EmbedlmError {
+  return new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
+}

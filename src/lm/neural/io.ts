@@ -5,7 +5,7 @@ import { loadWeights, saveWeights } from "../../nn/checkpoint.js";
 import type { ParamStore } from "../../nn/params.js";
 import type { NnRuntime } from "../../nn/runtime.js";
 import { writeFileAtomic } from "../../util/atomic.js";
-import { EmbedlmError } from "../../util/errors.js";
+import { cannotRead, EmbedlmError } from "../../util/errors.js";
 import { buildNeuralModel } from "./build.js";
 import { checkConfig, type NeuralLmConfig } from "./config.js";
 import { NeuralLanguageModel, NeuralVocab } from "./model.js";
@@ -81,9 +81,7 @@ export async function readModelHeader(dir: string): Promise<{ config: NeuralLmCo
     try {
       return await readFile(path, "utf8");
     } catch (e) {
-      throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
-        file: path,
-      });
+      throw cannotRead(e, path);
     }
   };
   let raw: Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { fnv1a } from "../../text/word-scanner.js";
 import { withAtomicStream, writeChunk } from "../../util/atomic.js";
-import { EmbedlmError } from "../../util/errors.js";
+import { cannotRead, EmbedlmError } from "../../util/errors.js";
 import { ByteTable } from "../../vocab/byte-table.js";
 import { Vocab } from "../../vocab/vocab.js";
 import { ARPA_ZERO, backoffScore, NgramModel } from "./model.js";
@@ -152,7 +152,7 @@ async function forEachLineBytes(
     }
   } catch (e) {
     if (e instanceof EmbedlmError) throw e;
-    throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
+    throw cannotRead(e, path);
   }
   if (carry) onLine(carry, 0, carry.length);
 }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { EOS, type NeuralVocab, UNK } from "../../lm/neural/model.js";
 import type { IdTensor } from "../../nn/tensor.js";
 import type { Tokenizer } from "../../text/tokenizer.js";
-import { EmbedlmError } from "../../util/errors.js";
+import { cannotRead, EmbedlmError } from "../../util/errors.js";
 
 /** The lines of a text file (a final newline ends the last line, it does not start an empty one). */
 export async function readLines(path: string): Promise<string[]> {
@@ -10,7 +10,7 @@ export async function readLines(path: string): Promise<string[]> {
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
+    throw cannotRead(e, path);
   }
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();

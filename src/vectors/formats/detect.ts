@@ -1,7 +1,7 @@
 // Tells the vector file formats apart from their first bytes, so users never have to say which one.
 import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
-import { EmbedlmError } from "../../util/errors.js";
+import { cannotRead, EmbedlmError } from "../../util/errors.js";
 import { NATIVE_MAGIC } from "./native.js";
 import { BOM, hasBom } from "./text-rows.js";
 
@@ -30,7 +30,7 @@ export function detectFormat(file: string): VectorFormat {
   try {
     n = readSync(fd, buf, 0, PROBE, 0);
   } catch (e) {
-    throw new EmbedlmError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
+    throw cannotRead(e, file);
   } finally {
     closeSync(fd);
   }
