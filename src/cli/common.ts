@@ -59,25 +59,44 @@ export function action<A extends unknown[]>(
 }
 
 /**
- * Commander option parsers that reject what is not a number, naming the option; `min` bounds an
- * integer flag, so a value below it is a usage error (exit 2) like a value that is not a number.
+ * Commander option parsers that reject what is not a number, naming the option; bounds are checked
+ * at parse time too, so a value out of range is a usage error (exit 2) naming the flag, like a value
+ * that is not a number. The bounds repeat the library's checks, which name their option fields.
  */
-export function intOption(name: string, min?: number): (value: string) => number {
+export function intOption(name: string, min?: number, max?: number): (value: string) => number {
+  const range = min === undefined ? "" : max === undefined ? ` >= ${min}` : ` in [${min}, ${max}]`;
   return (value) => {
     const n = Number(value);
-    if (value.trim() === "" || !Number.isInteger(n) || (min !== undefined && n < min))
-      throw new EmbedlmError(`expected an integer${min !== undefined ? ` >= ${min}` : ""}, got '${value}'`, {
-        field: name,
-      });
+    const out = (min !== undefined && n < min) || (max !== undefined && n > max);
+    if (value.trim() === "" || !Number.isInteger(n) || out)
+      throw new EmbedlmError(`expected an integer${range}, got '${value}'`, { field: name });
     return n;
   };
 }
 
-export function floatOption(name: string): (value: string) => number {
+/** The range of a float flag: `min`/`max` are inclusive, `above` is an exclusive lower bound. */
+export interface FloatRange {
+  min?: number;
+  above?: number;
+  max?: number;
+}
+
+function describe(r: FloatRange): string {
+  const low = r.above !== undefined ? `> ${r.above}` : r.min !== undefined ? `>= ${r.min}` : "";
+  if (r.max === undefined) return low ? ` ${low}` : "";
+  if (r.above !== undefined) return ` in (${r.above}, ${r.max}]`;
+  return r.min !== undefined ? ` in [${r.min}, ${r.max}]` : ` <= ${r.max}`;
+}
+
+export function floatOption(name: string, range: FloatRange = {}): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n))
-      throw new EmbedlmError(`expected a number, got '${value}'`, { field: name });
+    const out =
+      (range.min !== undefined && n < range.min) ||
+      (range.above !== undefined && n <= range.above) ||
+      (range.max !== undefined && n > range.max);
+    if (value.trim() === "" || !Number.isFinite(n) || out)
+      throw new EmbedlmError(`expected a number${describe(range)}, got '${value}'`, { field: name });
     return n;
   };
 }

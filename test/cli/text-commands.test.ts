@@ -121,7 +121,7 @@ test("bad input: missing file, dir without text, binary file, empty corpus, unkn
   assert.match(r.err, /unknown option '--bogus'/);
   r = run(["vocab", join(dir, "empty.txt"), "--min-count", "many"]);
   assert.equal(r.code, 2);
-  assert.match(r.err, /--min-count: expected an integer, got 'many'/);
+  assert.match(r.err, /--min-count: expected an integer >= 0, got 'many'/);
   r = run(["tokenize", "--numbers", "drop"], "x");
   assert.equal(r.code, 1);
   assert.match(r.err, /--numbers: expected one of keep, token, spell/);

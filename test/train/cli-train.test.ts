@@ -70,10 +70,11 @@ test("the default model: CBOW (alpha 0.05) with -train as word2vec.c, else embed
 test("bad input: clear error, non-zero exit, no output file", () => {
   const out = join(dir, "bad.bin");
   const cases: [string[], RegExp][] = [
-    [["--dim", "0"], /--dim: expected an integer in \[1, 10000\], got 0/],
+    [["--dim", "0"], /--dim: expected an integer in \[1, 10000\], got '0'/],
+    [["--dim", "10001"], /--dim: expected an integer in \[1, 10000\], got '10001'/],
     [["--window", "-1"], /--window: expected an integer/],
     [["--threads", "0"], /--threads: expected an integer/],
-    [["--dim", "abc"], /dim: expected an integer, got 'abc'/],
+    [["--dim", "abc"], /--dim: expected an integer in \[1, 10000\], got 'abc'/],
     [["--min-count", "1000"], /min_count=1000 .*2,?\d* words/],
     [["--model", "glove"], /--model: expected skipgram or cbow/],
   ];

@@ -17,7 +17,7 @@ export const register: Register = (program) => {
     .argument("<b>")
     .argument("<c>")
     .option("--topn <n>", "number of answers", intOption("--topn", 1), 5)
-    .option("--restrict <n>", "search only the first n words", intOption("--restrict"))
+    .option("--restrict <n>", "search only the first n words", intOption("--restrict", 1))
     .option("--cosmul", "3CosMul (Levy & Goldberg) instead of 3CosAdd");
   addLoadOptions(cmd)
     .addHelpText(

@@ -35,7 +35,7 @@ export const register: Register = (program) => {
     .option(
       "--restrict <n>",
       "only the first n words count (gensim restrict_vocab; word2vec's compute-accuracy uses 30000)",
-      intOption("--restrict"),
+      intOption("--restrict", 1),
       300000,
     )
     .option("--case-sensitive", "compare words as they are (default: upper-cased, as gensim)")

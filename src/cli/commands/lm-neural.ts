@@ -108,7 +108,7 @@ export function neuralTrainOptions(cmd: Command): Command {
     .option("--freeze-embeddings", "neural: do not train the embedding")
     .option("--tie", "neural: tie the output layer's weights to the embedding (GPT: default)")
     .option("--no-tie", "neural: an output layer of its own (GPT)")
-    .option("--epochs <n>", "neural: epochs", intOption("--epochs"))
+    .option("--epochs <n>", "neural: epochs", intOption("--epochs", 1))
     .addOption(
       new Option("--optimizer <name>", `neural: optimizer (${presetValues("optimizer")})`).choices([
         "sgd",
@@ -116,67 +116,71 @@ export function neuralTrainOptions(cmd: Command): Command {
         "adamw",
       ]),
     )
-    .option("--lr <x>", `neural: learning rate (${presetValues("lr")})`, floatOption("--lr"))
-    .option("--lr-decay <x>", "neural: lr *= this each epoch after --decay-after", floatOption("--lr-decay"))
-    .option("--decay-after <n>", "neural: epochs at the full rate", intOption("--decay-after"))
+    .option("--lr <x>", `neural: learning rate (${presetValues("lr")})`, floatOption("--lr", { min: 0 }))
+    .option(
+      "--lr-decay <x>",
+      "neural: lr *= this each epoch after --decay-after",
+      floatOption("--lr-decay", { min: 0, max: 1 }),
+    )
+    .option("--decay-after <n>", "neural: epochs at the full rate", intOption("--decay-after", 0))
     .option(
       "--weight-decay <x>",
       "neural: weight decay (default: the optimizer's, 0; AdamW 0.01)",
-      floatOption("--weight-decay"),
+      floatOption("--weight-decay", { min: 0 }),
     )
     .option(
       "--batch-size <n>",
       `neural: streams side by side (${presetValues("batchSize")})`,
-      intOption("--batch-size"),
+      intOption("--batch-size", 1),
     )
     .option(
       "--bptt <n>",
       "neural: steps unrolled (LSTM/GRU) or context / block size (NPLM, GPT)",
-      intOption("--bptt"),
+      intOption("--bptt", 1),
     )
-    .option("--hidden <n>", "neural: hidden size", intOption("--hidden"))
-    .option("--layers <n>", "neural: layers", intOption("--layers"))
-    .option("--heads <n>", "neural: GPT attention heads (preset)", intOption("--heads"))
+    .option("--hidden <n>", "neural: hidden size", intOption("--hidden", 1))
+    .option("--layers <n>", "neural: layers", intOption("--layers", 1))
+    .option("--heads <n>", "neural: GPT attention heads (preset)", intOption("--heads", 1))
     .option("--direct-connections", "neural: NPLM direct connections from the embeddings to the output")
-    .option("--emb-dim <n>", "neural: embedding size (default: --hidden)", intOption("--emb-dim"))
-    .option("--dropout <x>", "neural: dropout rate", floatOption("--dropout"))
+    .option("--emb-dim <n>", "neural: embedding size (default: --hidden)", intOption("--emb-dim", 1))
+    .option("--dropout <x>", "neural: dropout rate", floatOption("--dropout", { min: 0, max: 0.99 }))
     .option(
       "--init-range <x>",
       "neural (LSTM/GRU): initialise every weight U(-x, x); 0: layer defaults",
-      floatOption("--init-range"),
+      floatOption("--init-range", { min: 0 }),
     )
     .option(
       "--clip <x>",
       `neural: global gradient-norm clipping, 0: none (${presetValues("clip")})`,
-      floatOption("--clip"),
+      floatOption("--clip", { min: 0 }),
     )
     .option(
       "--threads <n>",
       "neural: compute threads (default: CPU cores, at most 4)",
-      intOption("--threads", 1),
+      intOption("--threads", 1, 256),
     )
-    .option("--seed <n>", "neural: random seed (initialisation, dropout)", intOption("--seed"), 1)
+    .option("--seed <n>", "neural: random seed (initialisation, dropout)", intOption("--seed", 0), 1)
     .option("--resume", "neural: continue the training checkpointed in the -o directory")
     .option(
       "--checkpoint-minutes <x>",
       "neural: also checkpoint every x minutes within an epoch (0: at epoch ends only)",
-      floatOption("--checkpoint-minutes"),
+      floatOption("--checkpoint-minutes", { min: 0 }),
       10,
     )
     .option(
       "--patience <n>",
       "neural: stop after n epochs without a better validation perplexity",
-      intOption("--patience"),
+      intOption("--patience", 1),
     )
     .option(
       "--max-steps <n>",
       "neural: stop after n steps in all, with a checkpoint (--resume continues)",
-      intOption("--max-steps"),
+      intOption("--max-steps", 1),
     )
     .option(
       "--max-minutes <x>",
       "neural: a training-time budget; when spent, the epoch ends there, is validated and the model tested",
-      floatOption("--max-minutes"),
+      floatOption("--max-minutes", { above: 0 }),
     )
     .option(
       "--raw-text",

@@ -28,19 +28,17 @@ import {
 const WHITESPACE = new Tokenizer({ mode: "whitespace" });
 
 /**
- * Perplexity on text files, one sentence per line however long (as n-gram training reads them),
- * split by `tokenizer` (PTB style by default). A `<s>` or `</s>` in them (BoundaryError, which counts
- * the sentences, not the lines) is reported at its file and line, found by reading the files again
- * (regular files only; otherwise the count is all there is).
+ * Runs `fn` over the sentences of `paths` (one a non-empty line, split by `tokenizer`). A `<s>` or
+ * `</s>` in them (BoundaryError, which counts the sentences, not the lines) is reported at its file and
+ * line, found by reading the files again (regular files only; otherwise the count is all there is).
  */
-async function filePerplexity(
-  model: LanguageModel,
+async function withBoundaryLine<T>(
   paths: readonly string[],
-  tokenizer = WHITESPACE,
-  opts: { perSentence?: boolean } = {},
-): Promise<PerplexityResult> {
+  tokenizer: Tokenizer,
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
-    return await perplexity(model, sentences(await openCorpus(paths), tokenizer, WHOLE_LINES), opts);
+    return await fn();
   } catch (e) {
     if (!(e instanceof BoundaryError)) throw e;
     let seen = 0;
@@ -55,6 +53,18 @@ async function filePerplexity(
     }
     throw e;
   }
+}
+
+/** Perplexity on text files, one sentence per line however long (as n-gram training reads them). */
+async function filePerplexity(
+  model: LanguageModel,
+  paths: readonly string[],
+  tokenizer = WHITESPACE,
+  opts: { perSentence?: boolean } = {},
+): Promise<PerplexityResult> {
+  return withBoundaryLine(paths, tokenizer, async () =>
+    perplexity(model, sentences(await openCorpus(paths), tokenizer, WHOLE_LINES), opts),
+  );
 }
 
 /**
@@ -131,15 +141,17 @@ async function train(
   exposeGarbageCollector();
   const t0 = performance.now();
   const closed = o.vocab ? await Vocab.load(o.vocab) : undefined;
-  const model = await trainNgramOnCorpus(await openCorpus(corpus), {
-    order: o.order,
-    smoothing: o.smoothing,
-    k: o.k,
-    prune: o.prune,
-    vocab: closed,
-    minCount: o.minCount,
-    maxSize: o.maxSize,
-  });
+  const model = await withBoundaryLine(corpus, WHITESPACE, async () =>
+    trainNgramOnCorpus(await openCorpus(corpus), {
+      order: o.order,
+      smoothing: o.smoothing,
+      k: o.k,
+      prune: o.prune,
+      vocab: closed,
+      minCount: o.minCount,
+      maxSize: o.maxSize,
+    }),
+  );
   const trainSeconds = (performance.now() - t0) / 1000;
   const counts = model.counts().slice(1);
   ctx.log(`${o.order}-gram ${o.smoothing}: ${counts.map((n, i) => `${i + 1}-grams ${n}`).join(", ")}`);
@@ -231,7 +243,7 @@ export const register: Register = (program) => {
         .choices(["ngram", "lstm", "gru", "nplm", "gpt"])
         .default("ngram"),
     )
-    .option("--order <n>", "n-gram order", intOption("--order"), 5)
+    .option("--order <n>", "n-gram order", intOption("--order", 1, 16), 5)
     .addOption(
       new Option(
         "--smoothing <method>",
@@ -240,7 +252,11 @@ export const register: Register = (program) => {
         .choices(["kn", "wb", "addk", "stupid"])
         .default("kn"),
     )
-    .option("--k <x>", "add-k's k (default 1) or stupid backoff's alpha (default 0.4)", floatOption("--k"))
+    .option(
+      "--k <x>",
+      "add-k's k (default 1) or stupid backoff's alpha (default 0.4)",
+      floatOption("--k", { above: 0 }),
+    )
     .option(
       "--prune <thresholds>",
       "KenLM --prune: per-order count thresholds, e.g. 0,0,1 (n-grams seen that often or less are dropped; the last repeats)",
@@ -250,8 +266,8 @@ export const register: Register = (program) => {
       "--vocab <file>",
       "closed vocabulary: a 'word count' file (as written by embedlm vocab); other words become <unk>",
     )
-    .option("--min-count <n>", "words seen fewer times become <unk>", intOption("--min-count"))
-    .option("--max-size <n>", "keep at most this many words (the most frequent)", intOption("--max-size"));
+    .option("--min-count <n>", "words seen fewer times become <unk>", intOption("--min-count", 0))
+    .option("--max-size <n>", "keep at most this many words (the most frequent)", intOption("--max-size", 1));
   neuralTrainOptions(trainCmd)
     .addHelpText(
       "after",
@@ -273,7 +289,7 @@ export const register: Register = (program) => {
     .option(
       "--threads <n>",
       "neural: compute threads (default: CPU cores, at most 4)",
-      intOption("--threads", 1),
+      intOption("--threads", 1, 256),
     )
     .addHelpText(
       "after",
@@ -305,7 +321,7 @@ export const register: Register = (program) => {
     .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("[context]", "the words so far (the sentence start <s> is added)", "")
     .option("--topk <k>", "how many words", intOption("--topk", 1), 5)
-    .option("--threads <n>", "neural: compute threads", intOption("--threads", 1), 1)
+    .option("--threads <n>", "neural: compute threads", intOption("--threads", 1, 256), 1)
     .addHelpText("after", '\nExamples:\n  embedlm lm predict ptb5.arpa "the stock market" --topk 10')
     .action(
       action(async (ctx, modelPath: string, context: string, o: { topk: number; threads: number }) => {
@@ -327,19 +343,24 @@ export const register: Register = (program) => {
     .description("Sample text from a model, optionally continuing a prompt")
     .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("[prompt]", "words to continue (the sentence start <s> is added)", "")
-    .option("--threads <n>", "neural: compute threads", intOption("--threads", 1), 1)
+    .option("--threads <n>", "neural: compute threads", intOption("--threads", 1, 256), 1)
     .option("--max-tokens <n>", "words to generate at most (stops at </s>)", intOption("--max-tokens", 0), 20)
-    .option("--temperature <t>", "< 1 sharper, > 1 flatter, 0 greedy", floatOption("--temperature"), 1)
+    .option(
+      "--temperature <t>",
+      "< 1 sharper, > 1 flatter, 0 greedy",
+      floatOption("--temperature", { min: 0 }),
+      1,
+    )
     .option("--greedy", "always the most probable word (the same as --temperature 0)")
     .option("--top-k <k>", "sample among the k most probable words (0: all)", intOption("--top-k", 0), 0)
     .option(
       "--top-p <p>",
       "nucleus sampling: among the most probable words reaching mass p",
-      floatOption("--top-p"),
+      floatOption("--top-p", { above: 0, max: 1 }),
       1,
     )
     .option("--stop <words...>", "words that end the text (besides </s>)")
-    .option("--seed <n>", "random seed (same seed, same text)", intOption("--seed"), 1)
+    .option("--seed <n>", "random seed (same seed, same text)", intOption("--seed", 0), 1)
     .addHelpText(
       "after",
       '\nExamples:\n  embedlm lm generate ptb5.arpa "the company said" --seed 7\n  embedlm lm generate ptb5.arpa --temperature 0.7 --max-tokens 30\n  embedlm lm generate ptb-lstm "the market" --top-k 40 --top-p 0.9 --stop . --seed 3\n  embedlm lm generate ptb-lstm "the market" --greedy',

@@ -8,7 +8,7 @@ import type { Register } from "./index.js";
 export function addLoadOptions(cmd: Command): Command {
   return cmd
     .option("--format <format>", `input format (${VECTOR_FORMATS.join(", ")}); detected when omitted`)
-    .option("--limit <n>", "read only the first n vectors (gensim limit)", intOption("--limit"))
+    .option("--limit <n>", "read only the first n vectors (gensim limit)", intOption("--limit", 0))
     .option(
       "--duplicates <policy>",
       "a repeated word is an 'error' or keeps its 'first' row (gensim)",
@@ -63,7 +63,7 @@ export const register: Register = (program) => {
     .option(
       "--restrict <n>",
       "search only the first n words (gensim restrict_vocab)",
-      intOption("--restrict"),
+      intOption("--restrict", 1),
     )
     .option("--cosmul", "3CosMul (most_similar_cosmul) instead of the mean of unit vectors (3CosAdd)");
   addLoadOptions(cmd)

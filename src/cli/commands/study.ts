@@ -74,27 +74,27 @@ export const register: Register = (program) => {
     .option(
       "--fractions <list>",
       "shares of the PTB training data (default 0.1,1)",
-      listOf("--fractions", floatOption("--fractions")),
+      listOf("--fractions", floatOption("--fractions", { above: 0, max: 1 })),
     )
     .option(
       "--epochs <list>",
       "epochs for each share (default 4,1)",
-      listOf("--epochs", intOption("--epochs")),
+      listOf("--epochs", intOption("--epochs", 1)),
     )
     .option(
       "--variants <list>",
       `which embeddings, of ${Object.keys(STUDY_VARIANTS).join(", ")} (default ${DEFAULT_VARIANTS.join(",")})`,
       listOf("--variants", (v) => v as StudyVariantName),
     )
-    .option("--dim <n>", "embedding = hidden = vector size (default 128)", intOption("--dim"))
-    .option("--layers <n>", "LSTM layers (default 1)", intOption("--layers"))
-    .option("--dropout <p>", "dropout (default 0.25)", floatOption("--dropout"))
-    .option("--lr <x>", "Adam learning rate (default 0.002)", floatOption("--lr"))
-    .option("--bptt <n>", "truncated-BPTT length (default 35)", intOption("--bptt"))
-    .option("--batch-size <n>", "batch size (default 20)", intOption("--batch-size"))
-    .option("--vector-epochs <n>", "word2vec epochs (default 5)", intOption("--vector-epochs"))
-    .option("--threads <n>", "worker threads (default 2)", intOption("--threads", 1))
-    .option("--seed <n>", "seed of every run (default 1)", intOption("--seed"))
+    .option("--dim <n>", "embedding = hidden = vector size (default 128)", intOption("--dim", 1))
+    .option("--layers <n>", "LSTM layers (default 1)", intOption("--layers", 1))
+    .option("--dropout <p>", "dropout (default 0.25)", floatOption("--dropout", { min: 0, max: 0.99 }))
+    .option("--lr <x>", "Adam learning rate (default 0.002)", floatOption("--lr", { min: 0 }))
+    .option("--bptt <n>", "truncated-BPTT length (default 35)", intOption("--bptt", 1))
+    .option("--batch-size <n>", "batch size (default 20)", intOption("--batch-size", 1))
+    .option("--vector-epochs <n>", "word2vec epochs (default 5)", intOption("--vector-epochs", 1))
+    .option("--threads <n>", "worker threads (default 2)", intOption("--threads", 1, 256))
+    .option("--seed <n>", "seed of every run (default 1)", intOption("--seed", 0))
     .option(
       "--quick",
       "a tiny budget to check the pipeline (dim 16, epochs 2,1, lr 0.01, one word2vec epoch)",

@@ -187,29 +187,53 @@ export const register: Register = (program: Command) => {
     )
     .option("-o, --output <file>", "vectors file to write (.bin: word2vec binary, else word2vec text)")
     .option("--model <name>", "skipgram or cbow (default skipgram; cbow with -train, as word2vec.c)")
-    .option("--dim <n>", "vector size (gensim vector_size, word2vec -size)", intOption("dim"))
-    .option("--window <n>", "maximum context distance", intOption("window"), 5)
-    .option("--negative <n>", "noise words per example (0: no negative sampling)", intOption("negative"), 5)
+    .option("--dim <n>", "vector size (gensim vector_size, word2vec -size)", intOption("--dim", 1, 10000))
+    .option("--window <n>", "maximum context distance", intOption("--window", 1, 1000), 5)
+    .option(
+      "--negative <n>",
+      "noise words per example (0: no negative sampling)",
+      intOption("--negative", 0, 1000),
+      5,
+    )
     .option("--hs [0|1]", "hierarchical softmax", zeroOne("hs"))
-    .option("--ns-exponent <x>", "exponent of the noise distribution", floatOption("ns-exponent"), 0.75)
+    .option(
+      "--ns-exponent <x>",
+      "exponent of the noise distribution",
+      floatOption("--ns-exponent", { min: -10, max: 10 }),
+      0.75,
+    )
     .option("--cbow-mean <0|1>", "CBOW: average (1) or sum (0) the context vectors", zeroOne("cbow-mean"), 1)
-    .option("--min-count <n>", "ignore words seen fewer times", intOption("min-count"), 5)
+    .option("--min-count <n>", "ignore words seen fewer times", intOption("--min-count", 1), 5)
     .option(
       "--max-vocab <n>",
       "keep at most n words, the most frequent (a plain cut: of words tied at the cut the first seen stay)",
-      intOption("max-vocab"),
+      intOption("--max-vocab", 1),
     )
     .option(
       "--max-final-vocab <n>",
       "gensim max_final_vocab: raise --min-count until at most n words remain (words tied at the cut all go)",
-      intOption("max-final-vocab"),
+      intOption("--max-final-vocab", 1),
     )
-    .option("--sample <x>", "subsampling threshold for frequent words (0: off)", floatOption("sample"), 1e-3)
-    .option("--alpha <x>", "initial learning rate (default 0.025 skip-gram, 0.05 CBOW)", floatOption("alpha"))
-    .option("--min-alpha <x>", "final learning rate", floatOption("min-alpha"), 0.0001)
-    .option("--epochs <n>", "passes over the corpus (word2vec -iter)", intOption("epochs"))
-    .option("--threads <n>", "worker threads (default: all cores)", intOption("threads"))
-    .option("--seed <n>", "random seed; with --threads 1 runs are identical", intOption("seed"), 1)
+    .option(
+      "--sample <x>",
+      "subsampling threshold for frequent words (0: off)",
+      floatOption("--sample", { min: 0 }),
+      1e-3,
+    )
+    .option(
+      "--alpha <x>",
+      "initial learning rate (default 0.025 skip-gram, 0.05 CBOW)",
+      floatOption("--alpha", { min: 0 }),
+    )
+    .option("--min-alpha <x>", "final learning rate", floatOption("--min-alpha", { min: 0 }), 0.0001)
+    .option("--epochs <n>", "passes over the corpus (word2vec -iter)", intOption("--epochs", 1))
+    .option("--threads <n>", "worker threads (default: all cores)", intOption("--threads", 1, 256))
+    .option(
+      "--seed <n>",
+      "random seed; with --threads 1 runs are identical",
+      intOption("--seed", 0, 2 ** 32 - 1),
+      1,
+    )
     .option(
       "--format <fmt>",
       "word2vec-text, word2vec-binary, fasttext, glove or native (default from the extension)",
@@ -227,12 +251,12 @@ export const register: Register = (program: Command) => {
     .addOption(
       hidden("--train <file>", "word2vec: corpus file", (v: string, prev?: string[]) => [...(prev ?? []), v]),
     )
-    .addOption(hidden("--size <n>", "word2vec: --dim", intOption("size")))
-    .addOption(hidden("--vector-size <n>", "gensim: --dim", intOption("vector-size")))
-    .addOption(hidden("--iter <n>", "word2vec: --epochs", intOption("iter")))
+    .addOption(hidden("--size <n>", "word2vec: --dim", intOption("--size", 1, 10000)))
+    .addOption(hidden("--vector-size <n>", "gensim: --dim", intOption("--vector-size", 1, 10000)))
+    .addOption(hidden("--iter <n>", "word2vec: --epochs", intOption("--iter", 1)))
     .addOption(hidden("--cbow <0|1>", "word2vec: --model cbow", zeroOne("cbow")))
     .addOption(hidden("--sg <0|1>", "gensim: --model skipgram", zeroOne("sg")))
-    .addOption(hidden("--workers <n>", "gensim: --threads", intOption("workers")))
+    .addOption(hidden("--workers <n>", "gensim: --threads", intOption("--workers", 1, 256)))
     .addOption(hidden("--binary <0|1>", "word2vec: --format word2vec-binary", zeroOne("binary")))
     .addHelpText(
       "after",

@@ -31,22 +31,32 @@ export const register: Register = (program) => {
       "text files, directories, .gz files, or '-' for stdin (with --phrases copied to a temporary file)",
     )
     .option("-o, --output <file>", "vocabulary file to write")
-    .option("--min-count <n>", "drop words seen fewer times (gensim min_count)", intOption("--min-count"), 5)
+    .option(
+      "--min-count <n>",
+      "drop words seen fewer times (gensim min_count)",
+      intOption("--min-count", 0),
+      5,
+    )
     .option(
       "--max-size <n>",
       "keep at most n entries, the most frequent (a plain cut: of words tied at the cut the first seen stay)",
-      intOption("--max-size"),
+      intOption("--max-size", 1),
     )
     .option(
       "--max-final-vocab <n>",
       "gensim max_final_vocab: raise --min-count until at most n words remain (words tied at the cut all go)",
-      intOption("--max-final-vocab"),
+      intOption("--max-final-vocab", 1),
     )
     .option("--specials <list>", "special tokens to put first, comma-separated (e.g. '<unk>,<pad>')")
     .option("--phrases", "join frequent word pairs first (gensim Phrases: new_york)")
-    .option("--phrase-min-count <n>", "phrases: min_count", intOption("--phrase-min-count"), 5)
-    .option("--phrase-threshold <x>", "phrases: score threshold", floatOption("--phrase-threshold"), 10)
-    .option("--top <n>", "how many of the most frequent words to show", intOption("--top"), 10);
+    .option("--phrase-min-count <n>", "phrases: min_count", intOption("--phrase-min-count", 1), 5)
+    .option(
+      "--phrase-threshold <x>",
+      "phrases: score threshold",
+      floatOption("--phrase-threshold", { min: -1 }),
+      10,
+    )
+    .option("--top <n>", "how many of the most frequent words to show", intOption("--top", 0), 10);
   addTokenizerOptions(cmd)
     .addHelpText(
       "after",
