@@ -201,6 +201,9 @@ test("a model directory round-trips; loadLanguageModel recognises it; bad direct
   // Saved as float32.
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-4);
 
+  // A vocabulary saved with CRLF line ends (edited on Windows) reads the same.
+  await writeFile(join(path, "vocab.txt"), `${words.join("\r\n")}\r\n`);
+  assert.deepEqual((await loadNeuralLm(path)).vocab.words, words);
   // A vocabulary that does not match config.json.
   await writeFile(join(path, "vocab.txt"), `${words.slice(0, -1).join("\n")}\n`);
   await assert.rejects(loadNeuralLm(path), /vocab\.txt: 8 words, config.json says vocabSize 9/);

@@ -105,7 +105,8 @@ export async function readModelHeader(dir: string): Promise<{ config: NeuralLmCo
   const config = checkConfig(rest as unknown as NeuralLmConfig, cfgPath);
   const vocabPath = join(dir, VOCAB_FILE);
   const text = await read(vocabPath);
-  const words = text.split("\n");
+  // Tokens never hold whitespace, so a CR before each newline (a file saved on Windows) is a line end.
+  const words = text.split(/\r?\n/);
   if (words[words.length - 1] === "") words.pop();
   const vocab = new NeuralVocab(words, vocabPath);
   if (vocab.size !== vocabSize)
