@@ -100,3 +100,6 @@ export function floatOption(name: string, range: FloatRange = {}): (value: strin
     return n;
   };
 }
+
+/** `--threads`: the range every thread pool accepts. */
+export const threadsOption = intOption("--threads", 1, 256);

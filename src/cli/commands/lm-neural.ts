@@ -19,7 +19,7 @@ import { encodeTokens, readTokens } from "../../train/lm/data.js";
 import { type EpochRecord, trainNeuralLm } from "../../train/lm/train.js";
 import { EmbedlmError } from "../../util/errors.js";
 import { readVectors } from "../../vectors/io.js";
-import { type CommandContext, floatOption, intOption } from "../common.js";
+import { type CommandContext, floatOption, intOption, threadsOption } from "../common.js";
 import type { ProgressBar } from "../progress.js";
 
 export interface NeuralTrainFlags {
@@ -154,11 +154,7 @@ export function neuralTrainOptions(cmd: Command): Command {
       `neural: global gradient-norm clipping, 0: none (${presetValues("clip")})`,
       floatOption("--clip", { min: 0 }),
     )
-    .option(
-      "--threads <n>",
-      "neural: compute threads (default: CPU cores, at most 4)",
-      intOption("--threads", 1, 256),
-    )
+    .option("--threads <n>", "neural: compute threads (default: CPU cores, at most 4)", threadsOption)
     .option("--seed <n>", "neural: random seed (initialisation, dropout)", intOption("--seed", 0), 1)
     .option("--resume", "neural: continue the training checkpointed in the -o directory")
     .option(

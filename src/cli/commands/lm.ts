@@ -14,7 +14,7 @@ import { sentences } from "../../text/sentences.js";
 import { Tokenizer } from "../../text/tokenizer.js";
 import { EmbedlmError } from "../../util/errors.js";
 import { Vocab } from "../../vocab/vocab.js";
-import { action, type CommandContext, floatOption, intOption } from "../common.js";
+import { action, type CommandContext, floatOption, intOption, threadsOption } from "../common.js";
 import type { Register } from "./index.js";
 import {
   type NeuralTrainFlags,
@@ -286,11 +286,7 @@ export const register: Register = (program) => {
     // Scoring a file is long enough for the threaded products to pay (the first 10k tokens of PTB
     // valid on the 2x650 model: 10.9 s on one thread, 6.2 s on two); predict and generate, a few
     // batch-1 steps, gain nothing from worker threads and keep the default of 1.
-    .option(
-      "--threads <n>",
-      "neural: compute threads (default: CPU cores, at most 4)",
-      intOption("--threads", 1, 256),
-    )
+    .option("--threads <n>", "neural: compute threads (default: CPU cores, at most 4)", threadsOption)
     .addHelpText(
       "after",
       "\nA neural model is scored as lm_torch.py does: the files as one continuous stream, <eos> after every line, the state carried throughout (the usual PTB perplexity); --per-sentence scores each sentence on its own.\n\nExamples:\n  embedlm lm eval ptb5.arpa ptb.test.txt\n  embedlm --json lm eval ptb5.arpa test.txt\n  embedlm lm eval ptb-lstm/ ptb.test.txt",
@@ -321,7 +317,7 @@ export const register: Register = (program) => {
     .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("[context]", "the words so far (the sentence start <s> is added)", "")
     .option("--topk <k>", "how many words", intOption("--topk", 1), 5)
-    .option("--threads <n>", "neural: compute threads", intOption("--threads", 1, 256), 1)
+    .option("--threads <n>", "neural: compute threads", threadsOption, 1)
     .addHelpText("after", '\nExamples:\n  embedlm lm predict ptb5.arpa "the stock market" --topk 10')
     .action(
       action(async (ctx, modelPath: string, context: string, o: { topk: number; threads: number }) => {
@@ -343,7 +339,7 @@ export const register: Register = (program) => {
     .description("Sample text from a model, optionally continuing a prompt")
     .argument("<model>", "model: an ARPA file or a neural model directory")
     .argument("[prompt]", "words to continue (the sentence start <s> is added)", "")
-    .option("--threads <n>", "neural: compute threads", intOption("--threads", 1, 256), 1)
+    .option("--threads <n>", "neural: compute threads", threadsOption, 1)
     .option("--max-tokens <n>", "words to generate at most (stops at </s>)", intOption("--max-tokens", 0), 20)
     .option(
       "--temperature <t>",

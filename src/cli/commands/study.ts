@@ -9,7 +9,7 @@ import {
   type StudyVariantName,
 } from "../../apps/study-embeddings.js";
 import { EmbedlmError } from "../../util/errors.js";
-import { action, floatOption, intOption } from "../common.js";
+import { action, floatOption, intOption, threadsOption } from "../common.js";
 import type { Register } from "./index.js";
 
 /**
@@ -93,7 +93,7 @@ export const register: Register = (program) => {
     .option("--bptt <n>", "truncated-BPTT length (default 35)", intOption("--bptt", 1))
     .option("--batch-size <n>", "batch size (default 20)", intOption("--batch-size", 1))
     .option("--vector-epochs <n>", "word2vec epochs (default 5)", intOption("--vector-epochs", 1))
-    .option("--threads <n>", "worker threads (default 2)", intOption("--threads", 1, 256))
+    .option("--threads <n>", "worker threads (default 2)", threadsOption)
     .option("--seed <n>", "seed of every run (default 1)", intOption("--seed", 0))
     .option(
       "--quick",
@@ -103,7 +103,7 @@ export const register: Register = (program) => {
       "after",
       `
 Examples:
-  embedlm study embeddings                       # docs/study-embeddings.md: 8 runs, ~30 min on 2 idle cores
+  embedlm study embeddings                       # docs/study-embeddings.md: 8 runs, ~17 min on 2 idle cores
   embedlm study embeddings --variants random,frozen,finetuned,tied,finetuned-tied
   embedlm study embeddings --fractions 0.1 --epochs 6 --variants random,finetuned
   embedlm study embeddings --dim 300 --layers 2 --epochs 13,6 -o /tmp/study.md   # scaled up

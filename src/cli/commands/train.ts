@@ -10,7 +10,7 @@ import { readCheckpointHeader, trainWord2Vec } from "../../train/word2vec/index.
 import { EmbedlmError } from "../../util/errors.js";
 import type { VectorFormat } from "../../vectors/formats/detect.js";
 import { checkFormat } from "../../vectors/io.js";
-import { action, floatOption, intOption } from "../common.js";
+import { action, floatOption, intOption, threadsOption } from "../common.js";
 import { withStdinSpooled } from "../stdin.js";
 import type { Register } from "./index.js";
 
@@ -227,7 +227,7 @@ export const register: Register = (program: Command) => {
     )
     .option("--min-alpha <x>", "final learning rate", floatOption("--min-alpha", { min: 0 }), 0.0001)
     .option("--epochs <n>", "passes over the corpus (word2vec -iter)", intOption("--epochs", 1))
-    .option("--threads <n>", "worker threads (default: all cores)", intOption("--threads", 1, 256))
+    .option("--threads <n>", "worker threads (default: all cores)", threadsOption)
     .option(
       "--seed <n>",
       "random seed; with --threads 1 runs are identical",
