@@ -75,6 +75,22 @@ async function spawn(data: unknown): Promise<WorkerLike> {
   return w;
 }
 
+/**
+ * Starts every one of `starters` at once and resolves with them all; when any fails, stops those that
+ * did start (a pool that failed to start would otherwise leave live worker threads behind) and
+ * rejects with the first failure.
+ */
+export async function allOrNone<T>(
+  starters: readonly (() => Promise<T>)[],
+  stop: (t: T) => unknown,
+): Promise<T[]> {
+  const settled = await Promise.allSettled(starters.map((start) => start()));
+  const failure = settled.find((r) => r.status === "rejected");
+  if (failure === undefined) return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+  for (const r of settled) if (r.status === "fulfilled") stop(r.value);
+  throw failure.reason;
+}
+
 export class KernelPool {
   private readonly names: Map<string, number>;
   private readonly queues: Promise<unknown>[];
@@ -100,10 +116,12 @@ export class KernelPool {
     if (!Number.isInteger(threads) || threads < 1)
       throw new RangeError(`threads must be >= 1, got ${threads}`);
     const buffers = Array.from({ length: threads }, () => controlBuffer());
-    const workers = await Promise.all(
-      buffers.map((control) =>
-        spawn({ module: kernels.module, memory, control, experimental: kernels.experimental }),
+    const workers = await allOrNone(
+      buffers.map(
+        (control) => () =>
+          spawn({ module: kernels.module, memory, control, experimental: kernels.experimental }),
       ),
+      (w) => w.terminate(),
     );
     return new KernelPool(workers, buffers.map(controlBlock), kernelNames(kernels.module));
   }

@@ -123,3 +123,25 @@ test("instantiating the module in new workers leaves arena memory alone", async 
   await pool.close();
   assert.ok(a.every((v) => v === 7));
 });
+
+test("a pool whose workers do not all start stops the ones that did, and fails with the first error", async () => {
+  const { allOrNone } = await import("../../src/kernels/pool.js");
+  const stopped: number[] = [];
+  const starters = [0, 1, 2].map((i) => async () => {
+    if (i === 1) throw new Error("worker 1 failed");
+    return i;
+  });
+  await assert.rejects(
+    allOrNone(starters, (w) => stopped.push(w)),
+    /worker 1 failed/,
+  );
+  assert.deepEqual(stopped.sort(), [0, 2]);
+  assert.deepEqual(
+    await allOrNone(
+      [0, 1].map((i) => async () => i),
+      (w) => stopped.push(w + 10),
+    ),
+    [0, 1],
+  );
+  assert.deepEqual(stopped, [0, 2], "nothing stopped when every worker starts");
+});
