@@ -58,47 +58,51 @@ export function action<A extends unknown[]>(
   };
 }
 
-/**
- * Commander option parsers that reject what is not a number, naming the option; bounds are checked
- * at parse time too, so a value out of range is a usage error (exit 2) naming the flag, like a value
- * that is not a number. The bounds repeat the library's checks, which name their option fields.
- */
-export function intOption(name: string, min?: number, max?: number): (value: string) => number {
-  const range = min === undefined ? "" : max === undefined ? ` >= ${min}` : ` in [${min}, ${max}]`;
-  return (value) => {
-    const n = Number(value);
-    const out = (min !== undefined && n < min) || (max !== undefined && n > max);
-    if (value.trim() === "" || !Number.isInteger(n) || out)
-      throw new EmbedlmError(`expected an integer${range}, got '${value}'`, { field: name });
-    return n;
-  };
-}
-
-/** The range of a float flag: `min`/`max` are inclusive, `above` is an exclusive lower bound. */
-export interface FloatRange {
+/** The range of a numeric flag: `min`/`max` are inclusive, `above` is an exclusive lower bound. */
+export interface FlagRange {
   min?: number;
   above?: number;
   max?: number;
 }
 
-function describe(r: FloatRange): string {
+function describe(r: FlagRange): string {
   const low = r.above !== undefined ? `> ${r.above}` : r.min !== undefined ? `>= ${r.min}` : "";
   if (r.max === undefined) return low ? ` ${low}` : "";
   if (r.above !== undefined) return ` in (${r.above}, ${r.max}]`;
   return r.min !== undefined ? ` in [${r.min}, ${r.max}]` : ` <= ${r.max}`;
 }
 
-export function floatOption(name: string, range: FloatRange = {}): (value: string) => number {
+/**
+ * A Commander option parser that rejects what is not `kind` ("an integer", "a number") or lies outside
+ * `range`, naming the option: checked at parse time, a value out of range is a usage error (exit 2)
+ * like one that is not a number. The bounds repeat the library's checks, which name their option
+ * fields, not the flags.
+ */
+function numberOption(
+  name: string,
+  kind: string,
+  isKind: (n: number) => boolean,
+  range: FlagRange,
+): (value: string) => number {
+  const text = `expected ${kind}${describe(range)}`;
   return (value) => {
     const n = Number(value);
     const out =
       (range.min !== undefined && n < range.min) ||
       (range.above !== undefined && n <= range.above) ||
       (range.max !== undefined && n > range.max);
-    if (value.trim() === "" || !Number.isFinite(n) || out)
-      throw new EmbedlmError(`expected a number${describe(range)}, got '${value}'`, { field: name });
+    if (value.trim() === "" || !isKind(n) || out)
+      throw new EmbedlmError(`${text}, got '${value}'`, { field: name });
     return n;
   };
+}
+
+export function intOption(name: string, min?: number, max?: number): (value: string) => number {
+  return numberOption(name, "an integer", Number.isInteger, { min, max });
+}
+
+export function floatOption(name: string, range: FlagRange = {}): (value: string) => number {
+  return numberOption(name, "a number", Number.isFinite, range);
 }
 
 /** `--threads`: the range every thread pool accepts. */
